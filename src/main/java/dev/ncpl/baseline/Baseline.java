@@ -1,0 +1,93 @@
+package dev.ncpl.baseline;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import dev.ncpl.runs.Run;
+import dev.ncpl.runs.Scale;
+import dev.ncpl.util.Json;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The Chinchilla baseline of a set of sources: one fitted law per source, plus a pooled law over all
+ * sources that serves a source the baseline has never seen. Saved as JSON and reused by the
+ * predictor, the evaluation and the tuner.
+ *
+ * @param sources the per-source fits, by source name
+ * @param pooled the fit over all runs together
+ * @param unresolved ids of runs whose N or D could not be determined (left out of the fit)
+ */
+public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<String> unresolved) {
+    /** Key of the pooled fit. */
+    public static final String POOLED = "*";
+
+    /**
+     * One fitted law and how it was obtained.
+     *
+     * @param runs number of runs fitted
+     * @param distinctParams distinct model sizes among them
+     * @param distinctTokens distinct token budgets among them
+     * @param notes what could not be identified and was fixed to the prior
+     */
+    public record SourceFit(ChinchillaLaw law, int runs, int distinctParams, int distinctTokens, List<String> notes) {
+        static SourceFit of(ChinchillaFitter.Fit f) {
+            return new SourceFit(f.law(), f.points(), f.distinctParams(), f.distinctTokens(), f.notes());
+        }
+    }
+
+    /** Fits one law per source to the final losses of {@code runs}, and a pooled law. */
+    public static Baseline fit(Collection<Run> runs) {
+        Map<String, List<ChinchillaFitter.Point>> bySource = new TreeMap<>();
+        List<ChinchillaFitter.Point> all = new ArrayList<>();
+        List<String> unresolved = new ArrayList<>();
+        for (Run r : runs) {
+            Scale s;
+            try {
+                s = Scale.of(r);
+            } catch (IllegalArgumentException e) {
+                unresolved.add(r.id());
+                continue;
+            }
+            ChinchillaFitter.Point p = new ChinchillaFitter.Point(s.params(), s.tokens(), r.curve().finalLoss());
+            bySource.computeIfAbsent(r.source(), k -> new ArrayList<>()).add(p);
+            all.add(p);
+        }
+        if (all.isEmpty()) {
+            throw new IllegalArgumentException("no run with a known model size and token budget to fit");
+        }
+        ChinchillaFitter fitter = new ChinchillaFitter();
+        Map<String, SourceFit> fits = new TreeMap<>();
+        bySource.forEach((src, pts) -> fits.put(src, SourceFit.of(fitter.fit(pts))));
+        SourceFit pooled = fits.size() == 1 ? fits.values().iterator().next() : SourceFit.of(fitter.fit(all));
+        return new Baseline(fits, pooled, List.copyOf(unresolved));
+    }
+
+    /** The law of {@code source}, or the pooled law for a source not fitted. */
+    public ChinchillaLaw law(String source) {
+        SourceFit f = sources.get(source);
+        return f != null ? f.law() : pooled.law();
+    }
+
+    /** The baseline's prediction of the final loss of {@code run}. */
+    public double predict(Run run) {
+        Scale s = Scale.of(run);
+        return law(run.source()).predict(s.params(), s.tokens());
+    }
+
+    @JsonIgnore
+    public boolean knows(String source) {
+        return sources.containsKey(source);
+    }
+
+    public void save(Path file) throws IOException {
+        Json.writePretty(file, this);
+    }
+
+    public static Baseline load(Path file) throws IOException {
+        return Json.read(file, Baseline.class);
+    }
+}

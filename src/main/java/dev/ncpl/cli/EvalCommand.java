@@ -1,0 +1,86 @@
+package dev.ncpl.cli;
+
+import dev.ncpl.baseline.Baseline;
+import dev.ncpl.eval.EvalReport;
+import dev.ncpl.eval.Metrics;
+import dev.ncpl.eval.Protocol;
+import dev.ncpl.predict.ChinchillaPredictor;
+import dev.ncpl.predict.LossPredictor;
+import dev.ncpl.runs.Run;
+import dev.ncpl.runs.RunReader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ncpl eval}: scores predictors on held-out runs, always beside the Chinchilla baseline
+ * fitted on the same training runs, and writes {@code eval/<name>/report.md}, figures and plots.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Score predictors on held-out runs beside the Chinchilla baseline fitted on the same "
+                + "training runs; write eval/<name>/report.md, figures.json and PNG plots.")
+public final class EvalCommand implements Callable<Integer> {
+    @Mixin
+    DataOptions data = new DataOptions();
+
+    @Option(names = "--protocol", defaultValue = "in_val",
+            description = "in_val (train -> in_val) or extrapolation (smaller sizes -> largest size held back). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String protocol;
+
+    @Option(names = "--model", paramLabel = "DIR", split = ",",
+            description = "Trained predictor folder(s) to score beside the baseline.")
+    List<Path> models = new ArrayList<>();
+
+    @Option(names = "--name", description = "Report name (default: the protocol).")
+    String name;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "${sys:ncpl.home:-.}/eval",
+            description = "Folder that receives <name>/ (default: ${DEFAULT-VALUE}).")
+    Path outDir;
+
+    @Override
+    public Integer call() throws Exception {
+        Protocol p = Protocol.parse(protocol);
+        List<Run> all = RunReader.readAll(data.files("marin.jsonl", "steplaw.jsonl"));
+        List<Run> train = p.training(all);
+        List<Run> test = p.evaluation(all);
+        if (test.isEmpty()) {
+            throw new IllegalArgumentException("protocol " + p.id() + " leaves no runs to score");
+        }
+        String reportName = name != null ? name : p.id();
+        EvalReport report = new EvalReport(reportName, "Protocol `" + p.id() + "`: " + p.description() + ".", test);
+        report.provenance("run files", String.join(", ", data.files("marin.jsonl", "steplaw.jsonl").stream()
+                .map(Path::toString).toList()));
+        report.provenance("runs", String.format(Locale.ROOT, "%d for fitting/training, %d scored", train.size(),
+                test.size()));
+        Baseline baseline = Baseline.fit(train);
+        baseline.sources().forEach((src, f) -> report.provenance("chinchilla " + src,
+                f.law() + (f.notes().isEmpty() ? "" : " (" + String.join("; ", f.notes()) + ")")));
+        List<LossPredictor> predictors = new ArrayList<>();
+        predictors.add(new ChinchillaPredictor(baseline));
+        for (Path m : models) {
+            predictors.add(PredictorLoader.load(m, report));
+        }
+        for (LossPredictor pred : predictors) {
+            Map<String, Metrics> m = report.add(pred.name(), pred.predict(test));
+            print(pred.name(), m);
+        }
+        Path dir = outDir.resolve(reportName);
+        report.write(dir);
+        System.out.println("wrote " + dir.resolve("report.md"));
+        return 0;
+    }
+
+    private static void print(String predictor, Map<String, Metrics> m) {
+        m.forEach((g, x) -> System.out.printf(Locale.ROOT,
+                "%-12s %-18s runs %4d  final MAE %.4f  RMSE %.4f  ARE %.4f  Spearman %.4f  curve MAE %.4f%n",
+                predictor, g, x.runs(), x.finalMae(), x.finalRmse(), x.finalAre(), x.spearman(), x.curveMae()));
+    }
+}

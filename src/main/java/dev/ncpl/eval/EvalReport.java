@@ -1,0 +1,118 @@
+package dev.ncpl.eval;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ncpl.predict.Prediction;
+import dev.ncpl.runs.Run;
+import dev.ncpl.util.AtomicFiles;
+import dev.ncpl.util.Json;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Writes an evaluation: {@code report.md} (tables of every predictor side by side), {@code
+ * figures.json} (the same numbers, machine-readable) and PNG plots, all atomically.
+ */
+public final class EvalReport {
+    private final String name;
+    private final String description;
+    private final List<Run> runs;
+    private final Map<String, List<Prediction>> predictions = new LinkedHashMap<>();
+    private final Map<String, Map<String, Metrics>> metrics = new LinkedHashMap<>();
+    private final Map<String, String> provenance = new LinkedHashMap<>();
+
+    public EvalReport(String name, String description, List<Run> runs) {
+        this.name = name;
+        this.description = description;
+        this.runs = runs;
+    }
+
+    /** Adds one predictor's predictions of the report's runs and scores them. */
+    public Map<String, Metrics> add(String predictor, List<Prediction> preds) {
+        predictions.put(predictor, preds);
+        Map<String, Metrics> m = Evaluator.score(runs, preds);
+        metrics.put(predictor, m);
+        return m;
+    }
+
+    /** Records a line of provenance (training data, model, seed…) shown in the report. */
+    public void provenance(String key, String value) {
+        provenance.put(key, value);
+    }
+
+    public Map<String, Map<String, Metrics>> metrics() {
+        return metrics;
+    }
+
+    /** The report as Markdown. */
+    public String markdown() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# Evaluation: ").append(name).append("\n\n").append(description).append("\n\n");
+        provenance.forEach((k, v) -> sb.append("- **").append(k).append("**: ").append(v).append('\n'));
+        sb.append("\nFinal loss: MAE, RMSE, ARE (mean |pred − true| / true), Spearman ρ. Curve MAE over every")
+          .append(" logged point after the first 10% of training.\n\n");
+        sb.append("| group | predictor | runs | final MAE | final RMSE | final ARE | Spearman ρ | curve MAE | curve points |\n");
+        sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        TreeSet<String> groups = new TreeSet<>();
+        metrics.values().forEach(m -> groups.addAll(m.keySet()));
+        List<String> ordered = new ArrayList<>(groups);
+        if (ordered.remove("all")) {
+            ordered.add("all");
+        }
+        for (String g : ordered) {
+            metrics.forEach((pred, m) -> {
+                Metrics x = m.get(g);
+                if (x != null) {
+                    sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %.4f | %.4f | %.4f | %.4f | %s | %d |%n", g,
+                            pred, x.runs(), x.finalMae(), x.finalRmse(), x.finalAre(), x.spearman(),
+                            Double.isNaN(x.curveMae()) ? "–" : String.format(Locale.ROOT, "%.4f", x.curveMae()),
+                            x.curvePoints()));
+                }
+            });
+        }
+        sb.append('\n');
+        for (String source : sources()) {
+            sb.append("## ").append(source).append("\n\n");
+            sb.append("![predicted vs true final loss](scatter-").append(source).append(".png)\n\n");
+            sb.append("![true (solid) and predicted (dashed) curves](curves-").append(source).append(".png)\n\n");
+        }
+        return sb.toString();
+    }
+
+    private TreeSet<String> sources() {
+        TreeSet<String> s = new TreeSet<>();
+        runs.forEach(r -> s.add(r.source()));
+        return s;
+    }
+
+    /** Writes report.md, figures.json and the plots into {@code dir}. */
+    public void write(Path dir) throws IOException {
+        for (String source : sources()) {
+            List<Integer> idx = new ArrayList<>();
+            for (int i = 0; i < runs.size(); i++) {
+                if (runs.get(i).source().equals(source)) {
+                    idx.add(i);
+                }
+            }
+            List<Run> sub = idx.stream().map(runs::get).toList();
+            Map<String, List<Prediction>> subPred = new LinkedHashMap<>();
+            predictions.forEach((k, v) -> subPred.put(k, idx.stream().map(v::get).toList()));
+            Plots.scatter(dir.resolve("scatter-" + source + ".png"), source + ": predicted vs true final loss",
+                    sub, subPred);
+            Plots.curves(dir.resolve("curves-" + source + ".png"), source + ": true (solid) vs predicted (dashed)",
+                    sub, subPred, 5);
+        }
+        ObjectNode json = Json.MAPPER.createObjectNode();
+        json.put("name", name);
+        json.put("description", description);
+        json.set("provenance", Json.MAPPER.valueToTree(provenance));
+        json.set("metrics", Json.MAPPER.valueToTree(metrics));
+        Json.writePretty(dir.resolve("figures.json"), json);
+        AtomicFiles.writeString(dir.resolve("report.md"), markdown());
+    }
+}

@@ -1,0 +1,85 @@
+package dev.ncpl.eval;
+
+import dev.ncpl.predict.Prediction;
+import dev.ncpl.runs.Run;
+import dev.ncpl.runs.Scale;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Scores predictions against true runs, grouped by source and split. Curve error counts every
+ * point after the first {@link #CURVE_SKIP_FRACTION} of training, where the loss is still falling
+ * steeply and no config-level predictor is expected to follow it.
+ */
+public final class Evaluator {
+    /** Fraction of training at the start of each curve left out of the curve error. */
+    public static final double CURVE_SKIP_FRACTION = 0.1;
+
+    private Evaluator() {}
+
+    /** Group key: {@code source/split}. */
+    public static String group(Run run) {
+        return run.source() + "/" + (run.split().isEmpty() ? "-" : run.split());
+    }
+
+    /** Metrics per {@code source/split} group and over all runs ({@code all}). */
+    public static Map<String, Metrics> score(List<Run> truth, List<Prediction> predictions) {
+        if (truth.size() != predictions.size()) {
+            throw new IllegalArgumentException("predictions and runs differ in number");
+        }
+        Map<String, List<Integer>> groups = new TreeMap<>();
+        for (int i = 0; i < truth.size(); i++) {
+            groups.computeIfAbsent(group(truth.get(i)), k -> new ArrayList<>()).add(i);
+        }
+        Map<String, Metrics> out = new LinkedHashMap<>();
+        groups.forEach((g, idx) -> out.put(g, metrics(truth, predictions, idx)));
+        if (groups.size() > 1) {
+            List<Integer> all = new ArrayList<>();
+            for (int i = 0; i < truth.size(); i++) {
+                all.add(i);
+            }
+            out.put("all", metrics(truth, predictions, all));
+        }
+        return out;
+    }
+
+    private static Metrics metrics(List<Run> truth, List<Prediction> preds, List<Integer> idx) {
+        double[] p = new double[idx.size()];
+        double[] t = new double[idx.size()];
+        double curveErr = 0;
+        long curveN = 0;
+        for (int k = 0; k < idx.size(); k++) {
+            Run run = truth.get(idx.get(k));
+            Prediction pr = preds.get(idx.get(k));
+            if (!pr.id().equals(run.id())) {
+                throw new IllegalArgumentException("prediction " + pr.id() + " does not match run " + run.id());
+            }
+            p[k] = pr.finalLoss();
+            t[k] = run.curve().finalLoss();
+            double total = Scale.totalSteps(run).orElse(run.curve().lastStep());
+            double[] steps = pr.steps();
+            for (int i = 0; i < run.curve().size(); i++) {
+                double step = run.curve().step(i);
+                if (step <= CURVE_SKIP_FRACTION * total) {
+                    continue;
+                }
+                int j = indexOf(steps, step);
+                if (j < 0) {
+                    throw new IllegalArgumentException(run.id() + ": prediction has no point at step " + step);
+                }
+                curveErr += Math.abs(pr.losses()[j] - run.curve().loss(i));
+                curveN++;
+            }
+        }
+        return new Metrics(idx.size(), Metrics.mae(p, t), Metrics.rmse(p, t), Metrics.are(p, t),
+                Metrics.spearman(p, t), curveN == 0 ? Double.NaN : curveErr / curveN, curveN);
+    }
+
+    private static int indexOf(double[] steps, double step) {
+        int j = java.util.Arrays.binarySearch(steps, step);
+        return j >= 0 ? j : -1;
+    }
+}

@@ -1,0 +1,86 @@
+package dev.ncpl.eval;
+
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.stream.IntStream;
+
+/**
+ * Accuracy figures of one predictor on one group of runs.
+ *
+ * @param runs number of runs scored
+ * @param finalMae mean absolute error of the final loss
+ * @param finalRmse root mean squared error of the final loss
+ * @param finalAre mean absolute relative error |pred − true| / true of the final loss
+ * @param spearman Spearman rank correlation between predicted and true final losses
+ * @param curveMae mean absolute error over every curve point after the first 10% of training
+ * @param curvePoints number of curve points in {@link #curveMae}
+ */
+public record Metrics(int runs, double finalMae, double finalRmse, double finalAre, double spearman,
+                      double curveMae, long curvePoints) {
+
+    /** Mean absolute error of two equally long arrays. */
+    public static double mae(double[] pred, double[] truth) {
+        double s = 0;
+        for (int i = 0; i < pred.length; i++) {
+            s += Math.abs(pred[i] - truth[i]);
+        }
+        return pred.length == 0 ? Double.NaN : s / pred.length;
+    }
+
+    public static double rmse(double[] pred, double[] truth) {
+        double s = 0;
+        for (int i = 0; i < pred.length; i++) {
+            s += (pred[i] - truth[i]) * (pred[i] - truth[i]);
+        }
+        return pred.length == 0 ? Double.NaN : Math.sqrt(s / pred.length);
+    }
+
+    public static double are(double[] pred, double[] truth) {
+        double s = 0;
+        for (int i = 0; i < pred.length; i++) {
+            s += Math.abs(pred[i] - truth[i]) / truth[i];
+        }
+        return pred.length == 0 ? Double.NaN : s / pred.length;
+    }
+
+    /** Spearman's ρ with average ranks for ties; NaN for fewer than two points or a constant input. */
+    public static double spearman(double[] x, double[] y) {
+        if (x.length < 2) {
+            return Double.NaN;
+        }
+        return pearson(ranks(x), ranks(y));
+    }
+
+    static double[] ranks(double[] v) {
+        Integer[] order = IntStream.range(0, v.length).boxed().toArray(Integer[]::new);
+        Arrays.sort(order, Comparator.comparingDouble(i -> v[i]));
+        double[] r = new double[v.length];
+        int i = 0;
+        while (i < v.length) {
+            int j = i;
+            while (j + 1 < v.length && v[order[j + 1]] == v[order[i]]) {
+                j++;
+            }
+            double avg = (i + j) / 2.0 + 1;
+            for (int k = i; k <= j; k++) {
+                r[order[k]] = avg;
+            }
+            i = j + 1;
+        }
+        return r;
+    }
+
+    static double pearson(double[] x, double[] y) {
+        double mx = Arrays.stream(x).average().orElse(0);
+        double my = Arrays.stream(y).average().orElse(0);
+        double sxy = 0;
+        double sxx = 0;
+        double syy = 0;
+        for (int i = 0; i < x.length; i++) {
+            sxy += (x[i] - mx) * (y[i] - my);
+            sxx += (x[i] - mx) * (x[i] - mx);
+            syy += (y[i] - my) * (y[i] - my);
+        }
+        return sxx == 0 || syy == 0 ? Double.NaN : sxy / Math.sqrt(sxx * syy);
+    }
+}

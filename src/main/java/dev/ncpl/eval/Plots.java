@@ -1,0 +1,135 @@
+package dev.ncpl.eval;
+
+import dev.ncpl.predict.Prediction;
+import dev.ncpl.runs.Run;
+import dev.ncpl.util.AtomicFiles;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** PNG plots for evaluation reports, drawn with XChart: predicted-vs-true scatters and curves. */
+public final class Plots {
+    private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
+        new Color(0x9467bd), new Color(0xff7f0e), new Color(0x8c564b)};
+
+    static {
+        System.setProperty("java.awt.headless", "true");
+    }
+
+    private Plots() {}
+
+    /** Predicted vs true final loss, one series per predictor, with the identity line. */
+    public static void scatter(Path file, String title, List<Run> runs, Map<String, List<Prediction>> byPredictor)
+            throws IOException {
+        XYChart chart = new XYChartBuilder().width(720).height(640).title(title)
+                .xAxisTitle("true final loss").yAxisTitle("predicted final loss").build();
+        chart.getStyler().setMarkerSize(5);
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        double[] truth = runs.stream().mapToDouble(r -> r.curve().finalLoss()).toArray();
+        int c = 0;
+        for (Map.Entry<String, List<Prediction>> e : byPredictor.entrySet()) {
+            double[] pred = e.getValue().stream().mapToDouble(Prediction::finalLoss).toArray();
+            XYSeries s = chart.addSeries(e.getKey(), truth, pred);
+            s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            s.setMarker(SeriesMarkers.CIRCLE);
+            s.setMarkerColor(PALETTE[c++ % PALETTE.length]);
+            for (int i = 0; i < pred.length; i++) {
+                lo = Math.min(lo, Math.min(pred[i], truth[i]));
+                hi = Math.max(hi, Math.max(pred[i], truth[i]));
+            }
+        }
+        XYSeries diag = chart.addSeries("y = x", new double[] {lo, hi}, new double[] {lo, hi});
+        diag.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        diag.setMarker(SeriesMarkers.NONE);
+        diag.setLineColor(Color.GRAY);
+        save(chart, file);
+    }
+
+    /**
+     * True and predicted curves of a few runs spread over the range of final losses (the runs at
+     * evenly spaced quantiles), each run in its own colour: true solid, predictions dashed.
+     */
+    public static void curves(Path file, String title, List<Run> runs, Map<String, List<Prediction>> byPredictor,
+                              int howMany) throws IOException {
+        XYChart chart = new XYChartBuilder().width(900).height(640).title(title)
+                .xAxisTitle("step").yAxisTitle("loss").build();
+        chart.getStyler().setMarkerSize(3);
+        List<Integer> order = new ArrayList<>(IntStream.range(0, runs.size()).boxed().toList());
+        order.sort(Comparator.comparingDouble(i -> runs.get(i).curve().finalLoss()));
+        int n = Math.min(howMany, runs.size());
+        double yMin = Double.POSITIVE_INFINITY;
+        double yMax = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < n; k++) {
+            int i = order.get(n == 1 ? 0 : (int) Math.round((double) k * (runs.size() - 1) / (n - 1)));
+            Run run = runs.get(i);
+            Color color = PALETTE[k % PALETTE.length];
+            double skip = Evaluator.CURVE_SKIP_FRACTION * run.curve().lastStep();
+            List<Double> xs = new ArrayList<>();
+            List<Double> ys = new ArrayList<>();
+            for (int j = 0; j < run.curve().size(); j++) {
+                if (run.curve().step(j) >= skip) {
+                    xs.add(run.curve().step(j));
+                    ys.add(run.curve().loss(j));
+                    yMin = Math.min(yMin, run.curve().loss(j));
+                    yMax = Math.max(yMax, run.curve().loss(j));
+                }
+            }
+            if (xs.isEmpty()) {
+                continue;
+            }
+            String label = (k + 1) + ". " + shortId(run.id());
+            XYSeries t = chart.addSeries(label + " true", xs, ys);
+            t.setLineColor(color);
+            t.setMarkerColor(color);
+            t.setMarker(SeriesMarkers.CIRCLE);
+            int p = 0;
+            for (Map.Entry<String, List<Prediction>> e : byPredictor.entrySet()) {
+                Prediction pr = e.getValue().get(i);
+                List<Double> px = new ArrayList<>();
+                List<Double> py = new ArrayList<>();
+                for (int j = 0; j < pr.steps().length; j++) {
+                    if (pr.steps()[j] >= skip) {
+                        px.add(pr.steps()[j]);
+                        py.add(pr.losses()[j]);
+                    }
+                }
+                if (px.isEmpty()) {
+                    continue;
+                }
+                XYSeries s = chart.addSeries(label + " " + e.getKey(), px, py);
+                s.setLineColor(color);
+                s.setMarker(SeriesMarkers.NONE);
+                float[] dash = p++ == 0 ? new float[] {6f, 4f} : new float[] {2f, 3f};
+                s.setLineStyle(new BasicStroke(1.6f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, dash, 0f));
+            }
+        }
+        if (Double.isFinite(yMin)) {
+            double pad = 0.15 * (yMax - yMin) + 1e-3;
+            chart.getStyler().setYAxisMin(yMin - pad);
+            chart.getStyler().setYAxisMax(yMax + pad);
+        }
+        save(chart, file);
+    }
+
+    private static String shortId(String id) {
+        String s = id.contains("/") ? id.substring(id.indexOf('/') + 1) : id;
+        return s.length() > 38 ? s.substring(0, 38) + "…" : s;
+    }
+
+    private static void save(XYChart chart, Path file) throws IOException {
+        AtomicFiles.write(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
+    }
+}

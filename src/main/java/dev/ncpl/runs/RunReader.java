@@ -1,0 +1,238 @@
+package dev.ncpl.runs;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ncpl.util.Json;
+import java.io.BufferedReader;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * Streams runs from a JSONL file (one run per line, see datasets/README.md), validating each as it
+ * goes. Only the current line is held in memory. Every problem is reported as an
+ * {@link InvalidRunException} naming the file, the line and the field.
+ */
+public final class RunReader implements Iterator<Run>, Closeable {
+    /** A curve whose final loss exceeds its minimum by this factor is taken as diverged. */
+    public static final double DIVERGENCE_FACTOR = 1.5;
+
+    /**
+     * What a reader demands of each line.
+     *
+     * @param requireCurve a run must carry a non-empty curve (training and evaluation data)
+     * @param requireId a run must carry an id (otherwise {@code <file>#<line>} is used)
+     * @param checkDuplicates reject a second run with an id already seen by this reader
+     */
+    public record Options(boolean requireCurve, boolean requireId, boolean checkDuplicates) {
+        /** Training and evaluation data: everything is required. */
+        public static final Options STRICT = new Options(true, true, true);
+        /** Candidate configs to predict: curve and id optional, duplicates allowed. */
+        public static final Options CANDIDATES = new Options(false, false, false);
+    }
+
+    private final Path file;
+    private final String name;
+    private final BufferedReader reader;
+    private final Options options;
+    private final Set<String> seenIds;
+    private long lineNo;
+    private Run next;
+
+    private RunReader(Path file, Options options, Set<String> seenIds) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new InvalidRunException(file.toString(), 0, null, "no such file");
+        }
+        this.file = file;
+        this.name = file.toString();
+        this.reader = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+        this.options = options;
+        this.seenIds = seenIds;
+    }
+
+    /** Opens {@code file} for streaming. */
+    public static RunReader open(Path file, Options options) throws IOException {
+        return new RunReader(file, options, options.checkDuplicates() ? new HashSet<>() : null);
+    }
+
+    /** A lazily read stream of the runs in {@code file}; close it to release the file. */
+    public static Stream<Run> stream(Path file, Options options) throws IOException {
+        RunReader r = open(file, options);
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(r, Spliterator.ORDERED), false)
+                .onClose(() -> {
+                    try {
+                        r.close();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+    }
+
+    /** Reads every run of every file strictly; ids must be unique across all the files. */
+    public static List<Run> readAll(List<Path> files) throws IOException {
+        List<Run> runs = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        for (Path f : files) {
+            try (RunReader r = new RunReader(f, Options.STRICT, ids)) {
+                r.forEachRemaining(runs::add);
+            }
+        }
+        return runs;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public boolean hasNext() {
+        if (next != null) {
+            return true;
+        }
+        try {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                lineNo++;
+                if (!line.isBlank()) {
+                    next = parse(line);
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            throw new UncheckedIOException(name + ":" + lineNo + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Run next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException();
+        }
+        Run r = next;
+        next = null;
+        return r;
+    }
+
+    private InvalidRunException error(String field, String problem) {
+        return new InvalidRunException(name, lineNo, field, problem);
+    }
+
+    private Run parse(String line) {
+        JsonNode root;
+        try {
+            root = Json.MAPPER.readTree(line);
+        } catch (JsonProcessingException e) {
+            throw error(null, "malformed JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw error(null, "expected a JSON object per line");
+        }
+        String id = text(root, "id", options.requireId());
+        if (id == null) {
+            id = file.getFileName() + "#" + lineNo;
+        }
+        if (seenIds != null && !seenIds.add(id)) {
+            throw error("id", "duplicate id '" + id + "'");
+        }
+        String source = text(root, "source", options.requireId());
+        String split = text(root, "split", false);
+        String metric = text(root, "metric", false);
+        JsonNode config = root.get("config");
+        if (config == null || config.isNull()) {
+            throw error("config", "missing");
+        }
+        if (!config.isObject()) {
+            throw error("config", "expected an object of sections such as model, optimizer, data, schedule");
+        }
+        Curve curve = parseCurve(root.get("curve"));
+        return new Run(id, source == null ? "unknown" : source, split == null ? "" : split,
+                metric == null ? "" : metric, (ObjectNode) config, curve);
+    }
+
+    private String text(JsonNode root, String field, boolean required) {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            if (required) {
+                throw error(field, "missing");
+            }
+            return null;
+        }
+        if (!n.isTextual() || n.asText().isBlank()) {
+            throw error(field, "expected a non-empty string");
+        }
+        return n.asText();
+    }
+
+    private Curve parseCurve(JsonNode node) {
+        if (node == null || node.isNull()) {
+            if (options.requireCurve()) {
+                throw error("curve", "missing (a list of [step, loss] pairs is required)");
+            }
+            return new Curve(new double[0], new double[0]);
+        }
+        if (!node.isArray()) {
+            throw error("curve", "expected a list of [step, loss] pairs");
+        }
+        if (node.isEmpty() && options.requireCurve()) {
+            throw error("curve", "empty (at least the final [step, loss] is required)");
+        }
+        int n = node.size();
+        double[] steps = new double[n];
+        double[] losses = new double[n];
+        double minLoss = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            JsonNode p = node.get(i);
+            String where = "curve[" + i + "]";
+            if (!p.isArray() || p.size() != 2 || !p.get(0).isNumber() || !p.get(1).isNumber()) {
+                throw error(where, "expected a [step, loss] pair of numbers, got " + p);
+            }
+            double step = p.get(0).asDouble();
+            double loss = p.get(1).asDouble();
+            if (!Double.isFinite(step) || step < 0) {
+                throw error(where, "step must be a finite number >= 0, got " + step);
+            }
+            if (Double.isNaN(loss)) {
+                throw error(where, "loss is NaN");
+            }
+            if (Double.isInfinite(loss)) {
+                throw error(where, "loss is infinite");
+            }
+            if (loss <= 0) {
+                throw error(where, "loss must be positive, got " + loss);
+            }
+            if (i > 0 && step <= steps[i - 1]) {
+                throw error(where, "steps must increase, but step " + (long) step + " follows "
+                        + (long) steps[i - 1]);
+            }
+            steps[i] = step;
+            losses[i] = loss;
+            minLoss = Math.min(minLoss, loss);
+        }
+        if (n > 1 && losses[n - 1] > DIVERGENCE_FACTOR * minLoss) {
+            throw error("curve", String.format(java.util.Locale.ROOT,
+                    "diverged: final loss %.4g is over %.1fx the curve's minimum %.4g", losses[n - 1],
+                    DIVERGENCE_FACTOR, minLoss));
+        }
+        return new Curve(steps, losses);
+    }
+
+    @Override
+    public void close() throws IOException {
+        reader.close();
+    }
+}

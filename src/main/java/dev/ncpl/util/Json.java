@@ -1,0 +1,37 @@
+package dev.ncpl.util;
+
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The project's one Jackson configuration: NaN is readable (so it can be reported), output is stable. */
+public final class Json {
+    /** Shared mapper; thread-safe once configured. */
+    public static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            .build();
+
+    private Json() {}
+
+    /** Writes {@code value} as pretty JSON to {@code target}, atomically. */
+    public static void writePretty(Path target, Object value) throws IOException {
+        AtomicFiles.write(target, out -> MAPPER.writerWithDefaultPrettyPrinter().writeValue(out, value));
+    }
+
+    /** Reads {@code file} into {@code type}, naming the file in any error. */
+    public static <T> T read(Path file, Class<T> type) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + ": no such file");
+        }
+        try {
+            return MAPPER.readValue(file.toFile(), type);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException(file + ": " + e.getOriginalMessage(), e);
+        }
+    }
+}
