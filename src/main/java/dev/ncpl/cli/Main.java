@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "ncpl", mixinStandardHelpOptions = true, version = "ncpl 0.1.0",
         description = "Predicts the final loss and loss curve of a language-model pretraining run from its "
                 + "configuration, beside a fitted Chinchilla baseline.",
-        subcommands = {RunsCommand.class, BaselineCommand.class,
+        subcommands = {RunsCommand.class, BaselineCommand.class, TrainCommand.class, PredictCommand.class,
             EvalCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -2,13 +2,21 @@ package dev.ncpl.cli;
 
 import dev.ncpl.eval.EvalReport;
 import dev.ncpl.predict.LossPredictor;
+import dev.ncpl.predict.NeuralPredictor;
+import java.io.IOException;
 import java.nio.file.Path;
 
-/** Opens a trained predictor folder for evaluation. */
+/** Opens a trained predictor folder for evaluation and records its provenance in the report. */
 final class PredictorLoader {
     private PredictorLoader() {}
 
-    static LossPredictor load(Path dir, EvalReport report) {
-        throw new IllegalArgumentException(dir + ": loading trained predictors is not available in this build");
+    static LossPredictor load(Path dir, EvalReport report) throws IOException {
+        NeuralPredictor p = NeuralPredictor.load(dir);
+        var prov = p.model().manifest().provenance();
+        report.provenance("ncpl model", dir + " (recipe " + prov.path("recipe").path("name").asText("?")
+                + ", protocol " + prov.path("protocol").asText("?") + ", seed " + prov.path("seed").asText("?")
+                + ", ensemble of " + p.model().ensembleSize() + ", trained in " + prov.path("training_seconds").asText("?")
+                + " s)");
+        return p;
     }
 }

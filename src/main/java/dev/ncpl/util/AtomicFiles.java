@@ -31,7 +31,7 @@ public final class AtomicFiles {
     public static void write(Path target, StreamWriter writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        Path tmp = createTemp(dir, target);
         try {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 writer.write(out);
@@ -41,6 +41,17 @@ public final class AtomicFiles {
             Files.deleteIfExists(tmp);
             throw e;
         }
+    }
+
+    /** A temporary file beside {@code target}, readable by all like any other output file. */
+    static Path createTemp(Path dir, Path target) throws IOException {
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        try {
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: keep the default permissions
+        }
+        return tmp;
     }
 
     /** Renames {@code source} onto {@code target}, atomically where the file system allows. */

@@ -22,7 +22,7 @@ public final class AtomicLineWriter implements Closeable {
         this.target = target;
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        this.tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        this.tmp = AtomicFiles.createTemp(dir, target);
         this.writer = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
     }
 

@@ -6,7 +6,8 @@ import java.util.Locale;
 /**
  * A terminal progress bar with rate and ETA, drawn on standard error so that it never mixes with
  * data written to standard output. Redraws at most a few times a second; on a non-interactive
- * stream (CI logs) it prints a plain line every 10% instead of carriage returns.
+ * stream (CI logs) it prints a plain line at every 10% and at least every 30 seconds instead of
+ * carriage returns.
  */
 public final class ProgressBar implements AutoCloseable {
     private static final int WIDTH = 28;
@@ -48,10 +49,11 @@ public final class ProgressBar implements AutoCloseable {
         double frac = Math.min(1.0, (double) done / total);
         if (!interactive) {
             int decile = (int) Math.floor(frac * 10);
-            if (decile == lastDecile && !force) {
+            if (decile == lastDecile && !force && now - lastDrawNanos < 30_000_000_000L) {
                 return;
             }
             lastDecile = decile;
+            lastDrawNanos = now;
             out.println(line(frac, now));
             return;
         }

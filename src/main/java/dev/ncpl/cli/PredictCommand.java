@@ -1,0 +1,96 @@
+package dev.ncpl.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ncpl.predict.NeuralPredictor;
+import dev.ncpl.predict.Prediction;
+import dev.ncpl.runs.Run;
+import dev.ncpl.runs.RunReader;
+import dev.ncpl.util.AtomicLineWriter;
+import dev.ncpl.util.Json;
+import dev.ncpl.util.ProgressBar;
+import java.io.BufferedReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ncpl predict}: predicts final loss and curve for every run or bare config in a JSONL file,
+ * streaming (constant memory), writing one JSON object per input line.
+ */
+@Command(name = "predict", mixinStandardHelpOptions = true,
+        description = "Predict the final loss and loss curve of each run or bare config in a JSONL file. The curve "
+                + "is given at the steps of the input's curve, or at 16 even steps when it has none.")
+public final class PredictCommand implements Callable<Integer> {
+    @Option(names = "--runs", required = true, paramLabel = "FILE", description = "Input runs or configs (JSONL).")
+    Path runs;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output predictions (JSONL).")
+    Path out;
+
+    @Option(names = "--model", paramLabel = "DIR", defaultValue = "${sys:ncpl.home:-.}/models/default",
+            description = "Trained model folder (default: ${DEFAULT-VALUE}).")
+    Path model;
+
+    @Override
+    public Integer call() throws Exception {
+        long total = countLines(runs);
+        long written = 0;
+        try (NeuralPredictor predictor = NeuralPredictor.load(model);
+             RunReader reader = RunReader.open(runs, RunReader.Options.CANDIDATES);
+             AtomicLineWriter writer = new AtomicLineWriter(out);
+             ProgressBar bar = new ProgressBar("predict", total)) {
+            List<Run> chunk = new ArrayList<>(NeuralPredictor.BATCH);
+            while (reader.hasNext()) {
+                chunk.add(reader.next());
+                if (chunk.size() == NeuralPredictor.BATCH || !reader.hasNext()) {
+                    for (Prediction p : predictor.predict(chunk)) {
+                        writer.line(Json.MAPPER.writeValueAsString(toJson(p)));
+                    }
+                    bar.step(chunk.size());
+                    written += chunk.size();
+                    chunk.clear();
+                }
+            }
+            writer.commit();
+        }
+        System.out.printf("wrote %d predictions to %s%n", written, out);
+        return 0;
+    }
+
+    /** The output form of a prediction: {"id", "final_loss", "curve": [[step, loss], …]}. */
+    static ObjectNode toJson(Prediction p) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("id", p.id());
+        o.put("final_loss", round(p.finalLoss()));
+        ArrayNode curve = o.putArray("curve");
+        for (int i = 0; i < p.steps().length; i++) {
+            curve.addArray().add((long) p.steps()[i]).add(round(p.losses()[i]));
+        }
+        return o;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1e6) / 1e6;
+    }
+
+    private static long countLines(Path file) throws java.io.IOException {
+        if (!Files.isRegularFile(file)) {
+            return 0;
+        }
+        long n = 0;
+        try (BufferedReader r = Files.newBufferedReader(file)) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (!line.isBlank()) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+}

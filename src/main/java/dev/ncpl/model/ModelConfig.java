@@ -1,0 +1,22 @@
+package dev.ncpl.model;
+
+/**
+ * Shape of the network.
+ *
+ * @param vocabularySize tokenizer vocabulary size
+ * @param maxLength longest token sequence (positions learned)
+ * @param dModel width of the encoder
+ * @param heads attention heads
+ * @param layers encoder blocks
+ * @param ffHidden hidden width of each block's MLP
+ * @param headHidden hidden width of the final-loss and curve heads
+ * @param queryFeatures features describing a position in the run, for the curve head
+ */
+public record ModelConfig(int vocabularySize, int maxLength, int dModel, int heads, int layers, int ffHidden,
+                          int headHidden, int queryFeatures) {
+    public ModelConfig {
+        if (dModel % heads != 0) {
+            throw new IllegalArgumentException("d_model " + dModel + " is not divisible by " + heads + " heads");
+        }
+    }
+}

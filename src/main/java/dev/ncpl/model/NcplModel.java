@@ -1,0 +1,181 @@
+package dev.ncpl.model;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
+import dev.ncpl.baseline.Baseline;
+import dev.ncpl.text.ConfigTokenizer;
+import dev.ncpl.text.EncodedConfig;
+import dev.ncpl.util.AtomicFiles;
+import dev.ncpl.util.Json;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A trained predictor on disk: {@code model.json} (manifest and provenance), {@code tokenizer.json},
+ * {@code baseline.json} (the Chinchilla laws the residuals are taken over) and one parameter file
+ * per ensemble member. Loaded, it runs the networks in inference mode and returns raw outputs in
+ * loss units; see {@link dev.ncpl.predict.NeuralPredictor} for whole predictions.
+ */
+public final class NcplModel implements AutoCloseable {
+    /** Format tag in model.json. */
+    public static final String FORMAT = "ncpl-model/1";
+    public static final String MANIFEST = "model.json";
+    public static final String TOKENIZER = "tokenizer.json";
+    public static final String BASELINE = "baseline.json";
+
+    private final ModelManifest manifest;
+    private final ConfigTokenizer tokenizer;
+    private final Baseline baseline;
+    private final NDManager manager;
+    private final List<NcplNetwork> members;
+    private final FeatureExtractor features;
+
+    private NcplModel(ModelManifest manifest, ConfigTokenizer tokenizer, Baseline baseline, NDManager manager,
+                      List<NcplNetwork> members) {
+        this.manifest = manifest;
+        this.tokenizer = tokenizer;
+        this.baseline = baseline;
+        this.manager = manager;
+        this.members = members;
+        this.features = new FeatureExtractor(tokenizer, manifest.scaler(), baseline);
+    }
+
+    /** Loads the model in {@code dir} onto {@code device}. */
+    public static NcplModel load(Path dir, Device device) throws IOException {
+        Path manifestFile = dir.resolve(MANIFEST);
+        if (!Files.isRegularFile(manifestFile)) {
+            throw new IOException(dir + ": not a trained model (no " + MANIFEST + ")");
+        }
+        ModelManifest manifest = Json.read(manifestFile, ModelManifest.class);
+        if (!FORMAT.equals(manifest.format())) {
+            throw new IOException(manifestFile + ": field 'format': expected " + FORMAT + ", got " + manifest.format());
+        }
+        ConfigTokenizer tok = ConfigTokenizer.load(dir.resolve(TOKENIZER));
+        Baseline baseline = Baseline.load(dir.resolve(BASELINE));
+        NDManager manager = NDManager.newBaseManager(device);
+        List<NcplNetwork> nets = new ArrayList<>();
+        try {
+            for (String member : manifest.members()) {
+                NcplNetwork net = new NcplNetwork(manifest.network());
+                try (InputStream in = new BufferedInputStream(Files.newInputStream(dir.resolve(member)))) {
+                    net.loadParameters(manager, new DataInputStream(in));
+                } catch (MalformedModelException e) {
+                    throw new IOException(dir.resolve(member) + ": " + e.getMessage(), e);
+                }
+                nets.add(net);
+            }
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+        return new NcplModel(manifest, tok, baseline, manager, nets);
+    }
+
+    /** Writes parameters of {@code net} to {@code file} atomically. */
+    public static void saveParameters(NcplNetwork net, Path file) throws IOException {
+        AtomicFiles.write(file, out -> {
+            DataOutputStream dos = new DataOutputStream(new BufferedOutputStream(out));
+            net.saveParameters(dos);
+            dos.flush();
+        });
+    }
+
+    /**
+     * Replaces {@code dir} with a complete model: everything is written to a fresh sibling folder
+     * first, which is then renamed into place, so a reader sees the old model or the new one, never
+     * a mixture.
+     */
+    public static void publish(Path staging, Path dir) throws IOException {
+        Path abs = dir.toAbsolutePath();
+        Path backup = abs.resolveSibling(abs.getFileName() + ".old");
+        deleteTree(backup);
+        if (Files.exists(abs)) {
+            Files.move(abs, backup);
+        }
+        Files.move(staging, abs);
+        deleteTree(backup);
+    }
+
+    /** Deletes a folder and everything in it (nothing when it is absent). */
+    public static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+
+    public ModelManifest manifest() {
+        return manifest;
+    }
+
+    public ConfigTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public Baseline baseline() {
+        return baseline;
+    }
+
+    public FeatureExtractor features() {
+        return features;
+    }
+
+    public int ensembleSize() {
+        return members.size();
+    }
+
+    /**
+     * Raw network outputs for a batch, de-standardised into residuals (loss units) for every
+     * ensemble member: result[m][0] holds final residuals (B), result[m][1..K] the curve residuals
+     * flattened per config (B·K), when queries are given.
+     */
+    public float[][][] residuals(List<EncodedConfig> configs, float[][][] queries) {
+        TargetStats ts = manifest.targets();
+        float[][][] out = new float[members.size()][][];
+        try (NDManager batch = manager.newSubManager()) {
+            NDList inputs = BatchBuilder.inputs(batch, configs, queries);
+            ParameterStore ps = new ParameterStore(batch, false);
+            for (int m = 0; m < members.size(); m++) {
+                NDList res = members.get(m).forward(ps, inputs, false);
+                float[] fin = res.get(0).toFloatArray();
+                for (int i = 0; i < fin.length; i++) {
+                    fin[i] = (float) (ts.finalMean() + ts.finalStd() * fin[i]);
+                }
+                float[] curve = new float[0];
+                if (res.size() > 1) {
+                    NDArray c = res.get(1);
+                    curve = c.toFloatArray();
+                    for (int i = 0; i < curve.length; i++) {
+                        curve[i] = (float) (ts.curveMean() + ts.curveStd() * curve[i]);
+                    }
+                }
+                out[m] = new float[][] {fin, curve};
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+        manager.close();
+    }
+}

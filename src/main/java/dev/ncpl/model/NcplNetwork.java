@@ -1,0 +1,149 @@
+package dev.ncpl.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.NormalInitializer;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The NCPL predictor network. Token embeddings plus learned positions, with each number
+ * placeholder's embedding shifted by a small MLP of its scaled value, go through pre-LN transformer
+ * blocks; the [CLS] state and the mean over real tokens form the config representation. Two heads
+ * read it: the final-loss head (a residual over the Chinchilla baseline, standardised) and the
+ * curve head, which also takes the features of a position in the run (fraction of training,
+ * tokens seen, learning rate there…) and is evaluated for every curve point from one encoder pass.
+ *
+ * <p>Inputs: ids (B, T) int64, numbers (B, T), number mask (B, T), padding mask (B, T) with 1 on
+ * real tokens, and optionally curve queries (B, K, Q). Outputs: final (B) and, with queries, curve
+ * (B, K).
+ */
+public final class NcplNetwork extends AbstractBlock {
+    private static final byte VERSION = 1;
+    private final ModelConfig config;
+    private final Parameter tokenEmbedding;
+    private final Parameter positionEmbedding;
+    private final Linear numberIn;
+    private final Linear numberOut;
+    private final List<PreLnEncoderBlock> blocks = new ArrayList<>();
+    private final LayerNorm finalNorm;
+    private final Linear finalHidden;
+    private final Linear finalOut;
+    private final Linear curveHidden1;
+    private final Linear curveHidden2;
+    private final Linear curveOut;
+
+    public NcplNetwork(ModelConfig config) {
+        super(VERSION);
+        this.config = config;
+        int d = config.dModel();
+        tokenEmbedding = addParameter(Parameter.builder().setName("tokenEmbedding").setType(Parameter.Type.WEIGHT)
+                .optShape(new Shape(config.vocabularySize(), d)).optInitializer(new NormalInitializer(0.02f))
+                .build());
+        positionEmbedding = addParameter(Parameter.builder().setName("positionEmbedding")
+                .setType(Parameter.Type.WEIGHT).optShape(new Shape(config.maxLength(), d))
+                .optInitializer(new NormalInitializer(0.02f)).build());
+        numberIn = addChildBlock("numberIn", Linear.builder().setUnits(d).build());
+        numberOut = addChildBlock("numberOut", Linear.builder().setUnits(d).build());
+        for (int i = 0; i < config.layers(); i++) {
+            blocks.add(addChildBlock("block" + i, new PreLnEncoderBlock(d, config.heads(), config.ffHidden())));
+        }
+        finalNorm = addChildBlock("finalNorm", LayerNorm.builder().axis(2).build());
+        finalHidden = addChildBlock("finalHidden", Linear.builder().setUnits(config.headHidden()).build());
+        finalOut = addChildBlock("finalOut", Linear.builder().setUnits(1).build());
+        curveHidden1 = addChildBlock("curveHidden1", Linear.builder().setUnits(config.headHidden()).build());
+        curveHidden2 = addChildBlock("curveHidden2", Linear.builder().setUnits(config.headHidden()).build());
+        curveOut = addChildBlock("curveOut", Linear.builder().setUnits(1).build());
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
+                                     PairList<String, Object> params) {
+        NDArray pooled = encode(ps, inputs, training);
+        NDArray fin = finalOut.forward(ps, new NDList(Activation.gelu(
+                finalHidden.forward(ps, new NDList(pooled), training).singletonOrThrow())), training)
+                .singletonOrThrow().squeeze(-1);
+        if (inputs.size() < 5) {
+            return new NDList(fin);
+        }
+        NDArray queries = inputs.get(4);
+        long k = queries.getShape().get(1);
+        long b = pooled.getShape().get(0);
+        NDArray rep = pooled.expandDims(1).broadcast(b, k, pooled.getShape().get(1));
+        NDArray h = rep.concat(queries, 2);
+        h = Activation.gelu(curveHidden1.forward(ps, new NDList(h), training).singletonOrThrow());
+        h = Activation.gelu(curveHidden2.forward(ps, new NDList(h), training).singletonOrThrow());
+        NDArray curve = curveOut.forward(ps, new NDList(h), training).singletonOrThrow().squeeze(-1);
+        return new NDList(fin, curve);
+    }
+
+    /** The config representation (B, 2d): [CLS] state and masked mean of the final states. */
+    private NDArray encode(ParameterStore ps, NDList inputs, boolean training) {
+        NDArray ids = inputs.get(0);
+        NDArray numbers = inputs.get(1);
+        NDArray numberMask = inputs.get(2);
+        NDArray padMask = inputs.get(3);
+        NDManager m = ids.getManager();
+        long t = ids.getShape().get(1);
+        NDArray emb = ps.getValue(tokenEmbedding, ids.getDevice(), training);
+        NDArray pos = ps.getValue(positionEmbedding, ids.getDevice(), training);
+        NDArray x = ids.oneHot(config.vocabularySize()).matMul(emb);
+        x = x.add(m.arange(0, (int) t, 1, DataType.INT64, ids.getDevice()).oneHot(config.maxLength()).matMul(pos));
+        NDArray num = numbers.expandDims(-1);
+        NDArray numEmb = numberOut.forward(ps, new NDList(Activation.gelu(
+                numberIn.forward(ps, new NDList(num), training).singletonOrThrow())), training).singletonOrThrow();
+        x = x.add(numEmb.mul(numberMask.expandDims(-1)));
+        NDArray bias = padMask.sub(1).mul(1e9f).expandDims(1).expandDims(1);
+        for (PreLnEncoderBlock block : blocks) {
+            x = block.forward(ps, new NDList(x, bias), training).singletonOrThrow();
+        }
+        x = finalNorm.forward(ps, new NDList(x), training).singletonOrThrow();
+        NDArray cls = x.get(":, 0, :");
+        NDArray mask = padMask.expandDims(-1);
+        NDArray mean = x.mul(mask).sum(new int[] {1}).div(mask.sum(new int[] {1}));
+        return cls.concat(mean, 1);
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        long b = inputShapes[0].get(0);
+        if (inputShapes.length < 5) {
+            return new Shape[] {new Shape(b)};
+        }
+        return new Shape[] {new Shape(b), new Shape(b, inputShapes[4].get(1))};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        long b = inputShapes[0].get(0);
+        long t = inputShapes[0].get(1);
+        int d = config.dModel();
+        Shape x = new Shape(b, t, d);
+        numberIn.initialize(manager, dataType, new Shape(b, t, 1));
+        numberOut.initialize(manager, dataType, new Shape(b, t, d));
+        for (PreLnEncoderBlock block : blocks) {
+            block.initialize(manager, dataType, x, new Shape(b, 1, 1, t));
+        }
+        finalNorm.initialize(manager, dataType, x);
+        finalHidden.initialize(manager, dataType, new Shape(b, 2L * d));
+        finalOut.initialize(manager, dataType, new Shape(b, config.headHidden()));
+        long k = inputShapes.length >= 5 ? inputShapes[4].get(1) : 1;
+        curveHidden1.initialize(manager, dataType, new Shape(b, k, 2L * d + config.queryFeatures()));
+        curveHidden2.initialize(manager, dataType, new Shape(b, k, config.headHidden()));
+        curveOut.initialize(manager, dataType, new Shape(b, k, config.headHidden()));
+    }
+}

@@ -1,0 +1,81 @@
+package dev.ncpl.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * A pre-LayerNorm transformer encoder block: x + Attention(LN(x)), then x + MLP(LN(x)), built
+ * from DJL's Linear and LayerNorm blocks (DJL's own TransformerEncoderBlock normalises with
+ * BatchNorm). Inputs: x of shape (B, T, d) and an additive attention bias of shape (B, 1, 1, T)
+ * that is 0 on real tokens and very negative on padding.
+ */
+public final class PreLnEncoderBlock extends AbstractBlock {
+    private static final byte VERSION = 1;
+    private final int dModel;
+    private final int heads;
+    private final LayerNorm norm1;
+    private final LayerNorm norm2;
+    private final Linear qkv;
+    private final Linear out;
+    private final Linear up;
+    private final Linear down;
+
+    public PreLnEncoderBlock(int dModel, int heads, int ffHidden) {
+        super(VERSION);
+        this.dModel = dModel;
+        this.heads = heads;
+        norm1 = addChildBlock("norm1", LayerNorm.builder().axis(2).build());
+        qkv = addChildBlock("qkv", Linear.builder().setUnits(3L * dModel).build());
+        out = addChildBlock("out", Linear.builder().setUnits(dModel).build());
+        norm2 = addChildBlock("norm2", LayerNorm.builder().axis(2).build());
+        up = addChildBlock("up", Linear.builder().setUnits(ffHidden).build());
+        down = addChildBlock("down", Linear.builder().setUnits(dModel).build());
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
+                                     PairList<String, Object> params) {
+        NDArray x = inputs.get(0);
+        NDArray bias = inputs.get(1);
+        long b = x.getShape().get(0);
+        long t = x.getShape().get(1);
+        int dh = dModel / heads;
+        NDArray h = norm1.forward(ps, new NDList(x), training).singletonOrThrow();
+        NDList parts = qkv.forward(ps, new NDList(h), training).singletonOrThrow().split(3, 2);
+        NDArray q = parts.get(0).reshape(b, t, heads, dh).transpose(0, 2, 1, 3);
+        NDArray k = parts.get(1).reshape(b, t, heads, dh).transpose(0, 2, 3, 1);
+        NDArray v = parts.get(2).reshape(b, t, heads, dh).transpose(0, 2, 1, 3);
+        NDArray weights = q.matMul(k).div(Math.sqrt(dh)).add(bias).softmax(-1);
+        NDArray attended = weights.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, dModel);
+        x = x.add(out.forward(ps, new NDList(attended), training).singletonOrThrow());
+        NDArray h2 = norm2.forward(ps, new NDList(x), training).singletonOrThrow();
+        NDArray ff = Activation.gelu(up.forward(ps, new NDList(h2), training).singletonOrThrow());
+        x = x.add(down.forward(ps, new NDList(ff), training).singletonOrThrow());
+        return new NDList(x);
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape x = inputShapes[0];
+        norm1.initialize(manager, dataType, x);
+        qkv.initialize(manager, dataType, x);
+        out.initialize(manager, dataType, x);
+        norm2.initialize(manager, dataType, x);
+        up.initialize(manager, dataType, x);
+        down.initialize(manager, dataType, up.getOutputShapes(new Shape[] {x})[0]);
+    }
+}

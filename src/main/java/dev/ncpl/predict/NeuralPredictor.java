@@ -1,0 +1,121 @@
+package dev.ncpl.predict;
+
+import ai.djl.Device;
+import dev.ncpl.model.FeatureExtractor;
+import dev.ncpl.model.NcplModel;
+import dev.ncpl.model.RunFeatures;
+import dev.ncpl.runs.InvalidRunException;
+import dev.ncpl.runs.Run;
+import dev.ncpl.text.EncodedConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The trained NCPL predictor: final loss = Chinchilla L(N, D) + the network's residual, averaged over
+ * the ensemble; the curve = Chinchilla at the tokens seen + the curve head's residual at each step,
+ * from one encoder pass per config. The curve is tied to the final loss at its end: the gap between
+ * the curve head at the last step and the final-loss head is spread linearly over the run.
+ */
+public final class NeuralPredictor implements LossPredictor, AutoCloseable {
+    /** Configs per network call. */
+    public static final int BATCH = 256;
+    private final NcplModel model;
+    private final String name;
+
+    public NeuralPredictor(NcplModel model, String name) {
+        this.model = model;
+        this.name = name;
+    }
+
+    /** Loads the model in {@code dir} on the CPU (or the GPU when built with the CUDA profile). */
+    public static NeuralPredictor load(Path dir) throws IOException {
+        return new NeuralPredictor(NcplModel.load(dir, ai.djl.engine.Engine.getInstance().defaultDevice()), "ncpl");
+    }
+
+    public NcplModel model() {
+        return model;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public List<Prediction> predict(List<Run> runs) {
+        List<Prediction> out = new ArrayList<>(runs.size());
+        for (int start = 0; start < runs.size(); start += BATCH) {
+            out.addAll(predictBatch(runs.subList(start, Math.min(runs.size(), start + BATCH))));
+        }
+        return out;
+    }
+
+    private void checkKnown(Run run) {
+        List<String> known = model.manifest().knownOptimizers();
+        run.text("optimizer.name").ifPresent(opt -> {
+            if (known != null && !known.isEmpty() && !known.contains(opt.toLowerCase(java.util.Locale.ROOT))) {
+                throw new InvalidRunException(run.id(), 0, "optimizer.name", "unknown optimizer '" + opt
+                        + "': this model was trained on " + String.join(", ", known)
+                        + " (fine-tune it on runs of this optimizer first)");
+            }
+        });
+    }
+
+    private List<Prediction> predictBatch(List<Run> runs) {
+        FeatureExtractor fx = model.features();
+        List<RunFeatures> feats = new ArrayList<>(runs.size());
+        List<double[]> steps = new ArrayList<>(runs.size());
+        int k = 0;
+        for (Run run : runs) {
+            checkKnown(run);
+            RunFeatures f = fx.features(run);
+            feats.add(f);
+            double[] s = PredictionSteps.of(run);
+            steps.add(s);
+            k = Math.max(k, s.length + 1);
+        }
+        float[][][] queries = new float[runs.size()][k][];
+        List<EncodedConfig> enc = new ArrayList<>(runs.size());
+        for (int i = 0; i < runs.size(); i++) {
+            RunFeatures f = feats.get(i);
+            enc.add(f.encoded());
+            double[] s = steps.get(i);
+            float[] end = fx.query(f, f.schedule().total());
+            for (int j = 0; j < k; j++) {
+                queries[i][j] = j < s.length ? fx.query(f, s[j]) : end;
+            }
+        }
+        float[][][] res = model.residuals(enc, queries);
+        int members = res.length;
+        List<Prediction> out = new ArrayList<>(runs.size());
+        for (int i = 0; i < runs.size(); i++) {
+            RunFeatures f = feats.get(i);
+            double[] s = steps.get(i);
+            double finalRes = 0;
+            double[] curveRes = new double[s.length + 1];
+            for (float[][] member : res) {
+                finalRes += member[0][i] / members;
+                for (int j = 0; j <= s.length; j++) {
+                    curveRes[j] += member[1][i * k + Math.min(j, k - 1)] / members;
+                }
+            }
+            double finalLoss = f.baselineFinal() + finalRes;
+            double curveEnd = FeatureExtractor.curveBaseline(f, f.schedule().total()) + curveRes[s.length];
+            double gap = finalLoss - curveEnd;
+            double[] losses = new double[s.length];
+            for (int j = 0; j < s.length; j++) {
+                double frac = Math.min(1.0, s[j] / f.schedule().total());
+                losses[j] = FeatureExtractor.curveBaseline(f, s[j]) + curveRes[j] + gap * frac;
+            }
+            out.add(new Prediction(runs.get(i).id(), finalLoss, s, losses));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

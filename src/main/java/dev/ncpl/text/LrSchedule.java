@@ -1,0 +1,115 @@
+package dev.ncpl.text;
+
+import dev.ncpl.runs.InvalidRunException;
+import dev.ncpl.runs.Run;
+import dev.ncpl.runs.Scale;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The learning rate of a run at each step, from its config: linear warmup, then cosine, linear,
+ * constant or warmup-stable-decay (WSD) down to the minimum learning rate ({@code schedule.min_lr},
+ * or {@code schedule.min_lr_ratio} × peak; 0 when neither is given). Also the cumulative learning
+ * rate ("area" under the schedule), which drives how far the loss has fallen.
+ */
+public final class LrSchedule {
+    /** Schedule kinds understood. */
+    public static final Set<String> KINDS = Set.of("cosine", "linear", "constant", "wsd");
+    private static final int AREA_SAMPLES = 512;
+
+    private final String kind;
+    private final double peak;
+    private final double min;
+    private final double warmup;
+    private final double total;
+    private final double decayStart;
+    private final double[] cumulative;
+
+    public LrSchedule(String kind, double peak, double min, double warmup, double total, double decaySteps) {
+        if (!KINDS.contains(kind)) {
+            throw new IllegalArgumentException("unknown schedule '" + kind + "' (known: " + String.join(", ",
+                    new java.util.TreeSet<>(KINDS)) + ")");
+        }
+        this.kind = kind;
+        this.peak = peak;
+        this.min = min;
+        this.total = Math.max(total, 1);
+        this.warmup = Math.min(Math.max(warmup, 0), this.total);
+        this.decayStart = kind.equals("wsd") ? Math.max(this.warmup, this.total - decaySteps) : this.warmup;
+        this.cumulative = new double[AREA_SAMPLES + 1];
+        double h = this.total / AREA_SAMPLES;
+        for (int i = 1; i <= AREA_SAMPLES; i++) {
+            cumulative[i] = cumulative[i - 1] + 0.5 * h * (lr((i - 1) * h) + lr(i * h));
+        }
+    }
+
+    /** The schedule of {@code run}; errors name the field at fault. */
+    public static LrSchedule of(Run run) {
+        String kind = run.text("schedule.lr_schedule").orElse("constant").toLowerCase(Locale.ROOT);
+        if (!KINDS.contains(kind)) {
+            throw new InvalidRunException(run.id(), 0, "schedule.lr_schedule", "unknown schedule '" + kind
+                    + "' (known: cosine, constant, linear, wsd)");
+        }
+        double peak = run.number("optimizer.lr").orElseThrow(() -> new InvalidRunException(run.id(), 0,
+                "optimizer.lr", "missing: the peak learning rate is required"));
+        double total = Scale.totalSteps(run).orElseThrow(() -> new InvalidRunException(run.id(), 0,
+                "schedule.total_steps", "missing, and no token budget with batch size to derive it"));
+        double min = run.number("schedule.min_lr")
+                .orElse(run.number("schedule.min_lr_ratio").map(r -> r * peak).orElse(0.0));
+        double warmup = run.number("schedule.warmup_steps")
+                .orElse(run.number("schedule.warmup_fraction").map(f -> f * total).orElse(0.0));
+        double decay = run.number("schedule.decay_steps")
+                .orElse(run.number("schedule.decay_fraction").map(f -> f * total).orElse(0.2 * total));
+        return new LrSchedule(kind, peak, min, warmup, total, decay);
+    }
+
+    /** Learning rate at {@code step}. */
+    public double lr(double step) {
+        if (step < warmup) {
+            return peak * (step + 1) / (warmup + 1);
+        }
+        if (step < decayStart) {
+            return peak;
+        }
+        double p = Math.min(1.0, (step - decayStart) / Math.max(1.0, total - decayStart));
+        return switch (kind) {
+            case "cosine" -> min + (peak - min) * 0.5 * (1 + Math.cos(Math.PI * p));
+            case "linear", "wsd" -> peak + (min - peak) * p;
+            default -> peak;
+        };
+    }
+
+    /** Learning rate at {@code step} relative to the peak. */
+    public double relativeLr(double step) {
+        return peak > 0 ? lr(step) / peak : 0;
+    }
+
+    /** ∫ lr from 0 to {@code step}, divided by the integral over the whole schedule. */
+    public double areaFraction(double step) {
+        double x = Math.max(0, Math.min(step, total)) / total * AREA_SAMPLES;
+        int i = (int) Math.min(Math.floor(x), AREA_SAMPLES - 1);
+        double v = cumulative[i] + (cumulative[i + 1] - cumulative[i]) * (x - i);
+        return cumulative[AREA_SAMPLES] > 0 ? v / cumulative[AREA_SAMPLES] : 0;
+    }
+
+    /** Mean learning rate over the schedule relative to the peak. */
+    public double meanRelativeLr() {
+        return peak > 0 ? cumulative[AREA_SAMPLES] / total / peak : 0;
+    }
+
+    public double total() {
+        return total;
+    }
+
+    public double peak() {
+        return peak;
+    }
+
+    public double min() {
+        return min;
+    }
+
+    public double warmup() {
+        return warmup;
+    }
+}

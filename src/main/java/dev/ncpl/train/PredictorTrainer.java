@@ -1,0 +1,475 @@
+package dev.ncpl.train;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.util.Pair;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ncpl.baseline.Baseline;
+import dev.ncpl.eval.Metrics;
+import dev.ncpl.eval.Protocol;
+import dev.ncpl.model.FeatureExtractor;
+import dev.ncpl.model.ModelConfig;
+import dev.ncpl.model.ModelManifest;
+import dev.ncpl.model.NcplModel;
+import dev.ncpl.model.NcplNetwork;
+import dev.ncpl.model.RunFeatures;
+import dev.ncpl.model.TargetStats;
+import dev.ncpl.predict.NeuralPredictor;
+import dev.ncpl.predict.Prediction;
+import dev.ncpl.runs.Run;
+import dev.ncpl.runs.RunReader;
+import dev.ncpl.text.ConfigSerializer;
+import dev.ncpl.text.ConfigTokenizer;
+import dev.ncpl.text.EncodedConfig;
+import dev.ncpl.text.NumericScaler;
+import dev.ncpl.text.SerializedConfig;
+import dev.ncpl.util.Hashing;
+import dev.ncpl.util.Json;
+import dev.ncpl.util.ProgressBar;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Trains an NCPL predictor from a {@link Recipe}: fits the Chinchilla baseline on the training runs,
+ * builds the tokenizer and numeric statistics, then trains each ensemble member through the recipe's
+ * stages with AdamW (warmup + cosine), Huber loss on standardised residuals and early stopping on
+ * the validation runs of the target sources. Everything is written to {@code <out>.staging/}; a
+ * checkpoint is written atomically after every epoch, an interrupted training resumes from it, and
+ * the finished model replaces {@code out} in one rename.
+ */
+public final class PredictorTrainer {
+    private static final int VALIDATION_BATCH = 256;
+    /** Element-wise gradient clipping: keeps one odd batch from throwing the network off. */
+    private static final float CLIP_GRAD = 1f;
+    private final Recipe recipe;
+    private final Device device;
+    private final PrintStream log;
+    private final List<Double> epochLosses = new ArrayList<>();
+
+    public PredictorTrainer(Recipe recipe, Device device, PrintStream log) {
+        this.recipe = recipe;
+        this.device = device;
+        this.log = log;
+    }
+
+    /** What a training produced. */
+    public record Result(Path model, double seconds, Map<String, Double> validationMae, boolean resumed,
+                         List<Double> epochLosses) {}
+
+    /** Checkpoint state, rewritten after every epoch. */
+    record State(String fingerprint, int member, int stage, int epoch, double best, int badEpochs,
+                 int completedMembers) {}
+
+    public Result train(List<Path> runFiles, Path out) throws IOException {
+        long start = System.nanoTime();
+        Protocol protocol = Protocol.parse(recipe.protocol() == null ? "in_val" : recipe.protocol());
+        List<Run> all = RunReader.readAll(runFiles);
+        List<Run> trainRuns = protocol.training(all);
+        List<Run> valRuns = protocol.validation(all).stream().filter(r -> isTarget(r.source())).toList();
+        if (trainRuns.isEmpty()) {
+            throw new IllegalArgumentException("no training runs: the run files hold no split 'train' runs usable "
+                    + "under protocol " + protocol.id());
+        }
+        log.printf(Locale.ROOT, "training on %d runs, validating on %d (%s)%n", trainRuns.size(), valRuns.size(),
+                protocol.id());
+
+        Path staging = out.toAbsolutePath().resolveSibling(out.getFileName() + ".staging");
+        String fingerprint = fingerprint(runFiles);
+        State state = readState(staging);
+        boolean resumed = state != null && state.fingerprint().equals(fingerprint);
+        if (!resumed) {
+            NcplModel.deleteTree(staging);
+            Files.createDirectories(staging);
+            state = new State(fingerprint, 0, 0, -1, Double.POSITIVE_INFINITY, 0, 0);
+        } else {
+            log.printf(Locale.ROOT, "resuming from %s: member %d, stage %d, epoch %d%n", staging, state.member(),
+                    state.stage(), state.epoch() + 1);
+        }
+
+        Baseline baseline = Baseline.fit(trainRuns);
+        baseline.save(staging.resolve(NcplModel.BASELINE));
+        List<SerializedConfig> serialized = trainRuns.stream().map(ConfigSerializer::serialize).toList();
+        NumericScaler scaler = NumericScaler.fit(serialized);
+        List<TrainingExample> train;
+        List<TrainingExample> val;
+        int longest;
+        try (ConfigTokenizer tokenizer = ConfigTokenizer.build(serialized, staging.resolve(NcplModel.TOKENIZER))) {
+            FeatureExtractor fx = new FeatureExtractor(tokenizer, scaler, baseline);
+            List<RunFeatures> trainFeatures = trainRuns.stream().map(fx::features).toList();
+            TargetStats stats = targetStats(trainRuns, trainFeatures);
+            train = examples(trainRuns, trainFeatures, fx, stats);
+            val = examples(valRuns, valRuns.stream().map(fx::features).toList(), fx, stats);
+            longest = trainFeatures.stream().mapToInt(f -> f.encoded().length()).max().orElse(1);
+            Recipe.Network n = recipe.model();
+            ModelConfig cfg = new ModelConfig(tokenizer.vocabularySize(), Math.max(256, 2 * longest), n.dModel(),
+                    n.heads(), n.layers(), n.ffHidden(), n.headHidden(), FeatureExtractor.QUERY_FEATURES);
+            List<String> members = new ArrayList<>();
+            for (int m = 0; m < recipe.ensemble(); m++) {
+                members.add("member-" + m + ".params");
+            }
+            TreeSet<String> optimizers = new TreeSet<>();
+            trainRuns.forEach(r -> r.text("optimizer.name").ifPresent(o -> optimizers.add(o.toLowerCase(Locale.ROOT))));
+            ModelManifest manifest = new ModelManifest(NcplModel.FORMAT, cfg, scaler, stats, members,
+                    List.copyOf(optimizers), provenance(runFiles, trainRuns.size(), valRuns.size(), 0, Map.of(), protocol));
+            long totalEpochs = recipe.ensemble() * (long) recipe.stages().stream().mapToInt(Recipe.Stage::epochs).sum();
+            try (ProgressBar bar = new ProgressBar("train", totalEpochs)) {
+                for (int m = 0; m < recipe.ensemble(); m++) {
+                    if (m < state.completedMembers()) {
+                        bar.step(totalEpochs / recipe.ensemble());
+                        continue;
+                    }
+                    state = trainMember(m, cfg, train, val, stats, staging, state, bar);
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
+            Map<String, Double> valMae = validationMae(staging, valRuns);
+            manifest = new ModelManifest(manifest.format(), cfg, scaler, stats, members, manifest.knownOptimizers(),
+                    provenance(runFiles, trainRuns.size(), valRuns.size(), seconds, valMae, protocol));
+            Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
+            for (String f : List.of("state.json")) {
+                Files.deleteIfExists(staging.resolve(f));
+            }
+            try (var files = Files.list(staging)) {
+                for (Path f : files.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).toList()) {
+                    Files.delete(f);
+                }
+            }
+            NcplModel.publish(staging, out);
+            return new Result(out, seconds, valMae, resumed, List.copyOf(epochLosses));
+        }
+    }
+
+    private boolean isTarget(String source) {
+        return recipe.targetSources() == null || recipe.targetSources().isEmpty()
+                || recipe.targetSources().contains(source);
+    }
+
+    private static TargetStats targetStats(List<Run> runs, List<RunFeatures> feats) {
+        double fs = 0;
+        double fss = 0;
+        double cs = 0;
+        double css = 0;
+        long cn = 0;
+        for (int i = 0; i < runs.size(); i++) {
+            RunFeatures f = feats.get(i);
+            double r = runs.get(i).curve().finalLoss() - f.baselineFinal();
+            fs += r;
+            fss += r * r;
+            for (int j = 0; j < runs.get(i).curve().size(); j++) {
+                double step = runs.get(i).curve().step(j);
+                if (step >= FeatureExtractor.MIN_FRACTION * f.schedule().total()) {
+                    double c = runs.get(i).curve().loss(j) - FeatureExtractor.curveBaseline(f, step);
+                    cs += c;
+                    css += c * c;
+                    cn++;
+                }
+            }
+        }
+        int n = runs.size();
+        double fm = fs / n;
+        double cm = cn > 0 ? cs / cn : 0;
+        return new TargetStats(fm, Math.max(1e-4, Math.sqrt(fss / n - fm * fm)), cm,
+                cn > 0 ? Math.max(1e-4, Math.sqrt(css / cn - cm * cm)) : 1);
+    }
+
+    private static List<TrainingExample> examples(List<Run> runs, List<RunFeatures> feats, FeatureExtractor fx,
+                                                  TargetStats ts) {
+        List<TrainingExample> out = new ArrayList<>(runs.size());
+        for (int i = 0; i < runs.size(); i++) {
+            Run run = runs.get(i);
+            RunFeatures f = feats.get(i);
+            List<float[]> qs = new ArrayList<>();
+            List<Float> ts2 = new ArrayList<>();
+            for (int j = 0; j < run.curve().size(); j++) {
+                double step = run.curve().step(j);
+                if (step >= FeatureExtractor.MIN_FRACTION * f.schedule().total()) {
+                    qs.add(fx.query(f, step));
+                    double r = run.curve().loss(j) - FeatureExtractor.curveBaseline(f, step);
+                    ts2.add((float) ((r - ts.curveMean()) / ts.curveStd()));
+                }
+            }
+            float[] targets = new float[ts2.size()];
+            for (int j = 0; j < targets.length; j++) {
+                targets[j] = ts2.get(j);
+            }
+            double fin = run.curve().finalLoss();
+            out.add(new TrainingExample(run.source(), f, fin,
+                    (float) ((fin - f.baselineFinal() - ts.finalMean()) / ts.finalStd()),
+                    qs.toArray(new float[0][]), targets));
+        }
+        return out;
+    }
+
+    private State trainMember(int m, ModelConfig cfg, List<TrainingExample> train, List<TrainingExample> val,
+                              TargetStats stats, Path staging, State state, ProgressBar bar) throws IOException {
+        long memberSeed = recipe.seed() + 7919L * m;
+        Engine.getInstance().setRandomSeed((int) memberSeed);
+        NcplNetwork net = new NcplNetwork(cfg);
+        StageSchedule schedule = new StageSchedule();
+        Optimizer optimizer = Optimizer.adamW().optLearningRateTracker(schedule)
+                .optWeightDecays((float) recipe.weightDecay()).optClipGrad(CLIP_GRAD).build();
+        int k = recipe.curvePointsPerRun();
+        try (Model model = Model.newInstance("ncpl-member-" + m, device);
+             Trainer trainer = newTrainer(model, net, optimizer)) {
+            trainer.initialize(new Shape(2, 16), new Shape(2, 16), new Shape(2, 16), new Shape(2, 16),
+                    new Shape(2, k, FeatureExtractor.QUERY_FEATURES));
+            Path last = staging.resolve("checkpoint-" + m + "-last.params");
+            Path best = staging.resolve("checkpoint-" + m + "-best.params");
+            boolean resumeMember = state.member() == m && state.epoch() >= 0 && Files.isRegularFile(last);
+            if (resumeMember) {
+                copyParameters(last, net, model.getNDManager());
+            } else {
+                state = new State(state.fingerprint(), m, 0, -1, Double.POSITIVE_INFINITY, 0, state.completedMembers());
+            }
+            long done = 0;
+            for (int s = 0; s < recipe.stages().size(); s++) {
+                Recipe.Stage stage = recipe.stages().get(s);
+                if (s < state.stage()) {
+                    done += stage.epochs();
+                    bar.step(stage.epochs());
+                    continue;
+                }
+                List<TrainingExample> data = train.stream().filter(e -> stage.sources() == null
+                        || stage.sources().isEmpty() || stage.sources().contains(e.source())).toList();
+                int perEpoch = (data.size() + recipe.batchSize() - 1) / recipe.batchSize();
+                schedule.start(stage.lr(), Math.round(stage.warmupEpochs() * perEpoch), (long) stage.epochs() * perEpoch);
+                int firstEpoch = s == state.stage() ? state.epoch() + 1 : 0;
+                int badEpochs = s == state.stage() ? state.badEpochs() : 0;
+                bar.step(firstEpoch);
+                for (int epoch = firstEpoch; epoch < stage.epochs(); epoch++) {
+                    Random rnd = new Random(memberSeed * 1_000_003L + s * 10_007L + epoch);
+                    List<Integer> order = new ArrayList<>();
+                    for (int i = 0; i < data.size(); i++) {
+                        order.add(i);
+                    }
+                    java.util.Collections.shuffle(order, rnd);
+                    double lossSum = 0;
+                    for (int bi = 0; bi < perEpoch; bi++) {
+                        schedule.setStep((long) epoch * perEpoch + bi);
+                        List<TrainingExample> batch = new ArrayList<>();
+                        for (int i = bi * recipe.batchSize(); i < Math.min(data.size(), (bi + 1) * recipe.batchSize()); i++) {
+                            batch.add(data.get(order.get(i)));
+                        }
+                        double loss = step(trainer, batch, k, rnd);
+                        if (!Double.isFinite(loss)) {
+                            throw new IllegalStateException(String.format(Locale.ROOT,
+                                    "training diverged (loss %s) in stage '%s', epoch %d, batch %d starting with run %s;"
+                                    + " lower the stage's lr in the recipe", loss, stage.name(), epoch + 1, bi,
+                                    batch.get(0).features().id()));
+                        }
+                        lossSum += loss;
+                    }
+                    epochLosses.add(lossSum / perEpoch);
+                    double mae = validate(trainer, val, stats);
+                    if (mae < state.best() - 1e-7 || (val.isEmpty() && epoch == stage.epochs() - 1)) {
+                        NcplModel.saveParameters(net, best);
+                        state = new State(state.fingerprint(), m, s, epoch, mae, 0, state.completedMembers());
+                        badEpochs = 0;
+                    } else {
+                        badEpochs++;
+                    }
+                    NcplModel.saveParameters(net, last);
+                    state = new State(state.fingerprint(), m, s, epoch, state.best(), badEpochs, state.completedMembers());
+                    Json.writePretty(staging.resolve("state.json"), state);
+                    bar.status(String.format(Locale.ROOT, "m%d %s loss %.4f val MAE %.4f best %.4f", m, stage.name(),
+                            lossSum / perEpoch, mae, state.best()));
+                    bar.step(1);
+                    if (!val.isEmpty() && badEpochs >= recipe.patience()) {
+                        bar.step(stage.epochs() - epoch - 1);
+                        break;
+                    }
+                }
+                done += stage.epochs();
+                state = new State(state.fingerprint(), m, s + 1, -1, state.best(), 0, state.completedMembers());
+                Json.writePretty(staging.resolve("state.json"), state);
+            }
+            Path source = Files.isRegularFile(best) ? best : last;
+            Files.copy(source, staging.resolve("member-" + m + ".params"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            state = new State(state.fingerprint(), m + 1, 0, -1, Double.POSITIVE_INFINITY, 0, m + 1);
+            Json.writePretty(staging.resolve("state.json"), state);
+            return state;
+        }
+    }
+
+    private Trainer newTrainer(Model model, NcplNetwork net, Optimizer optimizer) {
+        model.setBlock(net);
+        DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss()).optOptimizer(optimizer)
+                .optDevices(new Device[] {device});
+        return model.newTrainer(config);
+    }
+
+    /** One optimizer step on {@code batch}; returns its loss. */
+    private double step(Trainer trainer, List<TrainingExample> batch, int k, Random rnd) {
+        int b = batch.size();
+        float[][][] queries = new float[b][k][];
+        float[] curveTargets = new float[b * k];
+        float[] curveMask = new float[b * k];
+        float[] finalTargets = new float[b];
+        List<EncodedConfig> enc = new ArrayList<>(b);
+        for (int i = 0; i < b; i++) {
+            TrainingExample e = batch.get(i);
+            enc.add(e.features().encoded());
+            finalTargets[i] = e.finalTarget();
+            int n = e.curveTargets().length;
+            for (int j = 0; j < k; j++) {
+                if (n == 0) {
+                    queries[i][j] = new float[FeatureExtractor.QUERY_FEATURES];
+                } else {
+                    int p = rnd.nextInt(n);
+                    queries[i][j] = e.curveQueries()[p];
+                    curveTargets[i * k + j] = e.curveTargets()[p];
+                    curveMask[i * k + j] = 1f;
+                }
+            }
+        }
+        try (NDManager bm = trainer.getManager().newSubManager()) {
+            NDList inputs = dev.ncpl.model.BatchBuilder.inputs(bm, enc, queries);
+            NDArray fT = bm.create(finalTargets);
+            NDArray cT = bm.create(curveTargets, new Shape(b, k));
+            NDArray cM = bm.create(curveMask, new Shape(b, k));
+            float loss;
+            try (GradientCollector gc = trainer.newGradientCollector()) {
+                NDList out = trainer.forward(inputs);
+                NDArray lf = huber(out.get(0).sub(fT)).mean();
+                NDArray lc = huber(out.get(1).sub(cT)).mul(cM).sum().div(cM.sum().add(1e-6f));
+                NDArray total = lf.add(lc.mul((float) recipe.curveWeight()));
+                gc.backward(total);
+                loss = total.getFloat();
+            }
+            trainer.step();
+            return loss;
+        }
+    }
+
+    private NDArray huber(NDArray d) {
+        float delta = (float) recipe.huberDelta();
+        NDArray a = d.abs();
+        return ai.djl.ndarray.NDArrays.where(a.lte(delta), d.square().mul(0.5f), a.sub(delta / 2).mul(delta));
+    }
+
+    /** Final-loss MAE on the validation runs, averaged over their sources (each source counts once). */
+    private static double validate(Trainer trainer, List<TrainingExample> val, TargetStats ts) {
+        if (val.isEmpty()) {
+            return Double.NaN;
+        }
+        Map<String, double[]> bySource = new TreeMap<>();
+        for (int start = 0; start < val.size(); start += VALIDATION_BATCH) {
+            List<TrainingExample> batch = val.subList(start, Math.min(val.size(), start + VALIDATION_BATCH));
+            try (NDManager bm = trainer.getManager().newSubManager()) {
+                NDList inputs = dev.ncpl.model.BatchBuilder.inputs(bm,
+                        batch.stream().map(e -> e.features().encoded()).toList(), null);
+                float[] z = trainer.evaluate(inputs).get(0).toFloatArray();
+                for (int i = 0; i < batch.size(); i++) {
+                    TrainingExample e = batch.get(i);
+                    double pred = e.features().baselineFinal() + ts.finalMean() + ts.finalStd() * z[i];
+                    double[] acc = bySource.computeIfAbsent(e.source(), x -> new double[2]);
+                    acc[0] += Math.abs(pred - e.trueFinal());
+                    acc[1]++;
+                }
+            }
+        }
+        return bySource.values().stream().mapToDouble(a -> a[0] / a[1]).average().orElse(Double.NaN);
+    }
+
+    /** Copies the parameters saved in {@code file} into the live arrays of {@code net}, in place. */
+    static void copyParameters(Path file, NcplNetwork net, NDManager manager) throws IOException {
+        NcplNetwork loaded = new NcplNetwork(net.config());
+        try (NDManager tmp = manager.newSubManager();
+             InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            loaded.loadParameters(tmp, new DataInputStream(in));
+            var live = net.getParameters();
+            var saved = loaded.getParameters();
+            for (int i = 0; i < live.size(); i++) {
+                Pair<String, Parameter> l = live.get(i);
+                Parameter s = saved.get(l.getKey());
+                s.getArray().copyTo(l.getValue().getArray());
+            }
+        } catch (MalformedModelException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Map<String, Double> validationMae(Path staging, List<Run> valRuns) throws IOException {
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (valRuns.isEmpty()) {
+            return out;
+        }
+        try (NeuralPredictor p = new NeuralPredictor(NcplModel.load(staging, device), "ncpl")) {
+            List<Prediction> preds = p.predict(valRuns);
+            Map<String, List<Integer>> bySource = new TreeMap<>();
+            for (int i = 0; i < valRuns.size(); i++) {
+                bySource.computeIfAbsent(valRuns.get(i).source(), s -> new ArrayList<>()).add(i);
+            }
+            bySource.forEach((src, idx) -> out.put(src, Metrics.mae(
+                    idx.stream().mapToDouble(i -> preds.get(i).finalLoss()).toArray(),
+                    idx.stream().mapToDouble(i -> valRuns.get(i).curve().finalLoss()).toArray())));
+        }
+        return out;
+    }
+
+    private ObjectNode provenance(List<Path> files, int trainRuns, int valRuns, double seconds,
+                                  Map<String, Double> valMae, Protocol protocol) throws IOException {
+        ObjectNode p = Json.MAPPER.createObjectNode();
+        ObjectNode data = p.putObject("data");
+        for (Path f : files) {
+            data.put(f.getFileName().toString(), Hashing.sha256(f));
+        }
+        p.put("protocol", protocol.id());
+        p.put("training_runs", trainRuns);
+        p.put("validation_runs", valRuns);
+        p.set("recipe", Json.MAPPER.valueToTree(recipe));
+        p.put("seed", recipe.seed());
+        p.put("training_seconds", Math.round(seconds));
+        p.put("device", device.toString());
+        p.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+        p.put("created", Instant.now().toString());
+        p.set("validation_final_mae", Json.MAPPER.valueToTree(valMae));
+        return p;
+    }
+
+    private String fingerprint(List<Path> files) throws IOException {
+        StringBuilder sb = new StringBuilder(Json.MAPPER.writeValueAsString(recipe));
+        for (Path f : files) {
+            sb.append(Hashing.sha256(f));
+        }
+        return Hashing.sha256(sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static State readState(Path staging) {
+        Path f = staging.resolve("state.json");
+        try {
+            return Files.isRegularFile(f) ? Json.read(f, State.class) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+}

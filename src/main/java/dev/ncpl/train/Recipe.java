@@ -1,0 +1,72 @@
+package dev.ncpl.train;
+
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.ncpl.util.Json;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A predictor training recipe, read from {@code training-configs/<name>.json}: which runs, which
+ * network, and the stages of training (first on every source, then fine-tuning on the targets).
+ *
+ * @param name recipe name
+ * @param description one line on what it is for
+ * @param protocol {@code in_val} or {@code extrapolation} (which runs may be learnt from)
+ * @param targetSources sources the model is fine-tuned and early-stopped on
+ * @param seed fixes initialisation and data order
+ * @param ensemble independently seeded networks averaged (their spread gives uncertainty)
+ * @param model network shape
+ * @param batchSize configs per step
+ * @param curvePointsPerRun curve points sampled per run per step
+ * @param curveWeight weight of the curve loss beside the final-loss loss
+ * @param huberDelta Huber threshold on standardised residuals
+ * @param weightDecay decoupled (AdamW) weight decay
+ * @param patience epochs without improvement on validation before a stage stops
+ * @param stages the training stages, in order
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record Recipe(String name, String description, String protocol, List<String> targetSources, long seed,
+                     int ensemble, Network model, int batchSize, int curvePointsPerRun, double curveWeight,
+                     double huberDelta, double weightDecay, int patience, List<Stage> stages) {
+
+    /** Network shape. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Network(int dModel, int heads, int layers, int ffHidden, int headHidden) {}
+
+    /**
+     * One stage of training.
+     *
+     * @param name stage name
+     * @param sources sources whose runs are trained on (empty: all)
+     * @param epochs maximum epochs
+     * @param lr peak learning rate (AdamW)
+     * @param warmupEpochs linear warmup, then cosine decay to 5% of the peak
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Stage(String name, List<String> sources, int epochs, double lr, double warmupEpochs) {}
+
+    public static Recipe load(Path file) throws IOException {
+        Recipe r = Json.read(file, Recipe.class);
+        r.validate(file.toString());
+        return r;
+    }
+
+    void validate(String where) {
+        if (stages == null || stages.isEmpty()) {
+            throw new IllegalArgumentException(where + ": field 'stages': at least one stage is required");
+        }
+        if (model == null) {
+            throw new IllegalArgumentException(where + ": field 'model': the network shape is required");
+        }
+        if (batchSize <= 0 || ensemble <= 0) {
+            throw new IllegalArgumentException(where + ": fields 'batch_size' and 'ensemble' must be positive");
+        }
+        for (Stage s : stages) {
+            if (s.epochs() <= 0 || !(s.lr() > 0)) {
+                throw new IllegalArgumentException(where + ": stage '" + s.name() + "': epochs and lr must be positive");
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package dev.ncpl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ncpl.runs.RunWriter;
+import dev.ncpl.testing.Fixtures;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Exit codes and messages of the command line: 0 ok, 1 failure, 2 bad usage. */
+class CliTest {
+    @TempDir
+    Path dir;
+
+    private record Outcome(int code, String out, String err) {}
+
+    private Outcome run(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        PrintStream old = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            int code = cl.execute(args);
+            return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString());
+        } finally {
+            System.setOut(old);
+        }
+    }
+
+    @Test
+    void helpAndBadUsage() {
+        assertEquals(0, run("--help").code());
+        assertEquals(0, run("eval", "--help").code());
+        assertEquals(2, run("--no-such-option").code());
+        assertEquals(2, run("predict").code());
+        assertEquals(2, run("runs").code());
+    }
+
+    @Test
+    void statsCountsGeneratedRuns() throws IOException {
+        Path f = dir.resolve("runs.jsonl");
+        RunWriter.writeAll(f, Fixtures.runs(30, 3, 0.01, 1, "fx"));
+        Outcome o = run("runs", "stats", f.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("runs: 30"), o.out());
+        assertTrue(o.out().contains("fx / in_val"), o.out());
+    }
+
+    @Test
+    void eachKindOfBadFileExitsOneWithFileLineAndField() throws IOException {
+        String good = RunWriter.toJson(Fixtures.runs(1, 1, 0.0, 1, "fx").get(0)).toString();
+        String other = good.replace("\"fx/run-0\"", "\"fx/other\"");
+        List<String[]> cases = List.of(
+                new String[] {"{not json", "malformed JSON"},
+                new String[] {other.replaceFirst(",\"curve\":\\[.*\\]\\]", ""), "field 'curve': missing"},
+                new String[] {other.replaceFirst("\\[(\\d+),([0-9.]+)\\]\\]}$", "[$1,NaN]]}"), "loss is NaN"},
+                new String[] {other.replaceFirst("\\[(\\d+),([0-9.]+)\\]\\]}$", "[$1,-1.0]]}"), "loss must be positive"},
+                new String[] {other.replaceFirst("\\[(\\d+),([0-9.]+)\\]\\]}$", "[1,3.0]]}"), "steps must increase"},
+                new String[] {other.replaceFirst("\\[(\\d+),([0-9.]+)\\]\\]}$", "[$1,99.0]]}"), "diverged"});
+        for (String[] c : cases) {
+            Path f = dir.resolve("bad.jsonl");
+            Files.writeString(f, good + "\n" + c[0] + "\n");
+            Outcome o = run("runs", "stats", f.toString());
+            assertEquals(1, o.code(), c[1] + ": " + o.err());
+            assertTrue(o.err().contains(f + ":2:"), o.err());
+            assertTrue(o.err().contains(c[1]), c[1] + " not in: " + o.err());
+        }
+        Path dup = dir.resolve("dup.jsonl");
+        Files.writeString(dup, good + "\n" + good + "\n");
+        Outcome o = run("runs", "stats", dup.toString());
+        assertEquals(1, o.code());
+        assertTrue(o.err().contains(dup + ":2: field 'id': duplicate id"), o.err());
+    }
+
+    @Test
+    void evalWritesAReportForGeneratedRuns() throws IOException {
+        Path f = dir.resolve("runs.jsonl");
+        RunWriter.writeAll(f, Fixtures.runs(80, 4, 0.01, 1, "fx"));
+        Outcome o = run("eval", "--runs", f.toString(), "--out", dir.resolve("eval").toString(), "--name", "t");
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("chinchilla   fx/in_val"), o.out());
+        assertTrue(Files.isRegularFile(dir.resolve("eval/t/report.md")));
+        assertTrue(Files.isRegularFile(dir.resolve("eval/t/scatter-fx.png")));
+    }
+
+    @Test
+    void missingModelIsAFailureNotACrash() throws IOException {
+        Path f = dir.resolve("runs.jsonl");
+        RunWriter.writeAll(f, Fixtures.runs(3, 1, 0.01, 1, "fx"));
+        Outcome o = run("predict", "--runs", f.toString(), "--out", dir.resolve("p.jsonl").toString(),
+                "--model", dir.resolve("nope").toString());
+        assertEquals(1, o.code());
+        assertTrue(o.err().contains("not a trained model"), o.err());
+        assertTrue(!Files.exists(dir.resolve("p.jsonl")));
+    }
+}

@@ -1,0 +1,52 @@
+package dev.ncpl.eval;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ncpl.predict.Prediction;
+import dev.ncpl.runs.Run;
+import dev.ncpl.testing.Fixtures;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class MetricsTest {
+    @Test
+    void errorsAndRankCorrelation() {
+        double[] truth = {1, 2, 3, 4};
+        double[] pred = {1.1, 1.9, 3.3, 3.9};
+        assertEquals(0.15, Metrics.mae(pred, truth), 1e-12);
+        assertEquals(Math.sqrt((0.01 + 0.01 + 0.09 + 0.01) / 4), Metrics.rmse(pred, truth), 1e-12);
+        assertEquals(1.0, Metrics.spearman(pred, truth), 1e-12);
+        assertEquals(-1.0, Metrics.spearman(new double[] {4, 3, 2, 1}, truth), 1e-12);
+        assertEquals((0.1 / 1 + 0.1 / 2 + 0.3 / 3 + 0.1 / 4) / 4, Metrics.are(pred, truth), 1e-12);
+    }
+
+    @Test
+    void tiesGetAverageRanks() {
+        assertArrayEquals(new double[] {1.5, 1.5, 3, 4}, Metrics.ranks(new double[] {5, 5, 7, 9}));
+    }
+
+    @Test
+    void curveErrorSkipsTheFirstTenthOfTraining() {
+        List<Run> runs = Fixtures.runs(10, 2, 0.0, 1, "fx");
+        List<Prediction> preds = new ArrayList<>();
+        for (Run r : runs) {
+            double[] losses = r.curve().losses();
+            // off by 1.0 at the first point (inside the first 10% of these 12-point curves? no: at 1/12 ≈ 8%)
+            losses[0] += 1.0;
+            for (int i = 1; i < losses.length; i++) {
+                losses[i] += 0.01;
+            }
+            preds.add(new Prediction(r.id(), r.curve().finalLoss() + 0.02, r.curve().steps(), losses));
+        }
+        Map<String, Metrics> m = Evaluator.score(runs, preds);
+        Metrics train = m.get("fx/train");
+        assertEquals(0.02, train.finalMae(), 1e-9);
+        assertEquals(0.01, train.curveMae(), 1e-9);
+        assertEquals(8L * 11, train.curvePoints());
+        assertTrue(m.containsKey("all"));
+    }
+}

@@ -1,0 +1,96 @@
+package dev.ncpl.text;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ncpl.runs.Curve;
+import dev.ncpl.runs.Run;
+import dev.ncpl.testing.Fixtures;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigSerializerTest {
+    private static Run sample() {
+        return Fixtures.run("x", "alpha", "train", 8, 512, 3e-3, 20, 0, new Random(1));
+    }
+
+    @Test
+    void linesAreCanonicalAndNumbersArePlaceholders() {
+        SerializedConfig c = ConfigSerializer.serialize(sample());
+        assertEquals("source: alpha", c.lines().get(0));
+        assertEquals("metric: loss", c.lines().get(1));
+        assertEquals("model.activation: swiglu", c.lines().get(2));
+        int model = c.lines().indexOf("model.n_layers: <num>");
+        int opt = c.lines().indexOf("optimizer.lr: <num>");
+        int data = c.lines().indexOf("data.seq_len: <num>");
+        int sched = c.lines().indexOf("schedule.lr_schedule: cosine");
+        assertTrue(model >= 0 && model < opt && opt < data && data < sched, c.lines().toString());
+        assertEquals(c.numbers().length, c.numberKeys().size());
+        assertEquals(3e-3, c.numbers()[c.numberKeys().indexOf("optimizer.lr")]);
+        assertTrue(c.numberKeys().contains("derived.tokens_per_param"));
+        // key order in the JSON does not matter
+        ObjectNode shuffled = sample().config().deepCopy();
+        ObjectNode model2 = (ObjectNode) shuffled.remove("model");
+        shuffled.set("model", model2);
+        Run r2 = new Run("x", "alpha", "train", "loss", shuffled, new Curve(new double[0], new double[0]));
+        assertEquals(c.lines(), ConfigSerializer.serialize(r2).lines());
+    }
+
+    @Test
+    void unknownKeysAreKeptAndBecomeUnknownTokens(@TempDir Path dir) throws IOException {
+        SerializedConfig base = ConfigSerializer.serialize(sample());
+        Run odd = sample();
+        ((ObjectNode) odd.config().get("optimizer")).put("shiny_new_knob", 0.5);
+        ((ObjectNode) odd.config().get("model")).put("attention", "linear attention");
+        SerializedConfig c = ConfigSerializer.serialize(odd);
+        assertTrue(c.lines().contains("optimizer.shiny_new_knob: <num>"));
+        assertTrue(c.lines().contains("model.attention: linear_attention"));
+        NumericScaler scaler = NumericScaler.fit(List.of(base));
+        try (ConfigTokenizer tok = ConfigTokenizer.build(List.of(base), dir.resolve("tokenizer.json"))) {
+            EncodedConfig e = tok.encode(c, scaler);
+            EncodedConfig b = tok.encode(base, scaler);
+            assertEquals(b.length() + 4, e.length());
+            assertTrue(tok.knows("optimizer.lr:"));
+            assertTrue(!tok.knows("optimizer.shiny_new_knob:"));
+            int placeholders = 0;
+            for (float m : e.numberMask()) {
+                placeholders += (int) m;
+            }
+            assertEquals(c.numbers().length, placeholders);
+            // the reloaded tokenizer gives identical ids
+            try (ConfigTokenizer again = ConfigTokenizer.load(dir.resolve("tokenizer.json"))) {
+                assertEquals(java.util.Arrays.toString(e.ids()), java.util.Arrays.toString(again.encode(c, scaler).ids()));
+            }
+        }
+    }
+
+    @Test
+    void scalerLogsScaleLikeFieldsAndStandardises() {
+        List<SerializedConfig> cs = Fixtures.runs(40, 4, 0, 1, "a").stream().map(ConfigSerializer::serialize).toList();
+        NumericScaler s = NumericScaler.fit(cs);
+        assertTrue(s.fields().get("optimizer.lr").log());
+        assertTrue(!s.fields().get("optimizer.beta1").log());
+        double mean = cs.stream().mapToDouble(c -> s.scale("optimizer.lr", c.numbers()[c.numberKeys().indexOf("optimizer.lr")]))
+                .average().orElseThrow();
+        assertEquals(0, mean, 1e-9);
+        assertEquals(NumericScaler.CLIP, s.scale("optimizer.lr", 1e30));
+    }
+
+    @Test
+    void scheduleShapes() {
+        LrSchedule cos = new LrSchedule("cosine", 1.0, 0.1, 10, 110, 0);
+        assertEquals(1.0, cos.lr(10), 1e-12);
+        assertEquals(0.55, cos.lr(60), 1e-12);
+        assertEquals(0.1, cos.lr(110), 1e-12);
+        assertEquals(1.0, cos.areaFraction(110), 1e-9);
+        LrSchedule wsd = new LrSchedule("wsd", 1.0, 0.0, 0, 100, 20);
+        assertEquals(1.0, wsd.lr(79), 1e-12);
+        assertEquals(0.5, wsd.lr(90), 1e-12);
+        assertEquals(0.9, wsd.meanRelativeLr(), 1e-3);
+    }
+}

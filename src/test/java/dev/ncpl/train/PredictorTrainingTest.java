@@ -1,0 +1,137 @@
+package dev.ncpl.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ncpl.model.NcplModel;
+import dev.ncpl.predict.NeuralPredictor;
+import dev.ncpl.predict.Prediction;
+import dev.ncpl.runs.Curve;
+import dev.ncpl.runs.InvalidRunException;
+import dev.ncpl.runs.Run;
+import dev.ncpl.runs.RunReader;
+import dev.ncpl.runs.RunWriter;
+import dev.ncpl.testing.Fixtures;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Trains a tiny recipe on generated runs: the loss falls, the model reloads exactly, runs are deterministic. */
+class PredictorTrainingTest {
+    @TempDir
+    static Path dir;
+    static Path data;
+    static Recipe recipe;
+    static PredictorTrainer.Result first;
+
+    static Recipe tinyRecipe(int ensemble) {
+        return new Recipe("tiny", "test", "in_val", List.of("alpha", "beta"), 5, ensemble,
+                new Recipe.Network(16, 2, 1, 32, 32), 32, 4, 0.5, 1.0, 0.0, 50,
+                List.of(new Recipe.Stage("all", List.of(), 6, 0.003, 0.5),
+                        new Recipe.Stage("targets", List.of("alpha"), 2, 0.001, 0.0)));
+    }
+
+    @BeforeAll
+    static void trainOnce() throws IOException {
+        List<Run> runs = new ArrayList<>(Fixtures.runs(150, 4, 0.003, 11, "alpha"));
+        runs.addAll(Fixtures.runs(100, 3, 0.003, 12, "beta"));
+        data = dir.resolve("fixtures.jsonl");
+        RunWriter.writeAll(data, runs);
+        recipe = tinyRecipe(2);
+        first = new PredictorTrainer(recipe, Device.cpu(), quiet()).train(List.of(data), dir.resolve("model"));
+    }
+
+    static PrintStream quiet() {
+        return new PrintStream(OutputStream.nullOutputStream());
+    }
+
+    @Test
+    void lossFallsAndModelFolderIsComplete() {
+        List<Double> losses = first.epochLosses();
+        assertEquals(16, losses.size());
+        assertTrue(losses.get(losses.size() - 1) < 0.8 * losses.get(0), losses.toString());
+        for (String f : List.of("model.json", "tokenizer.json", "baseline.json", "member-0.params", "member-1.params")) {
+            assertTrue(Files.isRegularFile(dir.resolve("model").resolve(f)), f);
+        }
+        assertTrue(!Files.exists(dir.resolve("model.staging")));
+    }
+
+    @Test
+    void reloadedModelPredictsExactlyTheSameNumbers() throws IOException {
+        List<Run> val;
+        try (var s = RunReader.stream(data, RunReader.Options.STRICT)) {
+            // the same runs, in the same order and batches, as the trainer's own validation
+            val = s.filter(r -> r.split().equals("in_val")).toList();
+        }
+        List<Prediction> a;
+        List<Prediction> b;
+        try (NeuralPredictor p = NeuralPredictor.load(dir.resolve("model"))) {
+            a = p.predict(val);
+        }
+        try (NeuralPredictor p = new NeuralPredictor(NcplModel.load(dir.resolve("model"), Device.cpu()), "ncpl")) {
+            b = p.predict(val);
+        }
+        for (int i = 0; i < val.size(); i++) {
+            assertEquals(a.get(i).finalLoss(), b.get(i).finalLoss(), 0.0);
+            assertArrayEquals(a.get(i).losses(), b.get(i).losses(), 0.0);
+        }
+        List<Integer> alpha = new ArrayList<>();
+        for (int i = 0; i < val.size(); i++) {
+            if (val.get(i).source().equals("alpha")) {
+                alpha.add(i);
+            }
+        }
+        double mae = dev.ncpl.eval.Metrics.mae(alpha.stream().mapToDouble(i -> a.get(i).finalLoss()).toArray(),
+                alpha.stream().mapToDouble(i -> val.get(i).curve().finalLoss()).toArray());
+        // the MAE recorded at training time came from the same saved weights
+        assertEquals(first.validationMae().get("alpha"), mae, 0.0);
+    }
+
+    @Test
+    void sameSeedGivesTheSameModel() throws IOException {
+        Recipe one = tinyRecipe(1);
+        Path m1 = dir.resolve("d1");
+        Path m2 = dir.resolve("d2");
+        new PredictorTrainer(one, Device.cpu(), quiet()).train(List.of(data), m1);
+        new PredictorTrainer(one, Device.cpu(), quiet()).train(List.of(data), m2);
+        assertArrayEquals(Files.readAllBytes(m1.resolve("member-0.params")),
+                Files.readAllBytes(m2.resolve("member-0.params")));
+    }
+
+    @Test
+    void bareConfigsGetEvenlySpacedCurves() throws IOException {
+        Run run = Fixtures.runs(1, 1, 0, 3, "alpha").get(0);
+        Run bare = new Run("bare", "alpha", "", "loss", run.config(), new Curve(new double[0], new double[0]));
+        try (NeuralPredictor p = NeuralPredictor.load(dir.resolve("model"))) {
+            Prediction pr = p.predict(List.of(bare)).get(0);
+            assertEquals(16, pr.steps().length);
+            assertEquals(run.number("schedule.total_steps").orElseThrow() - 1, pr.steps()[15]);
+            assertEquals(pr.finalLoss(), pr.losses()[15], 0.05);
+            assertEquals(run.curve().finalLoss(), pr.finalLoss(), 0.3);
+        }
+    }
+
+    @Test
+    void unknownOptimizerIsRefusedByName() throws IOException {
+        Run run = Fixtures.runs(1, 1, 0, 3, "alpha").get(0);
+        ObjectNode cfg = run.config().deepCopy();
+        ((ObjectNode) cfg.get("optimizer")).put("name", "quantum_sgd");
+        Run odd = new Run("odd", "alpha", "", "loss", cfg, run.curve());
+        try (NeuralPredictor p = NeuralPredictor.load(dir.resolve("model"))) {
+            InvalidRunException e = assertThrows(InvalidRunException.class, () -> p.predict(List.of(odd)));
+            assertEquals("optimizer.name", e.field());
+            assertTrue(e.getMessage().contains("quantum_sgd"));
+        }
+    }
+}
