@@ -59,7 +59,7 @@ public final class FeatureExtractor {
             (float) rel,
             (float) s.areaFraction(t),
             (float) (t > s.warmup() ? 1 - rel : 0),
-            (float) scaler.scale("derived.tokens", t * f.batchTokens())
+            (float) scaler.scaleUnclamped("derived.tokens", t * f.batchTokens())
         };
     }
 

@@ -18,8 +18,13 @@ import java.util.List;
 
 /**
  * The NCPL predictor network. Token embeddings plus learned positions, with each number
- * placeholder's embedding shifted by a small MLP of its scaled value, go through pre-LN transformer
- * blocks; the [CLS] state and the mean over real tokens form the config representation. Two heads
+ * placeholder's embedding shifted by an embedding of its scaled value, go through pre-LN transformer
+ * blocks. Values are embedded periodically (sin and cos of learned frequencies, then a linear map and
+ * GELU, as in Gorishniy et al. 2022, "On embeddings for numerical features in tabular deep
+ * learning"), which resolves fine differences such as a learning rate near its optimum far better
+ * than a linear map of the raw scalar. The value embedding is made field-specific by gating it with the embedding of the key
+ * token just before the placeholder ("optimizer.lr:"), so that the same number means different
+ * things in different fields from the first layer on; the [CLS] state and the mean over real tokens form the config representation. Two heads
  * read it: the final-loss head (a residual over the Chinchilla baseline, standardised) and the
  * curve head, which also takes the features of a position in the run (fraction of training,
  * tokens seen, learning rate there…) and is evaluated for every curve point from one encoder pass.
@@ -33,6 +38,9 @@ public final class NcplNetwork extends AbstractBlock {
     private final ModelConfig config;
     private final Parameter tokenEmbedding;
     private final Parameter positionEmbedding;
+    /** Number of learned frequencies of the periodic number embedding. */
+    public static final int FREQUENCIES = 16;
+    private final Parameter frequencies;
     private final Linear numberIn;
     private final Linear numberOut;
     private final List<PreLnEncoderBlock> blocks = new ArrayList<>();
@@ -53,6 +61,8 @@ public final class NcplNetwork extends AbstractBlock {
         positionEmbedding = addParameter(Parameter.builder().setName("positionEmbedding")
                 .setType(Parameter.Type.WEIGHT).optShape(new Shape(config.maxLength(), d))
                 .optInitializer(new NormalInitializer(0.02f)).build());
+        frequencies = addParameter(Parameter.builder().setName("frequencies").setType(Parameter.Type.WEIGHT)
+                .optShape(new Shape(1, 1, FREQUENCIES)).optInitializer(new NormalInitializer(1.0f)).build());
         numberIn = addChildBlock("numberIn", Linear.builder().setUnits(d).build());
         numberOut = addChildBlock("numberOut", Linear.builder().setUnits(d).build());
         for (int i = 0; i < config.layers(); i++) {
@@ -101,15 +111,21 @@ public final class NcplNetwork extends AbstractBlock {
         long t = ids.getShape().get(1);
         NDArray emb = ps.getValue(tokenEmbedding, ids.getDevice(), training);
         NDArray pos = ps.getValue(positionEmbedding, ids.getDevice(), training);
-        NDArray x = ids.oneHot(config.vocabularySize()).matMul(emb);
-        x = x.add(m.arange(0, (int) t, 1, DataType.INT64, ids.getDevice()).oneHot(config.maxLength()).matMul(pos));
-        NDArray num = numbers.expandDims(-1);
+        NDArray tokens = ids.oneHot(config.vocabularySize()).matMul(emb);
+        NDArray x = tokens.add(m.arange(0, (int) t, 1, DataType.INT64, ids.getDevice()).oneHot(config.maxLength()).matMul(pos));
+        NDArray freq = ps.getValue(frequencies, ids.getDevice(), training);
+        NDArray angle = numbers.expandDims(-1).mul(freq).mul((float) (2 * Math.PI));
+        NDArray num = angle.sin().concat(angle.cos(), 2);
         NDArray numEmb = numberOut.forward(ps, new NDList(Activation.gelu(
                 numberIn.forward(ps, new NDList(num), training).singletonOrThrow())), training).singletonOrThrow();
-        x = x.add(numEmb.mul(numberMask.expandDims(-1)));
-        NDArray bias = padMask.sub(1).mul(1e9f).expandDims(1).expandDims(1);
+        // the key token precedes each placeholder: shift the token embeddings right by one position
+        NDArray previous = m.zeros(new ai.djl.ndarray.types.Shape(ids.getShape().get(0), 1, config.dModel()))
+                .concat(tokens.get(":, :-1, :"), 1);
+        NDArray gated = numEmb.mul(previous.add(1f));
+        x = x.add(gated.mul(numberMask.expandDims(-1)));
+        NDArray keyMask = padMask.expandDims(1).expandDims(1);
         for (PreLnEncoderBlock block : blocks) {
-            x = block.forward(ps, new NDList(x, bias), training).singletonOrThrow();
+            x = block.forward(ps, new NDList(x, keyMask), training).singletonOrThrow();
         }
         x = finalNorm.forward(ps, new NDList(x), training).singletonOrThrow();
         NDArray cls = x.get(":, 0, :");
@@ -133,7 +149,7 @@ public final class NcplNetwork extends AbstractBlock {
         long t = inputShapes[0].get(1);
         int d = config.dModel();
         Shape x = new Shape(b, t, d);
-        numberIn.initialize(manager, dataType, new Shape(b, t, 1));
+        numberIn.initialize(manager, dataType, new Shape(b, t, 2L * FREQUENCIES));
         numberOut.initialize(manager, dataType, new Shape(b, t, d));
         for (PreLnEncoderBlock block : blocks) {
             block.initialize(manager, dataType, x, new Shape(b, 1, 1, t));

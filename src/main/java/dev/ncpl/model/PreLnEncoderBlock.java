@@ -15,8 +15,10 @@ import ai.djl.util.PairList;
 /**
  * A pre-LayerNorm transformer encoder block: x + Attention(LN(x)), then x + MLP(LN(x)), built
  * from DJL's Linear and LayerNorm blocks (DJL's own TransformerEncoderBlock normalises with
- * BatchNorm). Inputs: x of shape (B, T, d) and an additive attention bias of shape (B, 1, 1, T)
- * that is 0 on real tokens and very negative on padding.
+ * BatchNorm). Inputs: x of shape (B, T, d) and a key mask of shape (B, 1, 1, T), 1 on real tokens
+ * and 0 on padding. The masked softmax multiplies by the mask instead of adding a large negative
+ * number: PyTorch's CPU softmax backward was seen to return NaN now and then with an additive
+ * -1e9 mask.
  */
 public final class PreLnEncoderBlock extends AbstractBlock {
     private static final byte VERSION = 1;
@@ -45,7 +47,7 @@ public final class PreLnEncoderBlock extends AbstractBlock {
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
                                      PairList<String, Object> params) {
         NDArray x = inputs.get(0);
-        NDArray bias = inputs.get(1);
+        NDArray keyMask = inputs.get(1);
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
         int dh = dModel / heads;
@@ -54,7 +56,10 @@ public final class PreLnEncoderBlock extends AbstractBlock {
         NDArray q = parts.get(0).reshape(b, t, heads, dh).transpose(0, 2, 1, 3);
         NDArray k = parts.get(1).reshape(b, t, heads, dh).transpose(0, 2, 3, 1);
         NDArray v = parts.get(2).reshape(b, t, heads, dh).transpose(0, 2, 1, 3);
-        NDArray weights = q.matMul(k).div(Math.sqrt(dh)).add(bias).softmax(-1);
+        NDArray scores = q.matMul(k).div(Math.sqrt(dh));
+        NDArray shift = scores.max(new int[] {-1}, true).stopGradient();
+        NDArray e = scores.sub(shift).exp().mul(keyMask);
+        NDArray weights = e.div(e.sum(new int[] {-1}, true));
         NDArray attended = weights.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, dModel);
         x = x.add(out.forward(ps, new NDList(attended), training).singletonOrThrow());
         NDArray h2 = norm2.forward(ps, new NDList(x), training).singletonOrThrow();

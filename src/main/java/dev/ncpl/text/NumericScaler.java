@@ -14,6 +14,12 @@ import java.util.TreeMap;
  * the mean and standard deviation seen in the training configs. The statistics are saved with the
  * model. A field never seen in training falls back to asinh(x), and every value is clipped to
  * ±{@value #CLIP} so one odd input cannot blow up the network.
+ *
+ * <p>Values outside the range seen in training are clamped to it: beyond the data, the network's
+ * residual stays at its value on the nearest configs seen, and the dependence on size and tokens
+ * is left to the Chinchilla baseline, which extrapolates by construction (this is why residual
+ * models extrapolate where free-form ones fail). {@link #scaleUnclamped} skips the clamp, for
+ * quantities such as the tokens seen at an early step, which are legitimately below any budget.
  */
 public final class NumericScaler {
     /** Ratio of largest to smallest value above which a positive field is scaled in log space. */
@@ -27,8 +33,10 @@ public final class NumericScaler {
      * @param log whether the field is log-transformed first
      * @param mean mean of the (transformed) training values
      * @param std standard deviation of the (transformed) training values, 1 when constant
+     * @param min smallest scaled training value (null: no clamp)
+     * @param max largest scaled training value (null: no clamp)
      */
-    public record FieldStats(boolean log, double mean, double std) {}
+    public record FieldStats(boolean log, double mean, double std, Double min, Double max) {}
 
     private final Map<String, FieldStats> fields;
 
@@ -60,14 +68,30 @@ public final class NumericScaler {
             for (double v : t) {
                 var += (v - mean) * (v - mean);
             }
-            double std = Math.sqrt(var / t.length);
-            stats.put(key, new FieldStats(log, mean, std > 1e-12 ? std : 1.0));
+            double std = Math.sqrt(var / t.length) > 1e-12 ? Math.sqrt(var / t.length) : 1.0;
+            double lo = Double.POSITIVE_INFINITY;
+            double hi = Double.NEGATIVE_INFINITY;
+            for (double v : t) {
+                lo = Math.min(lo, (v - mean) / std);
+                hi = Math.max(hi, (v - mean) / std);
+            }
+            stats.put(key, new FieldStats(log, mean, std, lo, hi));
         });
         return new NumericScaler(stats);
     }
 
-    /** The scaled value of {@code raw} in field {@code key}. */
+    /** The scaled value of {@code raw} in field {@code key}, clamped to the training range. */
     public double scale(String key, double raw) {
+        double v = scaleUnclamped(key, raw);
+        FieldStats s = fields.get(key);
+        if (s != null && s.min() != null && s.max() != null) {
+            v = Math.max(s.min(), Math.min(s.max(), v));
+        }
+        return v;
+    }
+
+    /** The scaled value of {@code raw} in field {@code key}, not clamped to the training range. */
+    public double scaleUnclamped(String key, double raw) {
         FieldStats s = fields.get(key);
         double v;
         if (s == null) {

@@ -67,10 +67,15 @@ public final class PredictorTrainer {
     private static final int VALIDATION_BATCH = 256;
     /** Element-wise gradient clipping: keeps one odd batch from throwing the network off. */
     private static final float CLIP_GRAD = 1f;
+    /** Share of steps that may be skipped for a non-finite gradient before training is declared diverged. */
+    private static final double MAX_SKIPPED = 0.01;
     private final Recipe recipe;
     private final Device device;
     private final PrintStream log;
     private final List<Double> epochLosses = new ArrayList<>();
+    private long steps;
+    private long skipped;
+    private int interruptAfterEpochs = -1;
 
     public PredictorTrainer(Recipe recipe, Device device, PrintStream log) {
         this.recipe = recipe;
@@ -81,6 +86,11 @@ public final class PredictorTrainer {
     /** What a training produced. */
     public record Result(Path model, double seconds, Map<String, Double> validationMae, boolean resumed,
                          List<Double> epochLosses) {}
+
+    /** Simulates an interruption (a killed process) right after the n-th epoch's checkpoint; for tests. */
+    void interruptAfterEpochs(int n) {
+        this.interruptAfterEpochs = n;
+    }
 
     /** Checkpoint state, rewritten after every epoch. */
     record State(String fingerprint, int member, int stage, int epoch, double best, int badEpochs,
@@ -153,6 +163,8 @@ public final class PredictorTrainer {
             manifest = new ModelManifest(manifest.format(), cfg, scaler, stats, members, manifest.knownOptimizers(),
                     provenance(runFiles, trainRuns.size(), valRuns.size(), seconds, valMae, protocol));
             Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
+            dev.ncpl.util.AtomicFiles.writeString(staging.resolve("README.md"),
+                    ModelCard.render(out.getFileName().toString(), manifest));
             for (String f : List.of("state.json")) {
                 Files.deleteIfExists(staging.resolve(f));
             }
@@ -220,11 +232,32 @@ public final class PredictorTrainer {
                 targets[j] = ts2.get(j);
             }
             double fin = run.curve().finalLoss();
+            checkFinite(run, f, qs, targets, (fin - f.baselineFinal() - ts.finalMean()) / ts.finalStd());
             out.add(new TrainingExample(run.source(), f, fin,
                     (float) ((fin - f.baselineFinal() - ts.finalMean()) / ts.finalStd()),
                     qs.toArray(new float[0][]), targets));
         }
         return out;
+    }
+
+    /** A run whose features or targets are not finite numbers is refused by id before any training. */
+    private static void checkFinite(Run run, RunFeatures f, List<float[]> queries, float[] targets, double finalTarget) {
+        boolean ok = Double.isFinite(finalTarget);
+        for (float v : f.encoded().numbers()) {
+            ok &= Float.isFinite(v);
+        }
+        for (float[] q : queries) {
+            for (float v : q) {
+                ok &= Float.isFinite(v);
+            }
+        }
+        for (float v : targets) {
+            ok &= Float.isFinite(v);
+        }
+        if (!ok) {
+            throw new IllegalArgumentException(run.id() + ": its config gives non-finite features or targets "
+                    + "(check N, D, the schedule and the losses)");
+        }
     }
 
     private State trainMember(int m, ModelConfig cfg, List<TrainingExample> train, List<TrainingExample> val,
@@ -236,86 +269,98 @@ public final class PredictorTrainer {
         Optimizer optimizer = Optimizer.adamW().optLearningRateTracker(schedule)
                 .optWeightDecays((float) recipe.weightDecay()).optClipGrad(CLIP_GRAD).build();
         int k = recipe.curvePointsPerRun();
-        try (Model model = Model.newInstance("ncpl-member-" + m, device);
-             Trainer trainer = newTrainer(model, net, optimizer)) {
-            trainer.initialize(new Shape(2, 16), new Shape(2, 16), new Shape(2, 16), new Shape(2, 16),
-                    new Shape(2, k, FeatureExtractor.QUERY_FEATURES));
-            Path last = staging.resolve("checkpoint-" + m + "-last.params");
-            Path best = staging.resolve("checkpoint-" + m + "-best.params");
-            boolean resumeMember = state.member() == m && state.epoch() >= 0 && Files.isRegularFile(last);
+        Path last = staging.resolve("checkpoint-" + m + "-last.params");
+        Path best = staging.resolve("checkpoint-" + m + "-best.params");
+        boolean resumeMember = state.member() == m && (state.epoch() >= 0 || state.stage() > 0)
+                && Files.isRegularFile(last);
+        try (Model model = Model.newInstance("ncpl-member-" + m, device)) {
             if (resumeMember) {
-                copyParameters(last, net, model.getNDManager());
-            } else {
-                state = new State(state.fingerprint(), m, 0, -1, Double.POSITIVE_INFINITY, 0, state.completedMembers());
+                // loaded parameters count as initialized: the trainer's initialize below leaves them as they are
+                loadParameters(last, net, model.getNDManager());
             }
-            long done = 0;
-            for (int s = 0; s < recipe.stages().size(); s++) {
-                Recipe.Stage stage = recipe.stages().get(s);
-                if (s < state.stage()) {
+            try (Trainer trainer = newTrainer(model, net, optimizer)) {
+                trainer.initialize(new Shape(2, 16), new Shape(2, 16), new Shape(2, 16), new Shape(2, 16),
+                        new Shape(2, k, FeatureExtractor.QUERY_FEATURES));
+                if (!resumeMember) {
+                    state = new State(state.fingerprint(), m, 0, -1, Double.POSITIVE_INFINITY, 0, state.completedMembers());
+                }
+                long done = 0;
+                for (int s = 0; s < recipe.stages().size(); s++) {
+                    Recipe.Stage stage = recipe.stages().get(s);
+                    if (s < state.stage()) {
+                        done += stage.epochs();
+                        bar.step(stage.epochs());
+                        continue;
+                    }
+                    List<TrainingExample> data = train.stream().filter(e -> stage.sources() == null
+                            || stage.sources().isEmpty() || stage.sources().contains(e.source())).toList();
+                    int perEpoch = (data.size() + recipe.batchSize() - 1) / recipe.batchSize();
+                    schedule.start(stage.lr(), Math.round(stage.warmupEpochs() * perEpoch), (long) stage.epochs() * perEpoch);
+                    int firstEpoch = s == state.stage() ? state.epoch() + 1 : 0;
+                    int badEpochs = s == state.stage() ? state.badEpochs() : 0;
+                    bar.step(firstEpoch);
+                    for (int epoch = firstEpoch; epoch < stage.epochs(); epoch++) {
+                        Random rnd = new Random(memberSeed * 1_000_003L + s * 10_007L + epoch);
+                        List<Integer> order = new ArrayList<>();
+                        for (int i = 0; i < data.size(); i++) {
+                            order.add(i);
+                        }
+                        java.util.Collections.shuffle(order, rnd);
+                        double lossSum = 0;
+                        for (int bi = 0; bi < perEpoch; bi++) {
+                            schedule.setStep((long) epoch * perEpoch + bi);
+                            List<TrainingExample> batch = new ArrayList<>();
+                            for (int i = bi * recipe.batchSize(); i < Math.min(data.size(), (bi + 1) * recipe.batchSize()); i++) {
+                                batch.add(data.get(order.get(i)));
+                            }
+                            double loss = step(trainer, batch, k, rnd);
+                            steps++;
+                            if (!Double.isFinite(loss)) {
+                                skipped++;
+                                if (skipped > Math.max(3, MAX_SKIPPED * steps)) {
+                                    throw new IllegalStateException(String.format(Locale.ROOT,
+                                            "training diverged: %d of %d steps gave a non-finite loss or gradient (last in "
+                                            + "stage '%s', epoch %d, batch %d); lower the stage's lr in the recipe",
+                                            skipped, steps, stage.name(), epoch + 1, bi + 1));
+                                }
+                                continue;
+                            }
+                            lossSum += loss;
+                        }
+                        epochLosses.add(lossSum / perEpoch);
+                        double mae = validate(trainer, val, stats);
+                        if (mae < state.best() - 1e-7 || (val.isEmpty() && epoch == stage.epochs() - 1)) {
+                            NcplModel.saveParameters(net, best);
+                            state = new State(state.fingerprint(), m, s, epoch, mae, 0, state.completedMembers());
+                            badEpochs = 0;
+                        } else {
+                            badEpochs++;
+                        }
+                        NcplModel.saveParameters(net, last);
+                        state = new State(state.fingerprint(), m, s, epoch, state.best(), badEpochs, state.completedMembers());
+                        Json.writePretty(staging.resolve("state.json"), state);
+                        if (--interruptAfterEpochs == 0) {
+                            throw new IllegalStateException("training interrupted after the checkpoint (test hook)");
+                        }
+                        bar.status(String.format(Locale.ROOT, "m%d %s loss %.4f val MAE %.4f best %.4f", m, stage.name(),
+                                lossSum / perEpoch, mae, state.best()));
+                        bar.step(1);
+                        if (!val.isEmpty() && badEpochs >= recipe.patience()) {
+                            bar.step(stage.epochs() - epoch - 1);
+                            break;
+                        }
+                    }
                     done += stage.epochs();
-                    bar.step(stage.epochs());
-                    continue;
-                }
-                List<TrainingExample> data = train.stream().filter(e -> stage.sources() == null
-                        || stage.sources().isEmpty() || stage.sources().contains(e.source())).toList();
-                int perEpoch = (data.size() + recipe.batchSize() - 1) / recipe.batchSize();
-                schedule.start(stage.lr(), Math.round(stage.warmupEpochs() * perEpoch), (long) stage.epochs() * perEpoch);
-                int firstEpoch = s == state.stage() ? state.epoch() + 1 : 0;
-                int badEpochs = s == state.stage() ? state.badEpochs() : 0;
-                bar.step(firstEpoch);
-                for (int epoch = firstEpoch; epoch < stage.epochs(); epoch++) {
-                    Random rnd = new Random(memberSeed * 1_000_003L + s * 10_007L + epoch);
-                    List<Integer> order = new ArrayList<>();
-                    for (int i = 0; i < data.size(); i++) {
-                        order.add(i);
-                    }
-                    java.util.Collections.shuffle(order, rnd);
-                    double lossSum = 0;
-                    for (int bi = 0; bi < perEpoch; bi++) {
-                        schedule.setStep((long) epoch * perEpoch + bi);
-                        List<TrainingExample> batch = new ArrayList<>();
-                        for (int i = bi * recipe.batchSize(); i < Math.min(data.size(), (bi + 1) * recipe.batchSize()); i++) {
-                            batch.add(data.get(order.get(i)));
-                        }
-                        double loss = step(trainer, batch, k, rnd);
-                        if (!Double.isFinite(loss)) {
-                            throw new IllegalStateException(String.format(Locale.ROOT,
-                                    "training diverged (loss %s) in stage '%s', epoch %d, batch %d starting with run %s;"
-                                    + " lower the stage's lr in the recipe", loss, stage.name(), epoch + 1, bi,
-                                    batch.get(0).features().id()));
-                        }
-                        lossSum += loss;
-                    }
-                    epochLosses.add(lossSum / perEpoch);
-                    double mae = validate(trainer, val, stats);
-                    if (mae < state.best() - 1e-7 || (val.isEmpty() && epoch == stage.epochs() - 1)) {
-                        NcplModel.saveParameters(net, best);
-                        state = new State(state.fingerprint(), m, s, epoch, mae, 0, state.completedMembers());
-                        badEpochs = 0;
-                    } else {
-                        badEpochs++;
-                    }
-                    NcplModel.saveParameters(net, last);
-                    state = new State(state.fingerprint(), m, s, epoch, state.best(), badEpochs, state.completedMembers());
+                    state = new State(state.fingerprint(), m, s + 1, -1, state.best(), 0, state.completedMembers());
                     Json.writePretty(staging.resolve("state.json"), state);
-                    bar.status(String.format(Locale.ROOT, "m%d %s loss %.4f val MAE %.4f best %.4f", m, stage.name(),
-                            lossSum / perEpoch, mae, state.best()));
-                    bar.step(1);
-                    if (!val.isEmpty() && badEpochs >= recipe.patience()) {
-                        bar.step(stage.epochs() - epoch - 1);
-                        break;
-                    }
                 }
-                done += stage.epochs();
-                state = new State(state.fingerprint(), m, s + 1, -1, state.best(), 0, state.completedMembers());
+                Path source = Files.isRegularFile(best) ? best : last;
+                Files.copy(source, staging.resolve("member-" + m + ".params"),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                state = new State(state.fingerprint(), m + 1, 0, -1, Double.POSITIVE_INFINITY, 0, m + 1);
                 Json.writePretty(staging.resolve("state.json"), state);
+                return state;
             }
-            Path source = Files.isRegularFile(best) ? best : last;
-            Files.copy(source, staging.resolve("member-" + m + ".params"),
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            state = new State(state.fingerprint(), m + 1, 0, -1, Double.POSITIVE_INFINITY, 0, m + 1);
-            Json.writePretty(staging.resolve("state.json"), state);
-            return state;
         }
     }
 
@@ -363,9 +408,44 @@ public final class PredictorTrainer {
                 NDArray total = lf.add(lc.mul((float) recipe.curveWeight()));
                 gc.backward(total);
                 loss = total.getFloat();
+                if (!Float.isFinite(loss) || !gradientsFinite(trainer)) {
+                    zeroGradients(trainer);
+                    return Double.NaN;
+                }
             }
             trainer.step();
             return loss;
+        }
+    }
+
+    /**
+     * Whether the gradients are finite. A NaN anywhere in the network reaches the token embedding (the
+     * first layer) or, for the heads' own weights, their output layers, so those three are checked.
+     */
+    private static boolean gradientsFinite(Trainer trainer) {
+        var params = trainer.getModel().getBlock().getParameters();
+        for (String name : List.of("tokenEmbedding", "finalOut_weight", "curveOut_weight")) {
+            for (var pair : params) {
+                if (pair.getKey().endsWith(name)) {
+                    try (NDArray g = pair.getValue().getArray().getGradient(); NDArray sum = g.sum()) {
+                        if (!Float.isFinite(sum.getFloat())) {
+                            return false;
+                        }
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Clears every gradient, as the optimizer's own update does after a step. Done natively: writing
+     * zeros through {@code NDArray.set(Buffer)} was seen to corrupt memory on the PyTorch engine, and
+     * arithmetic (g − g, 0·g) cannot clear a NaN.
+     */
+    private static void zeroGradients(Trainer trainer) {
+        for (var pair : trainer.getModel().getBlock().getParameters()) {
+            ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) pair.getValue().getArray());
         }
     }
 
@@ -399,19 +479,10 @@ public final class PredictorTrainer {
         return bySource.values().stream().mapToDouble(a -> a[0] / a[1]).average().orElse(Double.NaN);
     }
 
-    /** Copies the parameters saved in {@code file} into the live arrays of {@code net}, in place. */
-    static void copyParameters(Path file, NcplNetwork net, NDManager manager) throws IOException {
-        NcplNetwork loaded = new NcplNetwork(net.config());
-        try (NDManager tmp = manager.newSubManager();
-             InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
-            loaded.loadParameters(tmp, new DataInputStream(in));
-            var live = net.getParameters();
-            var saved = loaded.getParameters();
-            for (int i = 0; i < live.size(); i++) {
-                Pair<String, Parameter> l = live.get(i);
-                Parameter s = saved.get(l.getKey());
-                s.getArray().copyTo(l.getValue().getArray());
-            }
+    /** Loads the parameters saved in {@code file} into {@code net} (before it is initialized). */
+    static void loadParameters(Path file, NcplNetwork net, NDManager manager) throws IOException {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            net.loadParameters(manager, new DataInputStream(in));
         } catch (MalformedModelException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
@@ -448,6 +519,8 @@ public final class PredictorTrainer {
         p.set("recipe", Json.MAPPER.valueToTree(recipe));
         p.put("seed", recipe.seed());
         p.put("training_seconds", Math.round(seconds));
+        p.put("optimizer_steps", steps);
+        p.put("skipped_non_finite_steps", skipped);
         p.put("device", device.toString());
         p.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
         p.put("created", Instant.now().toString());

@@ -78,7 +78,12 @@ class ConfigSerializerTest {
         double mean = cs.stream().mapToDouble(c -> s.scale("optimizer.lr", c.numbers()[c.numberKeys().indexOf("optimizer.lr")]))
                 .average().orElseThrow();
         assertEquals(0, mean, 1e-9);
-        assertEquals(NumericScaler.CLIP, s.scale("optimizer.lr", 1e30));
+        assertEquals(NumericScaler.CLIP, s.scaleUnclamped("optimizer.lr", 1e30));
+        // beyond the training range the value is held at the largest (smallest) value seen
+        double largest = s.scale("optimizer.lr", 1e-2);
+        assertEquals(largest, s.scale("optimizer.lr", 1.0), 1e-12);
+        assertEquals(s.scale("optimizer.lr", 1e-3), s.scale("optimizer.lr", 1e-9), 1e-12);
+        assertTrue(s.scaleUnclamped("optimizer.lr", 1.0) > largest);
     }
 
     @Test

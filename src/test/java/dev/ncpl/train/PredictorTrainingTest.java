@@ -110,6 +110,24 @@ class PredictorTrainingTest {
     }
 
     @Test
+    void interruptedTrainingResumesFromItsCheckpoint() throws IOException {
+        Recipe one = tinyRecipe(1);
+        Path out = dir.resolve("resumed");
+        PredictorTrainer broken = new PredictorTrainer(one, Device.cpu(), quiet());
+        broken.interruptAfterEpochs(3);
+        assertThrows(IllegalStateException.class, () -> broken.train(List.of(data), out));
+        assertTrue(Files.isRegularFile(dir.resolve("resumed.staging/state.json")));
+        assertTrue(!Files.exists(out));
+        PredictorTrainer.Result r = new PredictorTrainer(one, Device.cpu(), quiet()).train(List.of(data), out);
+        assertTrue(r.resumed());
+        // 6 + 2 epochs in all, 3 done before the interruption
+        assertEquals(5, r.epochLosses().size());
+        try (NeuralPredictor p = NeuralPredictor.load(out)) {
+            assertTrue(Double.isFinite(p.predict(List.of(Fixtures.runs(1, 1, 0, 3, "alpha").get(0))).get(0).finalLoss()));
+        }
+    }
+
+    @Test
     void bareConfigsGetEvenlySpacedCurves() throws IOException {
         Run run = Fixtures.runs(1, 1, 0, 3, "alpha").get(0);
         Run bare = new Run("bare", "alpha", "", "loss", run.config(), new Curve(new double[0], new double[0]));
