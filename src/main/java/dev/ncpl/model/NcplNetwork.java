@@ -9,6 +9,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
@@ -45,6 +46,7 @@ public final class NcplNetwork extends AbstractBlock {
     private final Linear numberOut;
     private final List<PreLnEncoderBlock> blocks = new ArrayList<>();
     private final LayerNorm finalNorm;
+    private final Dropout dropPooled;
     private final Linear finalHidden;
     private final Linear finalOut;
     private final Linear curveHidden1;
@@ -66,9 +68,11 @@ public final class NcplNetwork extends AbstractBlock {
         numberIn = addChildBlock("numberIn", Linear.builder().setUnits(d).build());
         numberOut = addChildBlock("numberOut", Linear.builder().setUnits(d).build());
         for (int i = 0; i < config.layers(); i++) {
-            blocks.add(addChildBlock("block" + i, new PreLnEncoderBlock(d, config.heads(), config.ffHidden())));
+            blocks.add(addChildBlock("block" + i, new PreLnEncoderBlock(d, config.heads(), config.ffHidden(),
+                    config.dropout())));
         }
         finalNorm = addChildBlock("finalNorm", LayerNorm.builder().axis(2).build());
+        dropPooled = addChildBlock("dropPooled", Dropout.builder().optRate((float) config.dropout()).build());
         finalHidden = addChildBlock("finalHidden", Linear.builder().setUnits(config.headHidden()).build());
         finalOut = addChildBlock("finalOut", Linear.builder().setUnits(1).build());
         curveHidden1 = addChildBlock("curveHidden1", Linear.builder().setUnits(config.headHidden()).build());
@@ -83,7 +87,7 @@ public final class NcplNetwork extends AbstractBlock {
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
                                      PairList<String, Object> params) {
-        NDArray pooled = encode(ps, inputs, training);
+        NDArray pooled = dropPooled.forward(ps, new NDList(encode(ps, inputs, training)), training).singletonOrThrow();
         NDArray fin = finalOut.forward(ps, new NDList(Activation.gelu(
                 finalHidden.forward(ps, new NDList(pooled), training).singletonOrThrow())), training)
                 .singletonOrThrow().squeeze(-1);
@@ -155,6 +159,7 @@ public final class NcplNetwork extends AbstractBlock {
             block.initialize(manager, dataType, x, new Shape(b, 1, 1, t));
         }
         finalNorm.initialize(manager, dataType, x);
+        dropPooled.initialize(manager, dataType, new Shape(b, 2L * d));
         finalHidden.initialize(manager, dataType, new Shape(b, 2L * d));
         finalOut.initialize(manager, dataType, new Shape(b, config.headHidden()));
         long k = inputShapes.length >= 5 ? inputShapes[4].get(1) : 1;

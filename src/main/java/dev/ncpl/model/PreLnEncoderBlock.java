@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -30,8 +31,10 @@ public final class PreLnEncoderBlock extends AbstractBlock {
     private final Linear out;
     private final Linear up;
     private final Linear down;
+    private final Dropout dropAttention;
+    private final Dropout dropMlp;
 
-    public PreLnEncoderBlock(int dModel, int heads, int ffHidden) {
+    public PreLnEncoderBlock(int dModel, int heads, int ffHidden, double dropout) {
         super(VERSION);
         this.dModel = dModel;
         this.heads = heads;
@@ -41,6 +44,8 @@ public final class PreLnEncoderBlock extends AbstractBlock {
         norm2 = addChildBlock("norm2", LayerNorm.builder().axis(2).build());
         up = addChildBlock("up", Linear.builder().setUnits(ffHidden).build());
         down = addChildBlock("down", Linear.builder().setUnits(dModel).build());
+        dropAttention = addChildBlock("dropAttention", Dropout.builder().optRate((float) dropout).build());
+        dropMlp = addChildBlock("dropMlp", Dropout.builder().optRate((float) dropout).build());
     }
 
     @Override
@@ -61,10 +66,11 @@ public final class PreLnEncoderBlock extends AbstractBlock {
         NDArray e = scores.sub(shift).exp().mul(keyMask);
         NDArray weights = e.div(e.sum(new int[] {-1}, true));
         NDArray attended = weights.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, dModel);
-        x = x.add(out.forward(ps, new NDList(attended), training).singletonOrThrow());
+        NDList projected = out.forward(ps, new NDList(attended), training);
+        x = x.add(dropAttention.forward(ps, projected, training).singletonOrThrow());
         NDArray h2 = norm2.forward(ps, new NDList(x), training).singletonOrThrow();
         NDArray ff = Activation.gelu(up.forward(ps, new NDList(h2), training).singletonOrThrow());
-        x = x.add(down.forward(ps, new NDList(ff), training).singletonOrThrow());
+        x = x.add(dropMlp.forward(ps, down.forward(ps, new NDList(ff), training), training).singletonOrThrow());
         return new NDList(x);
     }
 
@@ -82,5 +88,7 @@ public final class PreLnEncoderBlock extends AbstractBlock {
         norm2.initialize(manager, dataType, x);
         up.initialize(manager, dataType, x);
         down.initialize(manager, dataType, up.getOutputShapes(new Shape[] {x})[0]);
+        dropAttention.initialize(manager, dataType, x);
+        dropMlp.initialize(manager, dataType, x);
     }
 }

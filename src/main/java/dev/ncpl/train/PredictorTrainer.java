@@ -138,7 +138,7 @@ public final class PredictorTrainer {
             longest = trainFeatures.stream().mapToInt(f -> f.encoded().length()).max().orElse(1);
             Recipe.Network n = recipe.model();
             ModelConfig cfg = new ModelConfig(tokenizer.vocabularySize(), Math.max(256, 2 * longest), n.dModel(),
-                    n.heads(), n.layers(), n.ffHidden(), n.headHidden(), FeatureExtractor.QUERY_FEATURES);
+                    n.heads(), n.layers(), n.ffHidden(), n.headHidden(), FeatureExtractor.QUERY_FEATURES, n.dropout());
             List<String> members = new ArrayList<>();
             for (int m = 0; m < recipe.ensemble(); m++) {
                 members.add("member-" + m + ".params");

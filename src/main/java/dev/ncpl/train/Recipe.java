@@ -33,7 +33,7 @@ public record Recipe(String name, String description, String protocol, List<Stri
 
     /** Network shape. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Network(int dModel, int heads, int layers, int ffHidden, int headHidden) {}
+    public record Network(int dModel, int heads, int layers, int ffHidden, int headHidden, double dropout) {}
 
     /**
      * One stage of training.

@@ -37,7 +37,7 @@ class PredictorTrainingTest {
 
     static Recipe tinyRecipe(int ensemble) {
         return new Recipe("tiny", "test", "in_val", List.of("alpha", "beta"), 5, ensemble,
-                new Recipe.Network(16, 2, 1, 32, 32), 32, 4, 0.5, 1.0, 0.0, 50,
+                new Recipe.Network(16, 2, 1, 32, 32, 0.1), 32, 4, 0.5, 1.0, 0.0, 50,
                 List.of(new Recipe.Stage("all", List.of(), 6, 0.003, 0.5),
                         new Recipe.Stage("targets", List.of("alpha"), 2, 0.001, 0.0)));
     }
