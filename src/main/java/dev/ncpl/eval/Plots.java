@@ -126,7 +126,7 @@ public final class Plots {
 
     private static String shortId(String id) {
         String s = id.contains("/") ? id.substring(id.indexOf('/') + 1) : id;
-        return s.length() > 38 ? s.substring(0, 38) + "…" : s;
+        return s.length() > 28 ? "…" + s.substring(s.length() - 27) : s;
     }
 
     private static void save(XYChart chart, Path file) throws IOException {
