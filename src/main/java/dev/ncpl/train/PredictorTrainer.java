@@ -8,13 +8,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
-import ai.djl.util.Pair;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ncpl.baseline.Baseline;
 import dev.ncpl.eval.Metrics;
@@ -35,6 +33,7 @@ import dev.ncpl.text.ConfigTokenizer;
 import dev.ncpl.text.EncodedConfig;
 import dev.ncpl.text.NumericScaler;
 import dev.ncpl.text.SerializedConfig;
+import dev.ncpl.util.AtomicFiles;
 import dev.ncpl.util.Hashing;
 import dev.ncpl.util.Json;
 import dev.ncpl.util.ProgressBar;
@@ -126,16 +125,13 @@ public final class PredictorTrainer {
         baseline.save(staging.resolve(NcplModel.BASELINE));
         List<SerializedConfig> serialized = trainRuns.stream().map(ConfigSerializer::serialize).toList();
         NumericScaler scaler = NumericScaler.fit(serialized);
-        List<TrainingExample> train;
-        List<TrainingExample> val;
-        int longest;
         try (ConfigTokenizer tokenizer = ConfigTokenizer.build(serialized, staging.resolve(NcplModel.TOKENIZER))) {
             FeatureExtractor fx = new FeatureExtractor(tokenizer, scaler, baseline);
             List<RunFeatures> trainFeatures = trainRuns.stream().map(fx::features).toList();
             TargetStats stats = targetStats(trainRuns, trainFeatures);
-            train = examples(trainRuns, trainFeatures, fx, stats);
-            val = examples(valRuns, valRuns.stream().map(fx::features).toList(), fx, stats);
-            longest = trainFeatures.stream().mapToInt(f -> f.encoded().length()).max().orElse(1);
+            List<TrainingExample> train = examples(trainRuns, trainFeatures, fx, stats);
+            List<TrainingExample> val = examples(valRuns, valRuns.stream().map(fx::features).toList(), fx, stats);
+            int longest = trainFeatures.stream().mapToInt(f -> f.encoded().length()).max().orElse(1);
             Recipe.Network n = recipe.model();
             ModelConfig cfg = new ModelConfig(tokenizer.vocabularySize(), Math.max(256, 2 * longest), n.dModel(),
                     n.heads(), n.layers(), n.ffHidden(), n.headHidden(), FeatureExtractor.QUERY_FEATURES, n.dropout());
@@ -163,11 +159,8 @@ public final class PredictorTrainer {
             manifest = new ModelManifest(manifest.format(), cfg, scaler, stats, members, manifest.knownOptimizers(),
                     provenance(runFiles, trainRuns.size(), valRuns.size(), seconds, valMae, protocol));
             Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
-            dev.ncpl.util.AtomicFiles.writeString(staging.resolve("README.md"),
-                    ModelCard.render(out.getFileName().toString(), manifest));
-            for (String f : List.of("state.json")) {
-                Files.deleteIfExists(staging.resolve(f));
-            }
+            AtomicFiles.writeString(staging.resolve("README.md"), ModelCard.render(out.getFileName().toString(), manifest));
+            Files.deleteIfExists(staging.resolve("state.json"));
             try (var files = Files.list(staging)) {
                 for (Path f : files.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).toList()) {
                     Files.delete(f);
@@ -284,11 +277,9 @@ public final class PredictorTrainer {
                 if (!resumeMember) {
                     state = new State(state.fingerprint(), m, 0, -1, Double.POSITIVE_INFINITY, 0, state.completedMembers());
                 }
-                long done = 0;
                 for (int s = 0; s < recipe.stages().size(); s++) {
                     Recipe.Stage stage = recipe.stages().get(s);
                     if (s < state.stage()) {
-                        done += stage.epochs();
                         bar.step(stage.epochs());
                         continue;
                     }
@@ -350,7 +341,6 @@ public final class PredictorTrainer {
                             break;
                         }
                     }
-                    done += stage.epochs();
                     state = new State(state.fingerprint(), m, s + 1, -1, state.best(), 0, state.completedMembers());
                     Json.writePretty(staging.resolve("state.json"), state);
                 }
