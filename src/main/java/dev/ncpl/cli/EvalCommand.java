@@ -55,7 +55,10 @@ public final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("protocol " + p.id() + " leaves no runs to score");
         }
         String reportName = name != null ? name : p.id();
-        EvalReport report = new EvalReport(reportName, "Protocol `" + p.id() + "`: " + p.description() + ".", test);
+        // when extrapolating, the split of a held-back run does not matter: score each source as a whole
+        EvalReport report = p == Protocol.EXTRAPOLATION
+                ? new EvalReport(reportName, "Protocol `" + p.id() + "`: " + p.description() + ".", test, Run::source)
+                : new EvalReport(reportName, "Protocol `" + p.id() + "`: " + p.description() + ".", test);
         report.provenance("run files", String.join(", ", data.files("marin.jsonl", "steplaw.jsonl").stream()
                 .map(Path::toString).toList()));
         report.provenance("runs", String.format(Locale.ROOT, "%d for fitting/training, %d scored", train.size(),

@@ -25,17 +25,25 @@ public final class EvalReport {
     private final Map<String, List<Prediction>> predictions = new LinkedHashMap<>();
     private final Map<String, Map<String, Metrics>> metrics = new LinkedHashMap<>();
     private final Map<String, String> provenance = new LinkedHashMap<>();
+    private final java.util.function.Function<Run, String> grouping;
 
+    /** A report grouped by source and split. */
     public EvalReport(String name, String description, List<Run> runs) {
+        this(name, description, runs, Evaluator::group);
+    }
+
+    /** A report whose figures are grouped by {@code grouping} (for example by source alone). */
+    public EvalReport(String name, String description, List<Run> runs, java.util.function.Function<Run, String> grouping) {
         this.name = name;
         this.description = description;
         this.runs = runs;
+        this.grouping = grouping;
     }
 
     /** Adds one predictor's predictions of the report's runs and scores them. */
     public Map<String, Metrics> add(String predictor, List<Prediction> preds) {
         predictions.put(predictor, preds);
-        Map<String, Metrics> m = Evaluator.score(runs, preds);
+        Map<String, Metrics> m = Evaluator.score(runs, preds, grouping);
         metrics.put(predictor, m);
         return m;
     }

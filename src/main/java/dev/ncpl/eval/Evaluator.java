@@ -27,12 +27,18 @@ public final class Evaluator {
 
     /** Metrics per {@code source/split} group and over all runs ({@code all}). */
     public static Map<String, Metrics> score(List<Run> truth, List<Prediction> predictions) {
+        return score(truth, predictions, Evaluator::group);
+    }
+
+    /** Metrics per group given by {@code grouping} and over all runs ({@code all}). */
+    public static Map<String, Metrics> score(List<Run> truth, List<Prediction> predictions,
+                                             java.util.function.Function<Run, String> grouping) {
         if (truth.size() != predictions.size()) {
             throw new IllegalArgumentException("predictions and runs differ in number");
         }
         Map<String, List<Integer>> groups = new TreeMap<>();
         for (int i = 0; i < truth.size(); i++) {
-            groups.computeIfAbsent(group(truth.get(i)), k -> new ArrayList<>()).add(i);
+            groups.computeIfAbsent(grouping.apply(truth.get(i)), k -> new ArrayList<>()).add(i);
         }
         Map<String, Metrics> out = new LinkedHashMap<>();
         groups.forEach((g, idx) -> out.put(g, metrics(truth, predictions, idx)));
