@@ -48,7 +48,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Protocol p = Protocol.parse(protocol);
-        List<Run> all = RunReader.readAll(data.files("marin.jsonl", "steplaw.jsonl"));
+        List<Path> files = data.files("marin.jsonl", "steplaw.jsonl");
+        List<Run> all = RunReader.readAll(files);
         List<Run> train = p.training(all);
         List<Run> test = p.evaluation(all);
         if (test.isEmpty()) {
@@ -59,8 +60,7 @@ public final class EvalCommand implements Callable<Integer> {
         EvalReport report = p == Protocol.EXTRAPOLATION
                 ? new EvalReport(reportName, "Protocol `" + p.id() + "`: " + p.description() + ".", test, Run::source)
                 : new EvalReport(reportName, "Protocol `" + p.id() + "`: " + p.description() + ".", test);
-        report.provenance("run files", String.join(", ", data.files("marin.jsonl", "steplaw.jsonl").stream()
-                .map(Path::toString).toList()));
+        report.provenance("run files", String.join(", ", files.stream().map(Path::toString).toList()));
         report.provenance("runs", String.format(Locale.ROOT, "%d for fitting/training, %d scored", train.size(),
                 test.size()));
         Baseline baseline = Baseline.fit(train);

@@ -71,11 +71,7 @@ public final class NcplModel implements AutoCloseable {
         try {
             for (String member : manifest.members()) {
                 NcplNetwork net = new NcplNetwork(manifest.network());
-                try (InputStream in = new BufferedInputStream(Files.newInputStream(dir.resolve(member)))) {
-                    net.loadParameters(manager, new DataInputStream(in));
-                } catch (MalformedModelException e) {
-                    throw new IOException(dir.resolve(member) + ": " + e.getMessage(), e);
-                }
+                loadParameters(dir.resolve(member), net, manager);
                 nets.add(net);
             }
         } catch (IOException | RuntimeException e) {
@@ -83,6 +79,15 @@ public final class NcplModel implements AutoCloseable {
             throw e;
         }
         return new NcplModel(manifest, tok, baseline, manager, nets);
+    }
+
+    /** Reads parameters saved by {@link #saveParameters} into {@code net} (which must not be initialized yet). */
+    public static void loadParameters(Path file, NcplNetwork net, NDManager manager) throws IOException {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            net.loadParameters(manager, new DataInputStream(in));
+        } catch (MalformedModelException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
     }
 
     /** Writes parameters of {@code net} to {@code file} atomically. */

@@ -1,7 +1,6 @@
 package dev.ncpl.train;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -37,10 +36,7 @@ import dev.ncpl.util.AtomicFiles;
 import dev.ncpl.util.Hashing;
 import dev.ncpl.util.Json;
 import dev.ncpl.util.ProgressBar;
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -269,7 +265,7 @@ public final class PredictorTrainer {
         try (Model model = Model.newInstance("ncpl-member-" + m, device)) {
             if (resumeMember) {
                 // loaded parameters count as initialized: the trainer's initialize below leaves them as they are
-                loadParameters(last, net, model.getNDManager());
+                NcplModel.loadParameters(last, net, model.getNDManager());
             }
             try (Trainer trainer = newTrainer(model, net, optimizer)) {
                 trainer.initialize(new Shape(2, 16), new Shape(2, 16), new Shape(2, 16), new Shape(2, 16),
@@ -467,15 +463,6 @@ public final class PredictorTrainer {
             }
         }
         return bySource.values().stream().mapToDouble(a -> a[0] / a[1]).average().orElse(Double.NaN);
-    }
-
-    /** Loads the parameters saved in {@code file} into {@code net} (before it is initialized). */
-    static void loadParameters(Path file, NcplNetwork net, NDManager manager) throws IOException {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
-            net.loadParameters(manager, new DataInputStream(in));
-        } catch (MalformedModelException e) {
-            throw new IOException(file + ": " + e.getMessage(), e);
-        }
     }
 
     private Map<String, Double> validationMae(Path staging, List<Run> valRuns) throws IOException {
