@@ -78,7 +78,7 @@ public final class PredictCommand implements Callable<Integer> {
         return Math.round(v * 1e6) / 1e6;
     }
 
-    private static long countLines(Path file) throws java.io.IOException {
+    static long countLines(Path file) throws java.io.IOException {
         if (!Files.isRegularFile(file)) {
             return 0;
         }

@@ -45,9 +45,40 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
 
     @Override
     public List<Prediction> predict(List<Run> runs) {
+        return predict(runs, PredictionSteps::of);
+    }
+
+    /** Predicts each run's final loss and its curve at the steps {@code stepsOf} gives for it. */
+    public List<Prediction> predict(List<Run> runs, java.util.function.Function<Run, double[]> stepsOf) {
         List<Prediction> out = new ArrayList<>(runs.size());
         for (int start = 0; start < runs.size(); start += BATCH) {
-            out.addAll(predictBatch(runs.subList(start, Math.min(runs.size(), start + BATCH))));
+            out.addAll(predictBatch(runs.subList(start, Math.min(runs.size(), start + BATCH)), stepsOf));
+        }
+        return out;
+    }
+
+    /**
+     * Final losses only: the encoder and the final-loss head, without the curve head (the fast path
+     * for ranking many candidates).
+     */
+    public double[] predictFinal(List<Run> runs) {
+        double[] out = new double[runs.size()];
+        FeatureExtractor fx = model.features();
+        for (int start = 0; start < runs.size(); start += BATCH) {
+            List<Run> batch = runs.subList(start, Math.min(runs.size(), start + BATCH));
+            List<RunFeatures> feats = new ArrayList<>(batch.size());
+            for (Run run : batch) {
+                checkKnown(run);
+                feats.add(fx.features(run));
+            }
+            float[][][] res = model.residuals(feats.stream().map(RunFeatures::encoded).toList(), null);
+            for (int i = 0; i < batch.size(); i++) {
+                double r = 0;
+                for (float[][] member : res) {
+                    r += member[0][i] / res.length;
+                }
+                out[start + i] = feats.get(i).baselineFinal() + r;
+            }
         }
         return out;
     }
@@ -63,7 +94,7 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
         });
     }
 
-    private List<Prediction> predictBatch(List<Run> runs) {
+    private List<Prediction> predictBatch(List<Run> runs, java.util.function.Function<Run, double[]> stepsOf) {
         FeatureExtractor fx = model.features();
         List<RunFeatures> feats = new ArrayList<>(runs.size());
         List<double[]> steps = new ArrayList<>(runs.size());
@@ -72,7 +103,7 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
             checkKnown(run);
             RunFeatures f = fx.features(run);
             feats.add(f);
-            double[] s = PredictionSteps.of(run);
+            double[] s = stepsOf.apply(run);
             steps.add(s);
             k = Math.max(k, s.length + 1);
         }

@@ -1,10 +1,10 @@
 package dev.ncpl.text;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ncpl.runs.ConfigFlattener;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -38,7 +38,7 @@ public final class ConfigSerializer {
             int sb = sectionRank(b);
             return sa != sb ? Integer.compare(sa, sb) : a.compareTo(b);
         });
-        flatten("", run.config(), flat);
+        ConfigFlattener.flatten("", run.config(), flat);
         for (Map.Entry<String, JsonNode> e : flat.entrySet()) {
             JsonNode v = e.getValue();
             if (v.isNumber()) {
@@ -88,22 +88,6 @@ public final class ConfigSerializer {
         String section = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
         int i = SECTION_ORDER.indexOf(section);
         return i >= 0 ? i : SECTION_ORDER.size();
-    }
-
-    private static void flatten(String prefix, JsonNode node, Map<String, JsonNode> out) {
-        if (node.isObject()) {
-            Iterator<Map.Entry<String, JsonNode>> it = node.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
-                flatten(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), e.getValue(), out);
-            }
-        } else if (node.isArray()) {
-            for (int i = 0; i < node.size(); i++) {
-                flatten(prefix + "." + i, node.get(i), out);
-            }
-        } else {
-            out.put(prefix.replace(' ', '_'), node);
-        }
     }
 
     /** A categorical value as one whitespace-free, lower-case token that can never be the placeholder. */

@@ -1,0 +1,133 @@
+package dev.ncpl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import dev.ncpl.predict.CandidateRanker;
+import dev.ncpl.predict.NeuralPredictor;
+import dev.ncpl.runs.Curve;
+import dev.ncpl.runs.Run;
+import dev.ncpl.runs.RunWriter;
+import dev.ncpl.testing.Fixtures;
+import dev.ncpl.train.PredictorTrainer;
+import dev.ncpl.train.Recipe;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Ranking candidates and measuring throughput with a tiny model trained on generated runs. */
+class ScoreAndBenchTest {
+    @TempDir
+    static Path dir;
+    static Path model;
+    static List<Run> candidates;
+
+    @BeforeAll
+    static void trainTinyModel() throws IOException {
+        Path data = dir.resolve("runs.jsonl");
+        RunWriter.writeAll(data, Fixtures.runs(120, 3, 0.003, 21, "alpha"));
+        Recipe recipe = new Recipe("tiny", "test", "in_val", List.of("alpha"), 3, 1,
+                new Recipe.Network(16, 2, 1, 32, 32, 0.0), 32, 4, 0.5, 1.0, 0.0, 50,
+                List.of(new Recipe.Stage("all", List.of(), 3, 0.003, 0.5)));
+        model = dir.resolve("model");
+        new PredictorTrainer(recipe, Device.cpu(), new PrintStream(OutputStream.nullOutputStream()))
+                .train(List.of(data), model);
+        candidates = new ArrayList<>();
+        for (Run r : Fixtures.runs(40, 2, 0, 5, "alpha")) {
+            candidates.add(new Run(r.id(), r.source(), "", r.metric(), r.config(), new Curve(new double[0], new double[0])));
+        }
+    }
+
+    @Test
+    void streamingRankerKeepsExactlyTheBestK() throws IOException {
+        try (NeuralPredictor p = NeuralPredictor.load(model)) {
+            double[] all = p.predictFinal(candidates);
+            CandidateRanker ranker = new CandidateRanker(p, 5, null, null);
+            for (int i = 0; i < candidates.size(); i += 7) {
+                ranker.offer(candidates.subList(i, Math.min(candidates.size(), i + 7)));
+            }
+            assertEquals(40, ranker.seen());
+            double[] sorted = all.clone();
+            Arrays.sort(sorted);
+            double[] best = ranker.best().stream().mapToDouble(CandidateRanker.Scored::loss).toArray();
+            assertEquals(5, best.length);
+            for (int i = 0; i < 5; i++) {
+                assertEquals(sorted[i], best[i], 1e-5);
+            }
+            // the fast final-only path agrees with the full prediction
+            double[] full = p.predict(candidates).stream().mapToDouble(x -> x.finalLoss()).toArray();
+            for (int i = 0; i < all.length; i++) {
+                assertEquals(full[i], all[i], 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void rankingAtATokenCountUsesTheCurve() throws IOException {
+        try (NeuralPredictor p = NeuralPredictor.load(model)) {
+            CandidateRanker ranker = new CandidateRanker(p, 3, null, 1e8);
+            ranker.offer(candidates);
+            List<CandidateRanker.Scored> best = ranker.best();
+            assertTrue(best.get(0).loss() <= best.get(2).loss());
+            Run top = best.get(0).run();
+            double step = Math.round(1e8 / top.number("data.batch_tokens").orElseThrow());
+            double expected = p.predict(List.of(top), r -> new double[] {step}).get(0).losses()[0];
+            assertEquals(expected, best.get(0).loss(), 1e-5);
+        }
+    }
+
+    @Test
+    void scoreCommandPrintsTopKWithDifferingKeys() throws IOException {
+        Path file = dir.resolve("candidates.jsonl");
+        RunWriter.writeAll(file, candidates);
+        Path out = dir.resolve("top.jsonl");
+        String printed = run("score", "--runs", file.toString(), "--model", model.toString(), "--top", "4",
+                "--out", out.toString());
+        assertTrue(printed.contains("top 4 of 40 candidates by predicted final loss"), printed);
+        assertTrue(printed.contains("optimizer.lr") || printed.contains("model.d_model"), printed);
+        List<String> lines = Files.readAllLines(out);
+        assertEquals(4, lines.size());
+        assertTrue(lines.get(0).startsWith("{\"rank\":1,"), lines.get(0));
+    }
+
+    @Test
+    void benchReportsThroughput() {
+        String printed = run("bench", "--model", model.toString(), "--runs", writeBase(), "--configs", "600");
+        assertTrue(printed.matches("(?s).*final loss:\\s+[\\d,]+ configs/s.*"), printed);
+        assertTrue(printed.contains("16-point curves"), printed);
+    }
+
+    private static String writeBase() {
+        try {
+            Path f = dir.resolve("base.jsonl");
+            RunWriter.writeAll(f, candidates.subList(0, 4));
+            return f.toString();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String run(String... args) {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.commandLine().execute(args);
+            assertEquals(0, code, buf.toString(StandardCharsets.UTF_8));
+            return buf.toString(StandardCharsets.UTF_8);
+        } finally {
+            System.setOut(old);
+        }
+    }
+}
