@@ -5,12 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.Prediction;
 import dev.ncpl.runs.Run;
-import dev.ncpl.runs.RunReader;
+import dev.ncpl.runs.CandidateReader;
 import dev.ncpl.util.AtomicLineWriter;
 import dev.ncpl.util.Json;
 import dev.ncpl.util.ProgressBar;
-import java.io.BufferedReader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,8 +24,14 @@ import picocli.CommandLine.Option;
         description = "Predict the final loss and loss curve of each run or bare config in a JSONL file. The curve "
                 + "is given at the steps of the input's curve, or at 16 even steps when it has none.")
 public final class PredictCommand implements Callable<Integer> {
-    @Option(names = "--runs", required = true, paramLabel = "FILE", description = "Input runs or configs (JSONL).")
+    @Option(names = "--runs", required = true, paramLabel = "FILE",
+            description = "Runs or candidate configs: JSONL, one JSON/YAML config, or CSV (one candidate a row, "
+                    + "columns named by config keys such as optimizer.lr).")
     Path runs;
+
+    @Option(names = "--source", paramLabel = "NAME",
+            description = "Source of candidates that name none (its Chinchilla law is used; default: the pooled law).")
+    String source;
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output predictions (JSONL).")
     Path out;
@@ -38,10 +42,10 @@ public final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        long total = countLines(runs);
+        long total = CandidateReader.count(runs);
         long written = 0;
         try (NeuralPredictor predictor = NeuralPredictor.load(model);
-             RunReader reader = RunReader.open(runs, RunReader.Options.CANDIDATES);
+             CandidateReader reader = CandidateReader.open(runs, source);
              AtomicLineWriter writer = new AtomicLineWriter(out);
              ProgressBar bar = new ProgressBar("predict", total)) {
             List<Run> chunk = new ArrayList<>(NeuralPredictor.BATCH);
@@ -76,21 +80,5 @@ public final class PredictCommand implements Callable<Integer> {
 
     private static double round(double v) {
         return Math.round(v * 1e6) / 1e6;
-    }
-
-    static long countLines(Path file) throws java.io.IOException {
-        if (!Files.isRegularFile(file)) {
-            return 0;
-        }
-        long n = 0;
-        try (BufferedReader r = Files.newBufferedReader(file)) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (!line.isBlank()) {
-                    n++;
-                }
-            }
-        }
-        return n;
     }
 }

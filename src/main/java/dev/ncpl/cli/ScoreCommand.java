@@ -6,7 +6,7 @@ import dev.ncpl.predict.CandidateRanker;
 import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.runs.ConfigFlattener;
 import dev.ncpl.runs.Run;
-import dev.ncpl.runs.RunReader;
+import dev.ncpl.runs.CandidateReader;
 import dev.ncpl.util.AtomicLineWriter;
 import dev.ncpl.util.Json;
 import dev.ncpl.util.ProgressBar;
@@ -34,8 +34,12 @@ public final class ScoreCommand implements Callable<Integer> {
     /** At most this many differing keys are shown as columns. */
     static final int MAX_COLUMNS = 6;
 
-    @Option(names = "--runs", required = true, paramLabel = "FILE", description = "Candidate configs (JSONL).")
+    @Option(names = "--runs", required = true, paramLabel = "FILE",
+            description = "Candidate configs: JSONL, one JSON/YAML config, or CSV (one candidate a row).")
     Path runs;
+
+    @Option(names = "--source", paramLabel = "NAME", description = "Source of candidates that name none.")
+    String source;
 
     @Option(names = "--model", paramLabel = "DIR", defaultValue = "${sys:ncpl.home:-.}/models/default",
             description = "Trained model folder (default: ${DEFAULT-VALUE}).")
@@ -57,8 +61,8 @@ public final class ScoreCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         CandidateRanker ranker;
         try (NeuralPredictor predictor = NeuralPredictor.load(model);
-             RunReader reader = RunReader.open(runs, RunReader.Options.CANDIDATES);
-             ProgressBar bar = new ProgressBar("score", PredictCommand.countLines(runs))) {
+             CandidateReader reader = CandidateReader.open(runs, source);
+             ProgressBar bar = new ProgressBar("score", CandidateReader.count(runs))) {
             ranker = new CandidateRanker(predictor, top, atStep, atTokens);
             List<Run> chunk = new ArrayList<>(NeuralPredictor.BATCH);
             while (reader.hasNext()) {

@@ -1,0 +1,201 @@
+package dev.ncpl.runs;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.ncpl.util.Json;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.NoSuchElementException;
+
+/**
+ * Reads candidate configs to predict or rank from the files people have, chosen by extension:
+ * <ul>
+ *   <li>{@code .jsonl}: runs or bare configs in the run format, one per line (streamed);</li>
+ *   <li>{@code .json}, {@code .yaml}, {@code .yml}: one run ({@code {"config": …}}) or one bare config
+ *       (the sections themselves: {@code model:}, {@code optimizer:} …);</li>
+ *   <li>{@code .csv}: one candidate per row, columns named by dotted config keys ({@code optimizer.lr});
+ *       columns {@code id}, {@code source}, {@code metric}, {@code split} fill the run's own fields (streamed).</li>
+ * </ul>
+ * Candidates need neither an id nor a curve; a missing source is {@code defaultSource}.
+ */
+public final class CandidateReader implements Iterator<Run>, Closeable {
+    private static final List<String> RUN_FIELDS = List.of("id", "source", "metric", "split");
+
+    private final Iterator<Run> delegate;
+    private final Closeable resource;
+
+    private CandidateReader(Iterator<Run> delegate, Closeable resource) {
+        this.delegate = delegate;
+        this.resource = resource;
+    }
+
+    /** Opens {@code file} by its extension. */
+    public static CandidateReader open(Path file, String defaultSource) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new InvalidRunException(file.toString(), 0, null, "no such file");
+        }
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".jsonl")) {
+            RunReader r = RunReader.open(file, RunReader.Options.CANDIDATES, defaultSource);
+            return new CandidateReader(r, r);
+        }
+        if (name.endsWith(".json") || name.endsWith(".yaml") || name.endsWith(".yml")) {
+            Run run = single(file, name.endsWith(".json") ? Json.MAPPER : new YAMLMapper(), defaultSource);
+            return new CandidateReader(List.of(run).iterator(), () -> { });
+        }
+        if (name.endsWith(".csv")) {
+            return csv(file, defaultSource);
+        }
+        throw new InvalidRunException(file.toString(), 0, null,
+                "unknown file type: expected .jsonl, .json, .yaml, .yml or .csv");
+    }
+
+    /** How many candidates {@code file} holds (for progress bars): non-blank lines, less a CSV header. */
+    public static long count(Path file) throws IOException {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (!name.endsWith(".jsonl") && !name.endsWith(".csv")) {
+            return 1;
+        }
+        long n = 0;
+        try (java.io.BufferedReader r = Files.newBufferedReader(file)) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (!line.isBlank()) {
+                    n++;
+                }
+            }
+        }
+        return name.endsWith(".csv") ? Math.max(0, n - 1) : n;
+    }
+
+    private static Run single(Path file, ObjectMapper mapper, String defaultSource) throws IOException {
+        JsonNode root;
+        try {
+            root = mapper.readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            long line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+            throw new InvalidRunException(file.toString(), line, null, "malformed document: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new InvalidRunException(file.toString(), 0, null, "expected a run or a config (a mapping of sections)");
+        }
+        JsonNode doc = root;
+        if (!root.has("config")) {
+            ObjectNode wrapped = Json.MAPPER.createObjectNode();
+            wrapped.set("config", root);
+            doc = wrapped;
+        }
+        String id = file.getFileName().toString().replaceFirst("\\.[^.]+$", "");
+        return new RunParser(file.toString(), 0, RunReader.Options.CANDIDATES).parse(doc, id, defaultSource);
+    }
+
+    private static CandidateReader csv(Path file, String defaultSource) throws IOException {
+        CsvMapper mapper = new CsvMapper();
+        MappingIterator<Map<String, String>> rows = mapper.readerForMapOf(String.class)
+                .with(CsvSchema.emptySchema().withHeader()).readValues(file.toFile());
+        String base = file.getFileName().toString().replaceFirst("\\.[^.]+$", "");
+        Iterator<Run> it = new Iterator<>() {
+            /** File line of the current row: the header is line 1 (rows spanning lines are not counted apart). */
+            private long line = 1;
+
+            @Override
+            public boolean hasNext() {
+                try {
+                    return rows.hasNextValue();
+                } catch (IOException e) {
+                    throw new InvalidRunException(file.toString(), rows.getCurrentLocation().getLineNr(), null,
+                            "malformed CSV: " + e.getMessage());
+                }
+            }
+
+            @Override
+            public Run next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                Map<String, String> row;
+                try {
+                    row = rows.nextValue();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                line++;
+                return new RunParser(file.toString(), line, RunReader.Options.CANDIDATES)
+                        .parse(rowToRun(row, file.toString(), line), base + "#" + line, defaultSource);
+            }
+        };
+        return new CandidateReader(it, rows);
+    }
+
+    /** A CSV row as a run document: dotted columns become nested config keys. */
+    static ObjectNode rowToRun(Map<String, String> row, String file, long line) {
+        ObjectNode doc = Json.MAPPER.createObjectNode();
+        ObjectNode config = doc.putObject("config");
+        for (Map.Entry<String, String> e : row.entrySet()) {
+            String key = e.getKey().trim();
+            String value = e.getValue() == null ? "" : e.getValue().trim();
+            if (value.isEmpty() || key.isEmpty()) {
+                continue;
+            }
+            if (RUN_FIELDS.contains(key)) {
+                doc.put(key, value);
+                continue;
+            }
+            String[] parts = key.split("\\.");
+            ObjectNode node = config;
+            for (int i = 0; i < parts.length - 1; i++) {
+                JsonNode child = node.get(parts[i]);
+                if (child != null && !child.isObject()) {
+                    throw new InvalidRunException(file, line, key, "column clashes with column '" + parts[i] + "'");
+                }
+                node = child == null ? node.putObject(parts[i]) : (ObjectNode) child;
+            }
+            put(node, parts[parts.length - 1], value);
+        }
+        return doc;
+    }
+
+    private static void put(ObjectNode node, String key, String value) {
+        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+            node.put(key, Boolean.parseBoolean(value));
+            return;
+        }
+        try {
+            if (value.matches("[-+]?\\d+")) {
+                node.put(key, Long.parseLong(value));
+            } else {
+                node.put(key, Double.parseDouble(value));
+            }
+        } catch (NumberFormatException e) {
+            node.put(key, value);
+        }
+    }
+
+    @Override
+    public boolean hasNext() {
+        return delegate.hasNext();
+    }
+
+    @Override
+    public Run next() {
+        return delegate.next();
+    }
+
+    @Override
+    public void close() throws IOException {
+        resource.close();
+    }
+}
