@@ -2,6 +2,7 @@ package dev.ncpl.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ncpl.eval.Plots;
 import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.Prediction;
 import dev.ncpl.runs.Run;
@@ -40,8 +41,16 @@ public final class PredictCommand implements Callable<Integer> {
             description = "Trained model folder (default: ${DEFAULT-VALUE}).")
     Path model;
 
+    @Option(names = "--plot", paramLabel = "FILE.png", description = "Also draw the predicted curves of the first "
+            + PLOTTED + " inputs.")
+    Path plot;
+
+    /** Curves drawn by --plot. */
+    static final int PLOTTED = 12;
+
     @Override
     public Integer call() throws Exception {
+        List<Prediction> toPlot = new ArrayList<>();
         long total = CandidateReader.count(runs);
         long written = 0;
         try (NeuralPredictor predictor = NeuralPredictor.load(model);
@@ -54,6 +63,9 @@ public final class PredictCommand implements Callable<Integer> {
                 if (chunk.size() == NeuralPredictor.BATCH || !reader.hasNext()) {
                     for (Prediction p : predictor.predict(chunk)) {
                         writer.line(Json.MAPPER.writeValueAsString(toJson(p)));
+                        if (plot != null && toPlot.size() < PLOTTED) {
+                            toPlot.add(p);
+                        }
                     }
                     bar.step(chunk.size());
                     written += chunk.size();
@@ -61,6 +73,10 @@ public final class PredictCommand implements Callable<Integer> {
                 }
             }
             writer.commit();
+        }
+        if (plot != null) {
+            Plots.predictions(plot, toPlot, PLOTTED);
+            System.out.printf("drew %d curves in %s%n", toPlot.size(), plot);
         }
         System.out.printf("wrote %d predictions to %s%n", written, out);
         return 0;

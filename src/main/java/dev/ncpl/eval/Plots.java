@@ -124,6 +124,42 @@ public final class Plots {
         save(chart, file);
     }
 
+    /** Predicted curves of up to {@code max} predictions, one colour each, labelled with their final loss. */
+    public static void predictions(Path file, List<Prediction> predictions, int max) throws IOException {
+        XYChart chart = new XYChartBuilder().width(900).height(600).title("predicted loss curves")
+                .xAxisTitle("step").yAxisTitle("predicted loss").build();
+        chart.getStyler().setMarkerSize(3);
+        double yMin = Double.POSITIVE_INFINITY;
+        double yMax = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < Math.min(max, predictions.size()); k++) {
+            Prediction p = predictions.get(k);
+            double skip = Evaluator.CURVE_SKIP_FRACTION * p.steps()[p.steps().length - 1];
+            List<Double> xs = new ArrayList<>();
+            List<Double> ys = new ArrayList<>();
+            for (int j = 0; j < p.steps().length; j++) {
+                if (p.steps()[j] >= skip) {
+                    xs.add(p.steps()[j]);
+                    ys.add(p.losses()[j]);
+                    yMin = Math.min(yMin, p.losses()[j]);
+                    yMax = Math.max(yMax, p.losses()[j]);
+                }
+            }
+            if (xs.isEmpty()) {
+                continue;
+            }
+            XYSeries s = chart.addSeries(String.format(java.util.Locale.ROOT, "%d. %s (%.4f)", k + 1,
+                    shortId(p.id()), p.finalLoss()), xs, ys);
+            s.setLineColor(PALETTE[k % PALETTE.length]);
+            s.setMarkerColor(PALETTE[k % PALETTE.length]);
+        }
+        if (Double.isFinite(yMin)) {
+            double pad = 0.1 * (yMax - yMin) + 1e-3;
+            chart.getStyler().setYAxisMin(yMin - pad);
+            chart.getStyler().setYAxisMax(yMax + pad);
+        }
+        save(chart, file);
+    }
+
     private static String shortId(String id) {
         String s = id.contains("/") ? id.substring(id.indexOf('/') + 1) : id;
         return s.length() > 28 ? "…" + s.substring(s.length() - 27) : s;

@@ -102,6 +102,29 @@ class ScoreAndBenchTest {
     }
 
     @Test
+    void predictReadsCsvAndDrawsCurves() throws IOException {
+        Path csv = dir.resolve("grid.csv");
+        StringBuilder sb = new StringBuilder("id,source,model.n_layers,model.d_model,model.d_ff,model.activation,"
+                + "optimizer.name,optimizer.lr,data.batch_tokens,data.tokens_total,schedule.lr_schedule,"
+                + "schedule.total_steps\n");
+        for (double lr : new double[] {1e-3, 3e-3, 1e-2}) {
+            sb.append("lr").append(lr).append(",alpha,6,384,1536,swiglu,adamw,").append(lr)
+                    .append(",262144,5e8,cosine,1907\n");
+        }
+        Files.writeString(csv, sb.toString());
+        Path out = dir.resolve("pred.jsonl");
+        Path png = dir.resolve("curves.png");
+        String printed = run("predict", "--runs", csv.toString(), "--model", model.toString(), "--out", out.toString(),
+                "--plot", png.toString());
+        assertTrue(printed.contains("wrote 3 predictions"), printed);
+        assertTrue(printed.contains("drew 3 curves"), printed);
+        List<String> lines = Files.readAllLines(out);
+        assertTrue(lines.get(1).startsWith("{\"id\":\"lr0.003\",\"final_loss\":"), lines.get(1));
+        byte[] bytes = Files.readAllBytes(png);
+        assertTrue(bytes.length > 1000 && bytes[1] == 'P' && bytes[2] == 'N' && bytes[3] == 'G');
+    }
+
+    @Test
     void benchReportsThroughput() {
         String printed = run("bench", "--model", model.toString(), "--runs", writeBase(), "--configs", "600");
         assertTrue(printed.matches("(?s).*final loss:\\s+[\\d,]+ configs/s.*"), printed);
