@@ -6,6 +6,7 @@ import dev.ncpl.eval.Metrics;
 import dev.ncpl.eval.Protocol;
 import dev.ncpl.predict.ChinchillaPredictor;
 import dev.ncpl.predict.LossPredictor;
+import dev.ncpl.predict.PowerLawPredictor;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunReader;
 import java.nio.file.Path;
@@ -37,6 +38,11 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", split = ",",
             description = "Trained predictor folder(s) to score beside the baseline.")
     List<Path> models = new ArrayList<>();
+
+    @Option(names = "--observed", paramLabel = "FRACTION", split = ",",
+            description = "Also score the power-law extrapolation of each curve from its first FRACTION of training "
+                    + "(for example 0.3).")
+    List<Double> observed = new ArrayList<>();
 
     @Option(names = "--name", description = "Report name (default: the protocol).")
     String name;
@@ -71,6 +77,7 @@ public final class EvalCommand implements Callable<Integer> {
         for (Path m : models) {
             predictors.add(PredictorLoader.load(m, report));
         }
+        observed.forEach(f -> predictors.add(new PowerLawPredictor(f)));
         for (LossPredictor pred : predictors) {
             Map<String, Metrics> m = report.add(pred.name(), pred.predict(test));
             print(pred.name(), m);
