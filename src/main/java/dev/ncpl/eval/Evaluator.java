@@ -12,7 +12,8 @@ import java.util.TreeMap;
 /**
  * Scores predictions against true runs, grouped by source and split. Curve error counts every
  * point after the first {@link #CURVE_SKIP_FRACTION} of training, where the loss is still falling
- * steeply and no config-level predictor is expected to follow it.
+ * steeply and no config-level predictor is expected to follow it. A run a predictor declines (a
+ * non-finite prediction) is left out of that predictor's figures, and its run count says so.
  */
 public final class Evaluator {
     /** Fraction of training at the start of each curve left out of the curve error. */
@@ -52,7 +53,9 @@ public final class Evaluator {
         return out;
     }
 
-    private static Metrics metrics(List<Run> truth, List<Prediction> preds, List<Integer> idx) {
+    private static Metrics metrics(List<Run> truth, List<Prediction> preds, List<Integer> all) {
+        // a predictor may decline a run (NaN), e.g. a curve extrapolation with nothing observed: score the rest
+        List<Integer> idx = all.stream().filter(i -> Double.isFinite(preds.get(i).finalLoss())).toList();
         double[] p = new double[idx.size()];
         double[] t = new double[idx.size()];
         double curveErr = 0;
@@ -75,6 +78,9 @@ public final class Evaluator {
                 int j = indexOf(steps, step);
                 if (j < 0) {
                     throw new IllegalArgumentException(run.id() + ": prediction has no point at step " + step);
+                }
+                if (!Double.isFinite(pr.losses()[j])) {
+                    continue;
                 }
                 curveErr += Math.abs(pr.losses()[j] - run.curve().loss(i));
                 curveN++;

@@ -49,4 +49,18 @@ class MetricsTest {
         assertEquals(8L * 11, train.curvePoints());
         assertTrue(m.containsKey("all"));
     }
+
+    @Test
+    void declinedRunsAreLeftOutAndCounted() {
+        List<Run> runs = Fixtures.runs(5, 1, 0.0, 1, "fx");
+        List<Prediction> preds = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+            Run r = runs.get(i);
+            double fin = i == 0 ? Double.NaN : r.curve().finalLoss() + 0.1;
+            preds.add(new Prediction(r.id(), fin, r.curve().steps(), r.curve().losses()));
+        }
+        Metrics m = Evaluator.score(runs, preds, Run::source).get("fx");
+        assertEquals(4, m.runs());
+        assertEquals(0.1, m.finalMae(), 1e-9);
+    }
 }
