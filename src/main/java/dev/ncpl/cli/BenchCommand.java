@@ -22,9 +22,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure prediction throughput: configs/s for final loss and for curves.")
 public final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "DIR", defaultValue = "${sys:ncpl.home:-.}/models/default",
-            description = "Trained model folder (default: ${DEFAULT-VALUE}).")
-    Path model;
+    @picocli.CommandLine.Mixin
+    ModelOption model = new ModelOption();
 
     @Option(names = "--runs", paramLabel = "FILE",
             defaultValue = "${sys:ncpl.home:-.}/training-configs/examples/candidates.jsonl",
@@ -46,7 +45,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (base.isEmpty()) {
             throw new IllegalArgumentException(runs + ": no configs to vary");
         }
-        try (NeuralPredictor predictor = NeuralPredictor.load(model)) {
+        try (NeuralPredictor predictor = NeuralPredictor.load(model.model)) {
             predictor.predictFinal(batch(base, 0));
             double finalRate = measure(base, b -> predictor.predictFinal(b));
             double curveRate = measure(base, b -> predictor.predict(b, r -> PredictionSteps.even(r, points)));

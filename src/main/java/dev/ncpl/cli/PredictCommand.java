@@ -3,9 +3,9 @@ package dev.ncpl.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ncpl.eval.Plots;
+import dev.ncpl.predict.Batches;
 import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.Prediction;
-import dev.ncpl.runs.Run;
 import dev.ncpl.runs.CandidateReader;
 import dev.ncpl.util.AtomicLineWriter;
 import dev.ncpl.util.Json;
@@ -37,9 +37,8 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output predictions (JSONL).")
     Path out;
 
-    @Option(names = "--model", paramLabel = "DIR", defaultValue = "${sys:ncpl.home:-.}/models/default",
-            description = "Trained model folder (default: ${DEFAULT-VALUE}).")
-    Path model;
+    @picocli.CommandLine.Mixin
+    ModelOption model = new ModelOption();
 
     @Option(names = "--plot", paramLabel = "FILE.png", description = "Also draw the predicted curves of the first "
             + PLOTTED + " inputs.")
@@ -52,33 +51,28 @@ public final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Prediction> toPlot = new ArrayList<>();
         long total = CandidateReader.count(runs);
-        long written = 0;
-        try (NeuralPredictor predictor = NeuralPredictor.load(model);
+        long[] written = {0};
+        try (NeuralPredictor predictor = NeuralPredictor.load(model.model);
              CandidateReader reader = CandidateReader.open(runs, source);
              AtomicLineWriter writer = new AtomicLineWriter(out);
              ProgressBar bar = new ProgressBar("predict", total)) {
-            List<Run> chunk = new ArrayList<>(NeuralPredictor.BATCH);
-            while (reader.hasNext()) {
-                chunk.add(reader.next());
-                if (chunk.size() == NeuralPredictor.BATCH || !reader.hasNext()) {
-                    for (Prediction p : predictor.predict(chunk)) {
-                        writer.line(Json.MAPPER.writeValueAsString(toJson(p)));
-                        if (plot != null && toPlot.size() < PLOTTED) {
-                            toPlot.add(p);
-                        }
+            Batches.forEach(reader, NeuralPredictor.BATCH, chunk -> {
+                for (Prediction p : predictor.predict(chunk)) {
+                    writer.line(Json.MAPPER.writeValueAsString(toJson(p)));
+                    if (plot != null && toPlot.size() < PLOTTED) {
+                        toPlot.add(p);
                     }
-                    bar.step(chunk.size());
-                    written += chunk.size();
-                    chunk.clear();
                 }
-            }
+                bar.step(chunk.size());
+                written[0] += chunk.size();
+            });
             writer.commit();
         }
         if (plot != null) {
             Plots.predictions(plot, toPlot, PLOTTED);
             System.out.printf("drew %d curves in %s%n", toPlot.size(), plot);
         }
-        System.out.printf("wrote %d predictions to %s%n", written, out);
+        System.out.printf("wrote %d predictions to %s%n", written[0], out);
         return 0;
     }
 

@@ -2,10 +2,10 @@ package dev.ncpl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ncpl.predict.Batches;
 import dev.ncpl.predict.CandidateRanker;
 import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.runs.ConfigFlattener;
-import dev.ncpl.runs.Run;
 import dev.ncpl.runs.CandidateReader;
 import dev.ncpl.util.AtomicLineWriter;
 import dev.ncpl.util.Json;
@@ -41,9 +41,8 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--source", paramLabel = "NAME", description = "Source of candidates that name none.")
     String source;
 
-    @Option(names = "--model", paramLabel = "DIR", defaultValue = "${sys:ncpl.home:-.}/models/default",
-            description = "Trained model folder (default: ${DEFAULT-VALUE}).")
-    Path model;
+    @picocli.CommandLine.Mixin
+    ModelOption model = new ModelOption();
 
     @Option(names = "--top", defaultValue = "10", description = "How many to keep and show (default: ${DEFAULT-VALUE}).")
     int top;
@@ -59,25 +58,22 @@ public final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CandidateRanker ranker;
-        try (NeuralPredictor predictor = NeuralPredictor.load(model);
+        List<CandidateRanker.Scored> best;
+        long seen;
+        try (NeuralPredictor predictor = NeuralPredictor.load(model.model);
              CandidateReader reader = CandidateReader.open(runs, source);
              ProgressBar bar = new ProgressBar("score", CandidateReader.count(runs))) {
-            ranker = new CandidateRanker(predictor, top, atStep, atTokens);
-            List<Run> chunk = new ArrayList<>(NeuralPredictor.BATCH);
-            while (reader.hasNext()) {
-                chunk.add(reader.next());
-                if (chunk.size() == NeuralPredictor.BATCH || !reader.hasNext()) {
-                    ranker.offer(chunk);
-                    bar.step(chunk.size());
-                    chunk = new ArrayList<>(NeuralPredictor.BATCH);
-                }
-            }
+            CandidateRanker ranker = new CandidateRanker(predictor, top, atStep, atTokens);
+            Batches.forEach(reader, NeuralPredictor.BATCH, chunk -> {
+                ranker.offer(chunk);
+                bar.step(chunk.size());
+            });
+            best = ranker.best();
+            seen = ranker.seen();
         }
-        List<CandidateRanker.Scored> best = ranker.best();
         String what = atStep != null ? "loss at step " + atStep.longValue()
                 : atTokens != null ? String.format(Locale.ROOT, "loss at %.3g tokens", atTokens) : "final loss";
-        System.out.printf(Locale.ROOT, "top %d of %d candidates by predicted %s%n", best.size(), ranker.seen(), what);
+        System.out.printf(Locale.ROOT, "top %d of %d candidates by predicted %s%n", best.size(), seen, what);
         System.out.print(table(best));
         if (out != null) {
             try (AtomicLineWriter w = new AtomicLineWriter(out)) {

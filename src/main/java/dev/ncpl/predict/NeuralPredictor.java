@@ -1,6 +1,5 @@
 package dev.ncpl.predict;
 
-import ai.djl.Device;
 import dev.ncpl.model.FeatureExtractor;
 import dev.ncpl.model.NcplModel;
 import dev.ncpl.model.RunFeatures;
