@@ -80,7 +80,7 @@ public final class PredictorTrainer {
 
     /** What a training produced. */
     public record Result(Path model, double seconds, Map<String, Double> validationMae, boolean resumed,
-                         List<Double> epochLosses) {}
+                         List<Double> epochLosses, long skippedSteps) {}
 
     /** Simulates an interruption (a killed process) right after the n-th epoch's checkpoint; for tests. */
     void interruptAfterEpochs(int n) {
@@ -163,7 +163,7 @@ public final class PredictorTrainer {
                 }
             }
             NcplModel.publish(staging, out);
-            return new Result(out, seconds, valMae, resumed, List.copyOf(epochLosses));
+            return new Result(out, seconds, valMae, resumed, List.copyOf(epochLosses), skipped);
         }
     }
 
