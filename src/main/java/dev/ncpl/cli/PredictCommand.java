@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
  * streaming (constant memory), writing one JSON object per input line.
  */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = "Predict the final loss and loss curve of each run or bare config in a JSONL file. The curve "
+        description = "Predict the final loss and loss curve of each run or config (JSONL, JSON, YAML or CSV). The curve "
                 + "is given at the steps of the input's curve, or at 16 even steps when it has none.")
 public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--runs", required = true, paramLabel = "FILE",

@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
  * not with the number of candidates), and prints the best with the config keys on which they differ.
  */
 @Command(name = "score", mixinStandardHelpOptions = true,
-        description = "Rank candidate configs (JSONL) by predicted final loss, or by the loss at a step or token "
+        description = "Rank candidate configs (JSONL, JSON, YAML or CSV) by predicted final loss, or by the loss at a step or token "
                 + "count, and print the top k with the keys on which they differ.")
 public final class ScoreCommand implements Callable<Integer> {
     /** At most this many differing keys are shown as columns. */
