@@ -77,19 +77,14 @@ public final class Plots {
             Run run = runs.get(i);
             Color color = PALETTE[k % PALETTE.length];
             double skip = Evaluator.CURVE_SKIP_FRACTION * run.curve().lastStep();
-            List<Double> xs = new ArrayList<>();
-            List<Double> ys = new ArrayList<>();
-            for (int j = 0; j < run.curve().size(); j++) {
-                if (run.curve().step(j) >= skip) {
-                    xs.add(run.curve().step(j));
-                    ys.add(run.curve().loss(j));
-                    yMin = Math.min(yMin, run.curve().loss(j));
-                    yMax = Math.max(yMax, run.curve().loss(j));
-                }
-            }
+            List<List<Double>> truth = pastSkip(run.curve().steps(), run.curve().losses(), skip);
+            List<Double> xs = truth.get(0);
+            List<Double> ys = truth.get(1);
             if (xs.isEmpty()) {
                 continue;
             }
+            yMin = Math.min(yMin, java.util.Collections.min(ys));
+            yMax = Math.max(yMax, java.util.Collections.max(ys));
             String label = (k + 1) + ". " + shortId(run.id());
             XYSeries t = chart.addSeries(label + " true", xs, ys);
             t.setLineColor(color);
@@ -98,29 +93,18 @@ public final class Plots {
             int p = 0;
             for (Map.Entry<String, List<Prediction>> e : byPredictor.entrySet()) {
                 Prediction pr = e.getValue().get(i);
-                List<Double> px = new ArrayList<>();
-                List<Double> py = new ArrayList<>();
-                for (int j = 0; j < pr.steps().length; j++) {
-                    if (pr.steps()[j] >= skip) {
-                        px.add(pr.steps()[j]);
-                        py.add(pr.losses()[j]);
-                    }
-                }
-                if (px.isEmpty()) {
+                List<List<Double>> pts = pastSkip(pr.steps(), pr.losses(), skip);
+                if (pts.get(0).isEmpty()) {
                     continue;
                 }
-                XYSeries s = chart.addSeries(label + " " + e.getKey(), px, py);
+                XYSeries s = chart.addSeries(label + " " + e.getKey(), pts.get(0), pts.get(1));
                 s.setLineColor(color);
                 s.setMarker(SeriesMarkers.NONE);
                 float[] dash = p++ == 0 ? new float[] {6f, 4f} : new float[] {2f, 3f};
                 s.setLineStyle(new BasicStroke(1.6f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, dash, 0f));
             }
         }
-        if (Double.isFinite(yMin)) {
-            double pad = 0.15 * (yMax - yMin) + 1e-3;
-            chart.getStyler().setYAxisMin(yMin - pad);
-            chart.getStyler().setYAxisMax(yMax + pad);
-        }
+        yRange(chart, yMin, yMax, 0.15);
         save(chart, file);
     }
 
@@ -134,30 +118,43 @@ public final class Plots {
         for (int k = 0; k < Math.min(max, predictions.size()); k++) {
             Prediction p = predictions.get(k);
             double skip = Evaluator.CURVE_SKIP_FRACTION * p.steps()[p.steps().length - 1];
-            List<Double> xs = new ArrayList<>();
-            List<Double> ys = new ArrayList<>();
-            for (int j = 0; j < p.steps().length; j++) {
-                if (p.steps()[j] >= skip) {
-                    xs.add(p.steps()[j]);
-                    ys.add(p.losses()[j]);
-                    yMin = Math.min(yMin, p.losses()[j]);
-                    yMax = Math.max(yMax, p.losses()[j]);
-                }
-            }
+            List<List<Double>> pts = pastSkip(p.steps(), p.losses(), skip);
+            List<Double> xs = pts.get(0);
+            List<Double> ys = pts.get(1);
             if (xs.isEmpty()) {
                 continue;
             }
+            yMin = Math.min(yMin, java.util.Collections.min(ys));
+            yMax = Math.max(yMax, java.util.Collections.max(ys));
             XYSeries s = chart.addSeries(String.format(java.util.Locale.ROOT, "%d. %s (%.4f)", k + 1,
                     shortId(p.id()), p.finalLoss()), xs, ys);
             s.setLineColor(PALETTE[k % PALETTE.length]);
             s.setMarkerColor(PALETTE[k % PALETTE.length]);
         }
-        if (Double.isFinite(yMin)) {
-            double pad = 0.1 * (yMax - yMin) + 1e-3;
-            chart.getStyler().setYAxisMin(yMin - pad);
-            chart.getStyler().setYAxisMax(yMax + pad);
-        }
+        yRange(chart, yMin, yMax, 0.1);
         save(chart, file);
+    }
+
+    /** The points at or after {@code skip}: steps, then losses. */
+    private static List<List<Double>> pastSkip(double[] steps, double[] losses, double skip) {
+        List<Double> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        for (int j = 0; j < steps.length; j++) {
+            if (steps[j] >= skip) {
+                xs.add(steps[j]);
+                ys.add(losses[j]);
+            }
+        }
+        return List.of(xs, ys);
+    }
+
+    /** Fits the y axis to [lo, hi] with a margin of {@code padFraction} of the range. */
+    private static void yRange(XYChart chart, double lo, double hi, double padFraction) {
+        if (Double.isFinite(lo)) {
+            double pad = padFraction * (hi - lo) + 1e-3;
+            chart.getStyler().setYAxisMin(lo - pad);
+            chart.getStyler().setYAxisMax(hi + pad);
+        }
     }
 
     private static String shortId(String id) {

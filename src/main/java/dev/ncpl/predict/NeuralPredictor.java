@@ -62,14 +62,9 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
      */
     public double[] predictFinal(List<Run> runs) {
         double[] out = new double[runs.size()];
-        FeatureExtractor fx = model.features();
         for (int start = 0; start < runs.size(); start += BATCH) {
             List<Run> batch = runs.subList(start, Math.min(runs.size(), start + BATCH));
-            List<RunFeatures> feats = new ArrayList<>(batch.size());
-            for (Run run : batch) {
-                checkKnown(run);
-                feats.add(fx.features(run));
-            }
+            List<RunFeatures> feats = features(batch);
             float[][][] res = model.residuals(feats.stream().map(RunFeatures::encoded).toList(), null);
             for (int i = 0; i < batch.size(); i++) {
                 double r = 0;
@@ -80,6 +75,16 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
             }
         }
         return out;
+    }
+
+    private List<RunFeatures> features(List<Run> runs) {
+        return runs.stream().map(this::features).toList();
+    }
+
+    /** The features of {@code run}, after refusing an optimizer the model never saw. */
+    private RunFeatures features(Run run) {
+        checkKnown(run);
+        return model.features().features(run);
     }
 
     private void checkKnown(Run run) {
@@ -99,8 +104,7 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
         List<double[]> steps = new ArrayList<>(runs.size());
         int k = 0;
         for (Run run : runs) {
-            checkKnown(run);
-            RunFeatures f = fx.features(run);
+            RunFeatures f = features(run);
             feats.add(f);
             double[] s = stepsOf.apply(run);
             steps.add(s);
