@@ -4,9 +4,11 @@ import dev.ncpl.baseline.Baseline;
 import dev.ncpl.eval.EvalReport;
 import dev.ncpl.eval.Metrics;
 import dev.ncpl.eval.Protocol;
+import dev.ncpl.eval.RegretStudy;
 import dev.ncpl.predict.ChinchillaPredictor;
 import dev.ncpl.predict.LossPredictor;
 import dev.ncpl.predict.PowerLawPredictor;
+import dev.ncpl.predict.Prediction;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunReader;
 import java.nio.file.Path;
@@ -44,6 +46,11 @@ public final class EvalCommand implements Callable<Integer> {
                     + "(for example 0.3).")
     List<Double> observed = new ArrayList<>();
 
+    @Option(names = "--regret",
+            description = "Also measure tuning regret: in each cell of equal N and D, the run each predictor ranks best "
+                    + "against the best true run, beside Step Law's lr/batch rule.")
+    boolean regret;
+
     @Option(names = "--name", description = "Report name (default: the protocol).")
     String name;
 
@@ -78,14 +85,29 @@ public final class EvalCommand implements Callable<Integer> {
             predictors.add(PredictorLoader.load(m, report));
         }
         observed.forEach(f -> predictors.add(new PowerLawPredictor(f)));
+        RegretStudy study = regret ? new RegretStudy(test) : null;
         for (LossPredictor pred : predictors) {
-            Map<String, Metrics> m = report.add(pred.name(), pred.predict(test));
+            List<Prediction> preds = pred.predict(test);
+            Map<String, Metrics> m = report.add(pred.name(), preds);
             print(pred.name(), m);
+            if (study != null && !(pred instanceof PowerLawPredictor)) {
+                printRegret(pred.name(), study.addPredictor(pred.name(), preds));
+            }
+        }
+        if (study != null) {
+            printRegret(RegretStudy.RULE, study.addRule());
+            report.section("regret", study.markdown(), study.summaries());
         }
         Path dir = outDir.resolve(reportName);
         report.write(dir);
         System.out.println("wrote " + dir.resolve("report.md"));
         return 0;
+    }
+
+    private static void printRegret(String picker, Map<String, RegretStudy.Summary> m) {
+        m.forEach((source, s) -> System.out.printf(Locale.ROOT,
+                "%-12s %-18s cells %3d  mean regret %.4f  median %.4f  best picked %d%n",
+                picker, source + " regret", s.cells(), s.meanRegret(), s.medianRegret(), s.bestPicks()));
     }
 
     private static void print(String predictor, Map<String, Metrics> m) {

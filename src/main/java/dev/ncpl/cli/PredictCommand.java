@@ -8,6 +8,7 @@ import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.Prediction;
 import dev.ncpl.runs.CandidateReader;
 import dev.ncpl.util.AtomicLineWriter;
+import dev.ncpl.util.Csv;
 import dev.ncpl.util.Json;
 import dev.ncpl.util.ProgressBar;
 import java.nio.file.Path;
@@ -34,7 +35,9 @@ public final class PredictCommand implements Callable<Integer> {
             description = "Source of candidates that name none (its Chinchilla law is used; default: the pooled law).")
     String source;
 
-    @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output predictions (JSONL).")
+    @Option(names = "--out", required = true, paramLabel = "FILE",
+            description = "Output predictions: JSONL {\"id\", \"final_loss\", \"curve\": [[step, loss], …]}, or, when FILE "
+                    + "ends in .csv, CSV with one row per curve point: id,final_loss,step,loss.")
     Path out;
 
     @picocli.CommandLine.Mixin
@@ -56,9 +59,17 @@ public final class PredictCommand implements Callable<Integer> {
              CandidateReader reader = CandidateReader.open(runs, source);
              AtomicLineWriter writer = new AtomicLineWriter(out);
              ProgressBar bar = new ProgressBar("predict", total)) {
+            boolean csv = Csv.isCsv(out);
+            if (csv) {
+                writer.line(Csv.row(List.of("id", "final_loss", "step", "loss")));
+            }
             Batches.forEach(reader, NeuralPredictor.BATCH, chunk -> {
                 for (Prediction p : predictor.predict(chunk)) {
-                    writer.line(Json.MAPPER.writeValueAsString(toJson(p)));
+                    if (csv) {
+                        writeCsv(writer, p);
+                    } else {
+                        writer.line(Json.MAPPER.writeValueAsString(toJson(p)));
+                    }
                     if (plot != null && toPlot.size() < PLOTTED) {
                         toPlot.add(p);
                     }
@@ -86,6 +97,15 @@ public final class PredictCommand implements Callable<Integer> {
             curve.addArray().add((long) p.steps()[i]).add(round(p.losses()[i]));
         }
         return o;
+    }
+
+    /** The CSV form: one row per curve point, {@code id,final_loss,step,loss}. */
+    private static void writeCsv(AtomicLineWriter writer, Prediction p) throws java.io.IOException {
+        String fin = Double.toString(round(p.finalLoss()));
+        for (int i = 0; i < p.steps().length; i++) {
+            writer.line(Csv.row(List.of(p.id(), fin, Long.toString((long) p.steps()[i]),
+                    Double.toString(round(p.losses()[i])))));
+        }
     }
 
     private static double round(double v) {

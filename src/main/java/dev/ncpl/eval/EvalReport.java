@@ -26,6 +26,10 @@ public final class EvalReport {
     private final Map<String, Map<String, Metrics>> metrics = new LinkedHashMap<>();
     private final Map<String, String> provenance = new LinkedHashMap<>();
     private final java.util.function.Function<Run, String> grouping;
+    private final Map<String, Section> sections = new LinkedHashMap<>();
+
+    /** An extra part of the report: Markdown for report.md and its numbers for figures.json. */
+    private record Section(String markdown, Object figures) {}
 
     /** A report grouped by source and split. */
     public EvalReport(String name, String description, List<Run> runs) {
@@ -51,6 +55,11 @@ public final class EvalReport {
     /** Records a line of provenance (training data, model, seed…) shown in the report. */
     public void provenance(String key, String value) {
         provenance.put(key, value);
+    }
+
+    /** Adds an extra section (such as a tuning-regret study) under {@code key} in figures.json. */
+    public void section(String key, String markdown, Object figures) {
+        sections.put(key, new Section(markdown, figures));
     }
 
     public Map<String, Map<String, Metrics>> metrics() {
@@ -84,6 +93,7 @@ public final class EvalReport {
             });
         }
         sb.append('\n');
+        sections.values().forEach(x -> sb.append(x.markdown()));
         for (String source : sources()) {
             sb.append("## ").append(source).append("\n\n");
             sb.append("![predicted vs true final loss](scatter-").append(source).append(".png)\n\n");
@@ -120,6 +130,7 @@ public final class EvalReport {
         json.put("description", description);
         json.set("provenance", Json.MAPPER.valueToTree(provenance));
         json.set("metrics", Json.MAPPER.valueToTree(metrics));
+        sections.forEach((k, x) -> json.set(k, Json.MAPPER.valueToTree(x.figures())));
         Json.writePretty(dir.resolve("figures.json"), json);
         AtomicFiles.writeString(dir.resolve("report.md"), markdown());
     }

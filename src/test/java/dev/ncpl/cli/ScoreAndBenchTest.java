@@ -125,6 +125,56 @@ class ScoreAndBenchTest {
     }
 
     @Test
+    void tuneSearchesTheSpaceUnderABudgetAndWritesCsv() throws IOException {
+        Path space = dir.resolve("space.yaml");
+        Files.writeString(space, "optimizer.lr: {min: 1.0e-4, max: 3.0e-2, log: true}\ndata.batch_size: [64, 128, 256]\n");
+        Path out = dir.resolve("tuned.csv");
+        String printed = run("tune", "--base", writeBase(), "--space", space.toString(), "--model", model.toString(),
+                "--budget-flops", "1e18", "--samples", "64", "--rounds", "2", "--top", "3", "--out", out.toString());
+        assertTrue(printed.contains("best 3 of 129 candidates (budget: 1.00e+18 FLOPs"), printed);
+        List<String> lines = Files.readAllLines(out);
+        assertEquals(4, lines.size());
+        List<String> header = List.of(lines.get(0).split(","));
+        assertEquals(List.of("rank", "id", "loss"), header.subList(0, 3));
+        int lrCol = header.indexOf("optimizer.lr");
+        int tokensCol = header.indexOf("data.tokens_total");
+        int paramsCol = header.indexOf("model.non_embedding_params");
+        double loss1 = Double.parseDouble(lines.get(1).split(",")[2]);
+        double loss3 = Double.parseDouble(lines.get(3).split(",")[2]);
+        assertTrue(loss1 <= loss3);
+        for (String line : lines.subList(1, 4)) {
+            String[] cells = line.split(",");
+            double lr = Double.parseDouble(cells[lrCol]);
+            assertTrue(lr >= 1e-4 && lr <= 3e-2, line);
+            // every candidate spends the FLOP budget: D = C / (6 N)
+            double n = Double.parseDouble(cells[paramsCol]);
+            assertEquals(1e18 / (6 * n), Double.parseDouble(cells[tokensCol]), 1e18 / (6 * n) * 0.01);
+        }
+    }
+
+    @Test
+    void predictWritesCsvWithOneRowPerCurvePoint() throws IOException {
+        Path file = dir.resolve("three.jsonl");
+        RunWriter.writeAll(file, candidates.subList(0, 3));
+        Path out = dir.resolve("pred.csv");
+        run("predict", "--runs", file.toString(), "--model", model.toString(), "--out", out.toString());
+        List<String> lines = Files.readAllLines(out);
+        assertEquals("id,final_loss,step,loss", lines.get(0));
+        assertEquals(1 + 3 * 16, lines.size());
+        // the same numbers as the JSONL output
+        Path json = dir.resolve("pred-same.jsonl");
+        run("predict", "--runs", file.toString(), "--model", model.toString(), "--out", json.toString());
+        com.fasterxml.jackson.databind.JsonNode first = dev.ncpl.util.Json.MAPPER.readTree(Files.readAllLines(json).get(0));
+        for (int k = 0; k < 16; k++) {
+            String[] row = lines.get(1 + k).split(",");
+            assertEquals(candidates.get(0).id(), row[0]);
+            assertEquals(first.get("final_loss").asDouble(), Double.parseDouble(row[1]), 0);
+            assertEquals(first.get("curve").get(k).get(0).asLong(), Long.parseLong(row[2]));
+            assertEquals(first.get("curve").get(k).get(1).asDouble(), Double.parseDouble(row[3]), 0);
+        }
+    }
+
+    @Test
     void benchReportsThroughput() {
         String printed = run("bench", "--model", model.toString(), "--runs", writeBase(), "--configs", "600");
         assertTrue(printed.matches("(?s).*final loss:\\s+[\\d,]+ configs/s.*"), printed);

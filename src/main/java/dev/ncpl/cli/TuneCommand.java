@@ -1,0 +1,100 @@
+package dev.ncpl.cli;
+
+import dev.ncpl.predict.CandidateRanker.Scored;
+import dev.ncpl.predict.NeuralPredictor;
+import dev.ncpl.runs.CandidateReader;
+import dev.ncpl.runs.Run;
+import dev.ncpl.tune.Budget;
+import dev.ncpl.tune.CandidateFactory;
+import dev.ncpl.tune.SearchSpace;
+import dev.ncpl.tune.Tuner;
+import dev.ncpl.util.ProgressBar;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ncpl tune}: searches hyperparameters around a base config under a compute budget, over the
+ * trained predictor, and prints the best candidates with their predicted final loss.
+ */
+@Command(name = "tune", mixinStandardHelpOptions = true,
+        description = "Search a space of hyperparameters around a base config under a compute budget (tokens, or FLOPs "
+                + "≈ 6·N·D) over the predictor: a quasi-random sample, then successive halving with local refinement. "
+                + "Prints the best candidates and the keys on which they differ.")
+public final class TuneCommand implements Callable<Integer> {
+    @Option(names = "--base", required = true, paramLabel = "FILE",
+            description = "Base config: JSON or YAML (or the first line of a JSONL/CSV).")
+    Path base;
+
+    @Option(names = "--space", required = true, paramLabel = "FILE",
+            description = "Search space, JSON or YAML: {\"optimizer.lr\": {\"min\": 1e-4, \"max\": 1e-2, \"log\": true}, "
+                    + "\"data.batch_size\": [128, 256, 512], …}; add \"integer\": true to round a range.")
+    Path space;
+
+    @Option(names = "--budget-tokens", paramLabel = "D", description = "Train every candidate on D tokens.")
+    Double budgetTokens;
+
+    @Option(names = "--budget-flops", paramLabel = "C",
+            description = "Train every candidate on C / (6·N) tokens, N its non-embedding parameters.")
+    Double budgetFlops;
+
+    @Option(names = "--source", paramLabel = "NAME", description = "Source of a base config that names none.")
+    String source;
+
+    @Option(names = "--samples", defaultValue = "4096",
+            description = "Quasi-random candidates in the first round; each later round draws half as many "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int samples;
+
+    @Option(names = "--rounds", defaultValue = "4",
+            description = "Rounds of successive halving and local refinement (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--top", defaultValue = "10", description = "How many to show and save (default: ${DEFAULT-VALUE}).")
+    int top;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of every draw (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--out", paramLabel = "FILE",
+            description = "Also write the best: JSONL {\"rank\", \"id\", \"loss\", \"config\"}, or CSV when FILE ends in .csv.")
+    Path out;
+
+    @picocli.CommandLine.Mixin
+    ModelOption model = new ModelOption();
+
+    @Override
+    public Integer call() throws Exception {
+        SearchSpace searchSpace = SearchSpace.read(space);
+        Run baseRun;
+        try (CandidateReader reader = CandidateReader.open(base, source)) {
+            if (!reader.hasNext()) {
+                throw new IllegalArgumentException(base + ": no config");
+            }
+            baseRun = reader.next();
+        }
+        Budget budget = new Budget(budgetTokens, budgetFlops);
+        Tuner.Settings settings = new Tuner.Settings(samples, rounds, top, seed);
+        long total = 1 + samples + (long) rounds * Math.max(top, samples / 2);
+        List<Tuner.Tuned> best;
+        long evaluated;
+        try (NeuralPredictor predictor = NeuralPredictor.load(model.model);
+             ProgressBar bar = new ProgressBar("tune", total)) {
+            Tuner tuner = new Tuner(searchSpace, new CandidateFactory(baseRun, budget), predictor::predictFinal, settings);
+            best = tuner.run(bar::step);
+            evaluated = tuner.evaluated();
+        }
+        System.out.printf(Locale.ROOT, "best %d of %d candidates (budget: %s), by predicted final loss%n",
+                best.size(), evaluated, budget);
+        List<Scored> rows = best.stream().map(t -> new Scored(t.run(), t.score())).toList();
+        System.out.print(RankedCandidates.table(rows));
+        if (out != null) {
+            RankedCandidates.write(out, rows);
+            System.out.println("wrote " + out);
+        }
+        return 0;
+    }
+}
