@@ -6,6 +6,7 @@ import dev.ncpl.eval.Plots;
 import dev.ncpl.predict.Batches;
 import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.Prediction;
+import dev.ncpl.predict.PredictionSteps;
 import dev.ncpl.runs.CandidateReader;
 import dev.ncpl.util.AtomicLineWriter;
 import dev.ncpl.util.Csv;
@@ -63,8 +64,8 @@ public final class PredictCommand implements Callable<Integer> {
             if (csv) {
                 writer.line(Csv.row(List.of("id", "final_loss", "step", "loss")));
             }
-            Batches.forEach(reader, NeuralPredictor.BATCH, chunk -> {
-                for (Prediction p : predictor.predict(chunk)) {
+            Batches.forEachPrepared(reader, NeuralPredictor.BATCH, predictor::prepare, chunk -> {
+                for (Prediction p : predictor.predict(chunk, PredictionSteps::of)) {
                     if (csv) {
                         writeCsv(writer, p);
                     } else {
@@ -74,8 +75,8 @@ public final class PredictCommand implements Callable<Integer> {
                         toPlot.add(p);
                     }
                 }
-                bar.step(chunk.size());
-                written[0] += chunk.size();
+                bar.step(chunk.runs().size());
+                written[0] += chunk.runs().size();
             });
             writer.commit();
         }

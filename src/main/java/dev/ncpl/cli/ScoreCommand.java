@@ -50,9 +50,9 @@ public final class ScoreCommand implements Callable<Integer> {
              CandidateReader reader = CandidateReader.open(runs, source);
              ProgressBar bar = new ProgressBar("score", CandidateReader.count(runs))) {
             CandidateRanker ranker = new CandidateRanker(predictor, top, atStep, atTokens);
-            Batches.forEach(reader, NeuralPredictor.BATCH, chunk -> {
+            Batches.forEachPrepared(reader, NeuralPredictor.BATCH, predictor::prepare, chunk -> {
                 ranker.offer(chunk);
-                bar.step(chunk.size());
+                bar.step(chunk.runs().size());
             });
             best = ranker.best();
             seen = ranker.seen();

@@ -17,9 +17,10 @@ import ai.djl.util.PairList;
  * A pre-LayerNorm transformer encoder block: x + Attention(LN(x)), then x + MLP(LN(x)), built
  * from DJL's Linear and LayerNorm blocks (DJL's own TransformerEncoderBlock normalises with
  * BatchNorm). Inputs: x of shape (B, T, d) and a key mask of shape (B, 1, 1, T), 1 on real tokens
- * and 0 on padding. The masked softmax multiplies by the mask instead of adding a large negative
- * number: PyTorch's CPU softmax backward was seen to return NaN now and then with an additive
- * -1e9 mask.
+ * and 0 on padding. In training the masked softmax multiplies by the mask instead of adding a large
+ * negative number: PyTorch's CPU softmax backward was seen to return NaN now and then with an
+ * additive -1e9 mask. Inference has no backward and uses PyTorch's fused softmax with the additive
+ * mask (the same function, several passes over the scores fewer).
  */
 public final class PreLnEncoderBlock extends AbstractBlock {
     private static final byte VERSION = 1;
@@ -61,10 +62,8 @@ public final class PreLnEncoderBlock extends AbstractBlock {
         NDArray q = parts.get(0).reshape(b, t, heads, dh).transpose(0, 2, 1, 3);
         NDArray k = parts.get(1).reshape(b, t, heads, dh).transpose(0, 2, 3, 1);
         NDArray v = parts.get(2).reshape(b, t, heads, dh).transpose(0, 2, 1, 3);
-        NDArray scores = q.matMul(k).div(Math.sqrt(dh));
-        NDArray shift = scores.max(new int[] {-1}, true).stopGradient();
-        NDArray e = scores.sub(shift).exp().mul(keyMask);
-        NDArray weights = e.div(e.sum(new int[] {-1}, true));
+        NDArray weights = training ? maskedSoftmax(q.matMul(k).div(Math.sqrt(dh)), keyMask)
+                : q.mul((float) (1 / Math.sqrt(dh))).matMul(k).add(keyMask.sub(1f).mul(1e9f)).softmax(-1);
         NDArray attended = weights.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, dModel);
         NDList projected = out.forward(ps, new NDList(attended), training);
         x = x.add(dropAttention.forward(ps, projected, training).singletonOrThrow());
@@ -72,6 +71,13 @@ public final class PreLnEncoderBlock extends AbstractBlock {
         NDArray ff = Activation.gelu(up.forward(ps, new NDList(h2), training).singletonOrThrow());
         x = x.add(dropMlp.forward(ps, down.forward(ps, new NDList(ff), training), training).singletonOrThrow());
         return new NDList(x);
+    }
+
+    /** Softmax over the last axis that multiplies by the 0/1 mask: the form whose backward stays finite. */
+    private static NDArray maskedSoftmax(NDArray scores, NDArray keyMask) {
+        NDArray shift = scores.max(new int[] {-1}, true).stopGradient();
+        NDArray e = scores.sub(shift).exp().mul(keyMask);
+        return e.div(e.sum(new int[] {-1}, true));
     }
 
     @Override

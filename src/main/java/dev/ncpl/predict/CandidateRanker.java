@@ -43,7 +43,13 @@ public final class CandidateRanker {
 
     /** Scores a batch of candidates and keeps the best k seen so far. */
     public void offer(List<Run> batch) {
-        double[] losses = scores(batch);
+        offer(predictor.prepare(batch));
+    }
+
+    /** Scores a prepared batch of candidates and keeps the best k seen so far. */
+    public void offer(NeuralPredictor.Prepared prepared) {
+        List<Run> batch = prepared.runs();
+        double[] losses = scores(prepared);
         for (int i = 0; i < batch.size(); i++) {
             seen++;
             Scored s = new Scored(batch.get(i), losses[i]);
@@ -56,7 +62,7 @@ public final class CandidateRanker {
         }
     }
 
-    private double[] scores(List<Run> batch) {
+    private double[] scores(NeuralPredictor.Prepared batch) {
         if (atStep == null && atTokens == null) {
             return predictor.predictFinal(batch);
         }

@@ -19,7 +19,7 @@ import java.util.List;
  */
 public final class NeuralPredictor implements LossPredictor, AutoCloseable {
     /** Configs per network call. */
-    public static final int BATCH = 256;
+    public static final int BATCH = 128;
     private final NcplModel model;
     private final String name;
 
@@ -51,9 +51,17 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
     public List<Prediction> predict(List<Run> runs, java.util.function.Function<Run, double[]> stepsOf) {
         List<Prediction> out = new ArrayList<>(runs.size());
         for (int start = 0; start < runs.size(); start += BATCH) {
-            out.addAll(predictBatch(runs.subList(start, Math.min(runs.size(), start + BATCH)), stepsOf));
+            out.addAll(predict(prepare(runs.subList(start, Math.min(runs.size(), start + BATCH))), stepsOf));
         }
         return out;
+    }
+
+    /** Runs with their features computed: the CPU-side half of a prediction, which can run ahead on another thread. */
+    public record Prepared(List<Run> runs, List<RunFeatures> features) {}
+
+    /** Serializes, tokenizes and scales {@code runs} (refusing optimizers the model never saw). */
+    public Prepared prepare(List<Run> runs) {
+        return new Prepared(runs, features(runs));
     }
 
     /**
@@ -63,16 +71,23 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
     public double[] predictFinal(List<Run> runs) {
         double[] out = new double[runs.size()];
         for (int start = 0; start < runs.size(); start += BATCH) {
-            List<Run> batch = runs.subList(start, Math.min(runs.size(), start + BATCH));
-            List<RunFeatures> feats = features(batch);
-            float[][][] res = model.residuals(feats.stream().map(RunFeatures::encoded).toList(), null);
-            for (int i = 0; i < batch.size(); i++) {
-                double r = 0;
-                for (float[][] member : res) {
-                    r += member[0][i] / res.length;
-                }
-                out[start + i] = feats.get(i).baselineFinal() + r;
+            double[] part = predictFinal(prepare(runs.subList(start, Math.min(runs.size(), start + BATCH))));
+            System.arraycopy(part, 0, out, start, part.length);
+        }
+        return out;
+    }
+
+    /** Final losses of prepared runs, in one network call per member. */
+    public double[] predictFinal(Prepared prepared) {
+        List<RunFeatures> feats = prepared.features();
+        float[][][] res = model.residuals(feats.stream().map(RunFeatures::encoded).toList(), null);
+        double[] out = new double[feats.size()];
+        for (int i = 0; i < out.length; i++) {
+            double r = 0;
+            for (float[][] member : res) {
+                r += member[0][i] / res.length;
             }
+            out[i] = feats.get(i).baselineFinal() + r;
         }
         return out;
     }
@@ -98,14 +113,14 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
         });
     }
 
-    private List<Prediction> predictBatch(List<Run> runs, java.util.function.Function<Run, double[]> stepsOf) {
+    /** Final losses and curves of prepared runs, at the steps {@code stepsOf} gives for each. */
+    public List<Prediction> predict(Prepared prepared, java.util.function.Function<Run, double[]> stepsOf) {
         FeatureExtractor fx = model.features();
-        List<RunFeatures> feats = new ArrayList<>(runs.size());
+        List<Run> runs = prepared.runs();
+        List<RunFeatures> feats = prepared.features();
         List<double[]> steps = new ArrayList<>(runs.size());
         int k = 0;
         for (Run run : runs) {
-            RunFeatures f = features(run);
-            feats.add(f);
             double[] s = stepsOf.apply(run);
             steps.add(s);
             k = Math.max(k, s.length + 1);

@@ -25,7 +25,10 @@ public final class ConfigTokenizer implements AutoCloseable {
     public static final String CLS = "[CLS]";
     private static final List<String> SPECIAL = List.of(PAD, UNK, CLS, ConfigSerializer.NUM);
 
+    /** Distinct lines whose ids are kept; past this the cache starts again. */
+    private static final int CACHED_LINES = 1 << 16;
     private final HuggingFaceTokenizer tokenizer;
+    private final Map<String, long[]> lineIds = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, Integer> vocab;
     private final long clsId;
     private final long numId;
@@ -111,8 +114,7 @@ public final class ConfigTokenizer implements AutoCloseable {
 
     /** Token ids with [CLS] first, and the scaled number at every placeholder. */
     public EncodedConfig encode(SerializedConfig config, NumericScaler scaler) {
-        Encoding enc = tokenizer.encode(config.text(), false, false);
-        long[] raw = enc.getIds();
+        long[] raw = ids(config.lines());
         long[] ids = new long[raw.length + 1];
         float[] nums = new float[ids.length];
         float[] mask = new float[ids.length];
@@ -133,6 +135,35 @@ public final class ConfigTokenizer implements AutoCloseable {
             throw new IllegalStateException("placeholders and numbers differ: " + k + " vs " + config.numbers().length);
         }
         return new EncodedConfig(ids, nums, mask);
+    }
+
+    /**
+     * The token ids of {@code lines} joined by newlines. The pre-tokenizer splits on whitespace, so each
+     * line tokenizes on its own; lines repeat across configs (numbers are placeholders), so each is
+     * tokenized once and its ids cached.
+     */
+    private long[] ids(List<String> lines) {
+        long[][] parts = new long[lines.size()][];
+        int n = 0;
+        for (int i = 0; i < parts.length; i++) {
+            parts[i] = lineIds.computeIfAbsent(lines.get(i), this::tokenize);
+            n += parts[i].length;
+        }
+        long[] out = new long[n];
+        int at = 0;
+        for (long[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        if (lineIds.size() > CACHED_LINES) {
+            lineIds.clear();
+        }
+        return out;
+    }
+
+    private long[] tokenize(String line) {
+        Encoding enc = tokenizer.encode(line, false, false);
+        return enc.getIds();
     }
 
     @Override

@@ -70,6 +70,26 @@ class ConfigSerializerTest {
     }
 
     @Test
+    void cachedLineTokenizationEqualsTokenizingTheWholeText(@TempDir Path dir) throws IOException {
+        SerializedConfig base = ConfigSerializer.serialize(sample());
+        Run odd = sample();
+        ((ObjectNode) odd.config().get("model")).put("attention", "linear attention");
+        SerializedConfig c = ConfigSerializer.serialize(odd);
+        Path file = dir.resolve("tokenizer.json");
+        try (ConfigTokenizer tok = ConfigTokenizer.build(List.of(base), file);
+             ai.djl.huggingface.tokenizers.HuggingFaceTokenizer hf = ai.djl.huggingface.tokenizers.HuggingFaceTokenizer
+                     .newInstance(file, java.util.Map.of("addSpecialTokens", "false"))) {
+            NumericScaler scaler = NumericScaler.fit(List.of(base));
+            for (int round = 0; round < 2; round++) { // the second round reads the cache
+                long[] whole = hf.encode(c.text(), false, false).getIds();
+                long[] ids = tok.encode(c, scaler).ids();
+                assertEquals(java.util.Arrays.toString(whole),
+                        java.util.Arrays.toString(java.util.Arrays.copyOfRange(ids, 1, ids.length)));
+            }
+        }
+    }
+
+    @Test
     void scalerLogsScaleLikeFieldsAndStandardises() {
         List<SerializedConfig> cs = Fixtures.runs(40, 4, 0, 1, "a").stream().map(ConfigSerializer::serialize).toList();
         NumericScaler s = NumericScaler.fit(cs);
