@@ -6,8 +6,11 @@ import dev.ncpl.eval.Metrics;
 import dev.ncpl.eval.Protocol;
 import dev.ncpl.eval.RegretStudy;
 import dev.ncpl.predict.ChinchillaPredictor;
+import dev.ncpl.predict.ConditionedPredictor;
 import dev.ncpl.predict.LossPredictor;
+import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.PowerLawPredictor;
+import dev.ncpl.predict.PrefixConditioner;
 import dev.ncpl.predict.Prediction;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunReader;
@@ -42,8 +45,8 @@ public final class EvalCommand implements Callable<Integer> {
     List<Path> models = new ArrayList<>();
 
     @Option(names = "--observed", paramLabel = "FRACTION", split = ",",
-            description = "Also score the power-law extrapolation of each curve from its first FRACTION of training "
-                    + "(for example 0.3).")
+            description = "Also score predictions that see each curve's first FRACTION of training (for example 0.3): "
+                    + "each model conditioned on that prefix, and the power-law extrapolation of it.")
     List<Double> observed = new ArrayList<>();
 
     @Option(names = "--regret",
@@ -82,7 +85,12 @@ public final class EvalCommand implements Callable<Integer> {
         List<LossPredictor> predictors = new ArrayList<>();
         predictors.add(new ChinchillaPredictor(baseline));
         for (Path m : models) {
-            predictors.add(PredictorLoader.load(m, report));
+            NeuralPredictor neural = PredictorLoader.load(m, report);
+            predictors.add(neural);
+            if (!observed.isEmpty()) {
+                PrefixConditioner prefix = PrefixConditioner.load(m.resolve(PrefixConditioner.FILE));
+                observed.forEach(f -> predictors.add(new ConditionedPredictor(neural, prefix, f)));
+            }
         }
         observed.forEach(f -> predictors.add(new PowerLawPredictor(f)));
         RegretStudy study = regret ? new RegretStudy(test) : null;

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ncpl.eval.Plots;
 import dev.ncpl.predict.Batches;
+import dev.ncpl.predict.ConditionedPredictor;
 import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.Prediction;
 import dev.ncpl.predict.PredictionSteps;
+import dev.ncpl.predict.PrefixConditioner;
 import dev.ncpl.runs.CandidateReader;
 import dev.ncpl.util.AtomicLineWriter;
 import dev.ncpl.util.Csv;
@@ -48,6 +50,13 @@ public final class PredictCommand implements Callable<Integer> {
             + PLOTTED + " inputs.")
     Path plot;
 
+    @Option(names = "--condition-on-curve",
+            description = "Use the loss curve each input already has (a run in progress) to predict the rest of it: "
+                    + "the output keeps the observed points and continues at 16 even steps of the schedule; the final "
+                    + "loss is predicted from the last observed point. Inputs without a curve get the config-only "
+                    + "prediction.")
+    boolean conditionOnCurve;
+
     /** Curves drawn by --plot. */
     static final int PLOTTED = 12;
 
@@ -64,8 +73,12 @@ public final class PredictCommand implements Callable<Integer> {
             if (csv) {
                 writer.line(Csv.row(List.of("id", "final_loss", "step", "loss")));
             }
+            ConditionedPredictor conditioned = conditionOnCurve ? new ConditionedPredictor(predictor,
+                    PrefixConditioner.load(model.model.resolve(PrefixConditioner.FILE)), null) : null;
             Batches.forEachPrepared(reader, NeuralPredictor.BATCH, predictor::prepare, chunk -> {
-                for (Prediction p : predictor.predict(chunk, PredictionSteps::of)) {
+                List<Prediction> predictions = conditioned != null ? conditioned.predict(chunk.runs())
+                        : predictor.predict(chunk, PredictionSteps::of);
+                for (Prediction p : predictions) {
                     if (csv) {
                         writeCsv(writer, p);
                     } else {

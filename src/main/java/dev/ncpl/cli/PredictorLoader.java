@@ -1,7 +1,6 @@
 package dev.ncpl.cli;
 
 import dev.ncpl.eval.EvalReport;
-import dev.ncpl.predict.LossPredictor;
 import dev.ncpl.predict.NeuralPredictor;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -10,7 +9,7 @@ import java.nio.file.Path;
 final class PredictorLoader {
     private PredictorLoader() {}
 
-    static LossPredictor load(Path dir, EvalReport report) throws IOException {
+    static NeuralPredictor load(Path dir, EvalReport report) throws IOException {
         NeuralPredictor p = NeuralPredictor.load(dir);
         var prov = p.model().manifest().provenance();
         report.provenance("ncpl model", dir + " (recipe " + prov.path("recipe").path("name").asText("?")

@@ -18,6 +18,21 @@ public final class PredictionSteps {
         return even(run, DEFAULT_POINTS);
     }
 
+    /**
+     * The steps of a run in progress: its observed curve's steps, then those of the {@link #DEFAULT_POINTS}
+     * even steps of the whole schedule that come after the last observed one.
+     */
+    public static double[] continuing(Run run) {
+        if (!run.hasCurve()) {
+            return even(run, DEFAULT_POINTS);
+        }
+        double last = run.curve().lastStep();
+        double[] later = java.util.Arrays.stream(even(run, DEFAULT_POINTS)).filter(s -> s > last).toArray();
+        double[] out = java.util.Arrays.copyOf(run.curve().steps(), run.curve().size() + later.length);
+        System.arraycopy(later, 0, out, run.curve().size(), later.length);
+        return out;
+    }
+
     /** {@code points} evenly spaced steps ending at the last step of the schedule. */
     public static double[] even(Run run, int points) {
         double total = Scale.totalSteps(run).orElseThrow(() -> new IllegalArgumentException(run.id()

@@ -25,6 +25,7 @@ import dev.ncpl.model.RunFeatures;
 import dev.ncpl.model.TargetStats;
 import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.Prediction;
+import dev.ncpl.predict.PrefixConditioner;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunReader;
 import dev.ncpl.text.ConfigSerializer;
@@ -155,6 +156,7 @@ public final class PredictorTrainer {
             manifest = new ModelManifest(manifest.format(), cfg, scaler, stats, members, manifest.knownOptimizers(),
                     provenance(runFiles, trainRuns.size(), valRuns.size(), seconds, valMae, protocol));
             Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
+            PrefixConditioner.fit(trainRuns, recipe.seed()).save(staging.resolve(PrefixConditioner.FILE));
             AtomicFiles.writeString(staging.resolve("README.md"), ModelCard.render(out.getFileName().toString(), manifest));
             Files.deleteIfExists(staging.resolve("state.json"));
             try (var files = Files.list(staging)) {

@@ -175,6 +175,32 @@ class ScoreAndBenchTest {
     }
 
     @Test
+    void predictConditionsOnTheObservedCurve() throws IOException {
+        // a run in progress: the first third of a generated curve
+        Run full = Fixtures.runs(10, 2, 0, 8, "alpha").get(3);
+        Curve c = full.curve();
+        Curve seen = c.prefix(c.step(3));
+        Path file = dir.resolve("in-progress.jsonl");
+        RunWriter.writeAll(file, List.of(full.withCurve(seen)));
+        Path plain = dir.resolve("plain.jsonl");
+        Path cond = dir.resolve("cond.jsonl");
+        run("predict", "--runs", file.toString(), "--model", model.toString(), "--out", plain.toString());
+        run("predict", "--runs", file.toString(), "--model", model.toString(), "--out", cond.toString(),
+                "--condition-on-curve");
+        com.fasterxml.jackson.databind.JsonNode p = dev.ncpl.util.Json.MAPPER.readTree(Files.readAllLines(plain).get(0));
+        com.fasterxml.jackson.databind.JsonNode q = dev.ncpl.util.Json.MAPPER.readTree(Files.readAllLines(cond).get(0));
+        // without the flag: only the observed steps, config-only; with it: observed points kept, the rest continued
+        assertEquals(seen.size(), p.get("curve").size());
+        assertTrue(q.get("curve").size() > seen.size(), q.toString());
+        for (int i = 0; i < seen.size(); i++) {
+            assertEquals(seen.loss(i), q.get("curve").get(i).get(1).asDouble(), 1e-6);
+        }
+        com.fasterxml.jackson.databind.JsonNode last = q.get("curve").get(q.get("curve").size() - 1);
+        assertEquals(full.number("schedule.total_steps").orElseThrow() - 1, last.get(0).asDouble(), 0);
+        assertTrue(q.get("final_loss").asDouble() != p.get("final_loss").asDouble());
+    }
+
+    @Test
     void benchReportsThroughput() {
         String printed = run("bench", "--model", model.toString(), "--runs", writeBase(), "--configs", "600");
         assertTrue(printed.matches("(?s).*final loss:\\s+[\\d,]+ configs/s.*"), printed);

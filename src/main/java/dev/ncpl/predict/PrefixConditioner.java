@@ -1,0 +1,227 @@
+package dev.ncpl.predict;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.ncpl.runs.Curve;
+import dev.ncpl.runs.Run;
+import dev.ncpl.runs.Scale;
+import dev.ncpl.text.LrSchedule;
+import dev.ncpl.util.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Finishes a curve from its observed beginning: given the last observed point of a run, predicts
+ * log(L(t) / L(observed)) at any later step t from the run's scale, hyperparameters and schedule and
+ * from where the observation and the query sit in the schedule (learning rate, share of the
+ * learning-rate area spent). One ridge regression on standardized features and their pairwise
+ * products per source (and one pooled over all, for sources it never saw), trained on the training
+ * runs' curves cut at random fractions, several later points of each cut queried. Saved beside a
+ * trained predictor as {@value #FILE}.
+ */
+public final class PrefixConditioner {
+    /** File name in a model folder. */
+    public static final String FILE = "prefix.json";
+    /** Ridge penalty on standardized features. */
+    static final double RIDGE = 1.0;
+    /** Random cuts per training run, and later points queried per cut (the final point is always one). */
+    static final int CUTS = 4;
+    static final int QUERIES = 4;
+    /** Cuts are drawn uniformly from this range of training fractions. */
+    static final double MIN_CUT = 0.05;
+    static final double MAX_CUT = 0.9;
+    /** Weight of the row that queries a cut's final point: as much as the cut's other queried points together. */
+    static final double FINAL_WEIGHT = QUERIES - 1;
+    /** Key of the model pooled over every source. */
+    static final String POOLED = "*";
+
+    /** One fitted regression. */
+    public record Law(@JsonProperty("optimizers") List<String> optimizers, @JsonProperty("mean") double[] mean,
+                      @JsonProperty("std") double[] std, @JsonProperty("weights") double[] weights,
+                      @JsonProperty("rows") int rows) {}
+
+    private final Map<String, Law> laws;
+
+    public PrefixConditioner(@JsonProperty("laws") Map<String, Law> laws) {
+        this.laws = Map.copyOf(laws);
+    }
+
+    @JsonProperty("laws")
+    public Map<String, Law> laws() {
+        return laws;
+    }
+
+    /** Fits one law per source of {@code runs} (those with curves) and one pooled law; {@code seed} fixes the cuts. */
+    public static PrefixConditioner fit(List<Run> runs, long seed) {
+        return fit(runs, seed, FINAL_WEIGHT);
+    }
+
+    /** As {@link #fit(List, long)}, with the weight of each cut's final-point row given. */
+    static PrefixConditioner fit(List<Run> runs, long seed, double finalWeight) {
+        Map<String, List<Run>> bySource = new TreeMap<>();
+        for (Run r : runs) {
+            if (r.hasCurve() && r.curve().size() >= 2) {
+                bySource.computeIfAbsent(r.source(), k -> new ArrayList<>()).add(r);
+                bySource.computeIfAbsent(POOLED, k -> new ArrayList<>()).add(r);
+            }
+        }
+        Map<String, Law> laws = new TreeMap<>();
+        bySource.forEach((source, rs) -> {
+            Law law = fitLaw(rs, seed, finalWeight);
+            if (law != null) {
+                laws.put(source, law);
+            }
+        });
+        if (laws.isEmpty()) {
+            throw new IllegalArgumentException("no training run has a curve with two points or more to learn from");
+        }
+        return new PrefixConditioner(laws);
+    }
+
+    private static Law fitLaw(List<Run> runs, long seed, double finalWeight) {
+        TreeSet<String> opts = new TreeSet<>();
+        runs.forEach(r -> r.text("optimizer.name").ifPresent(o -> opts.add(o.toLowerCase(Locale.ROOT))));
+        List<String> optimizers = List.copyOf(opts);
+        Random rnd = new Random(seed);
+        List<double[]> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        List<Double> ws = new ArrayList<>();
+        for (Run run : runs) {
+            LrSchedule schedule = LrSchedule.of(run);
+            Scale scale = Scale.of(run);
+            Curve c = run.curve();
+            for (int cut = 0; cut < CUTS; cut++) {
+                double at = (MIN_CUT + (MAX_CUT - MIN_CUT) * rnd.nextDouble()) * schedule.total();
+                int o = lastObserved(c, at);
+                if (o < 0) {
+                    continue;
+                }
+                int later = c.size() - 1 - o;
+                for (int q = 0; q < Math.min(QUERIES, later); q++) {
+                    int j = q == 0 ? c.size() - 1 : o + 1 + rnd.nextInt(later);
+                    xs.add(PrefixFeatures.of(run, schedule, scale, c.step(o), c.loss(o), c.step(j), optimizers));
+                    ys.add(Math.log(c.loss(j) / c.loss(o)));
+                    ws.add(q == 0 ? finalWeight : 1.0);
+                }
+            }
+        }
+        if (xs.size() < 10) {
+            return null;
+        }
+        int m = xs.get(0).length;
+        double[] mean = new double[m];
+        double[] std = new double[m];
+        for (double[] x : xs) {
+            for (int k = 0; k < m; k++) {
+                mean[k] += x[k] / xs.size();
+            }
+        }
+        for (double[] x : xs) {
+            for (int k = 0; k < m; k++) {
+                std[k] += (x[k] - mean[k]) * (x[k] - mean[k]) / xs.size();
+            }
+        }
+        for (int k = 0; k < m; k++) {
+            std[k] = std[k] > 1e-12 ? Math.sqrt(std[k]) : 1;
+        }
+        Law shape = new Law(optimizers, mean, std, null, xs.size());
+        int p = expand(shape, xs.get(0)).length;
+        double[][] gram = new double[p][p];
+        double[] rhs = new double[p];
+        for (int i = 0; i < xs.size(); i++) {
+            double[] z = expand(shape, xs.get(i));
+            double y = ys.get(i);
+            double w = ws.get(i);
+            for (int a = 0; a < p; a++) {
+                if (z[a] == 0) {
+                    continue;
+                }
+                double wz = w * z[a];
+                rhs[a] += wz * y;
+                for (int b = a; b < p; b++) {
+                    gram[a][b] += wz * z[b];
+                }
+            }
+        }
+        for (int a = 0; a < p; a++) {
+            for (int b = 0; b < a; b++) {
+                gram[a][b] = gram[b][a];
+            }
+            if (a > 0) {
+                gram[a][a] += RIDGE;
+            }
+        }
+        return new Law(optimizers, mean, std, Cholesky.solve(gram, rhs), xs.size());
+    }
+
+    /** The last curve point with a positive step at or before {@code step}, not the run's last point; -1 if none. */
+    static int lastObserved(Curve c, double step) {
+        int o = -1;
+        for (int i = 0; i < c.size() - 1 && c.step(i) <= step; i++) {
+            if (c.step(i) > 0) {
+                o = i;
+            }
+        }
+        return o;
+    }
+
+    /** 1, the standardized features, and their pairwise products (squares included). */
+    private static double[] expand(Law law, double[] x) {
+        int m = x.length;
+        double[] z = new double[m];
+        for (int k = 0; k < m; k++) {
+            z[k] = (x[k] - law.mean()[k]) / law.std()[k];
+        }
+        double[] out = new double[1 + m + m * (m + 1) / 2];
+        out[0] = 1;
+        System.arraycopy(z, 0, out, 1, m);
+        int at = 1 + m;
+        for (int a = 0; a < m; a++) {
+            for (int b = a; b < m; b++) {
+                out[at++] = z[a] * z[b];
+            }
+        }
+        return out;
+    }
+
+    /** The law for {@code source}, or the pooled one. */
+    private Law law(String source) {
+        Law l = laws.get(source);
+        return l != null ? l : laws.get(POOLED);
+    }
+
+    /** The predicted loss at {@code queryStep} of a run whose loss was {@code observedLoss} at {@code observedStep}. */
+    public double predict(Run run, double observedStep, double observedLoss, double queryStep) {
+        Law law = law(run.source());
+        if (law == null) {
+            throw new IllegalStateException("no prefix law for source " + run.source());
+        }
+        double[] z = expand(law, PrefixFeatures.of(run, LrSchedule.of(run), Scale.of(run), observedStep, observedLoss,
+                queryStep, law.optimizers()));
+        double s = 0;
+        for (int k = 0; k < z.length; k++) {
+            s += law.weights()[k] * z[k];
+        }
+        return observedLoss * Math.exp(s);
+    }
+
+    /** Writes the conditioner to {@code file} atomically. */
+    public void save(Path file) throws IOException {
+        Json.writePretty(file, this);
+    }
+
+    /** Reads a conditioner saved by {@link #save}; errors name the file. */
+    public static PrefixConditioner load(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + ": no observed-prefix model (fit one with `ncpl prefix --model DIR`)");
+        }
+        return Json.read(file, PrefixConditioner.class);
+    }
+}

@@ -1,0 +1,73 @@
+package dev.ncpl.predict;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ncpl.runs.Curve;
+import dev.ncpl.runs.Run;
+import dev.ncpl.testing.Fixtures;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The observed-prefix model on generated runs whose curves follow a known law. */
+class PrefixConditionerTest {
+    @Test
+    void learnsToFinishCurvesFromTheirBeginning(@TempDir Path dir) throws IOException {
+        List<Run> runs = Fixtures.runs(300, 4, 0.002, 3, "alpha");
+        List<Run> train = runs.stream().filter(r -> r.split().equals("train")).toList();
+        List<Run> held = runs.stream().filter(r -> r.split().equals("in_val")).toList();
+        PrefixConditioner c = PrefixConditioner.fit(train, 1);
+        assertTrue(c.laws().containsKey("alpha") && c.laws().containsKey(PrefixConditioner.POOLED));
+        double errModel = 0;
+        double errHold = 0;
+        for (Run r : held) {
+            Curve curve = r.curve();
+            int o = curve.size() / 3;
+            double truth = curve.finalLoss();
+            errModel += Math.abs(c.predict(r, curve.step(o), curve.loss(o), curve.lastStep()) - truth);
+            errHold += Math.abs(curve.loss(o) - truth);
+        }
+        errModel /= held.size();
+        errHold /= held.size();
+        assertTrue(errModel < 0.25 * errHold, "model " + errModel + " vs holding the last point " + errHold);
+        assertTrue(errModel < 0.01, "model MAE " + errModel);
+        // saved and read back, it predicts the same numbers
+        Path file = dir.resolve(PrefixConditioner.FILE);
+        c.save(file);
+        PrefixConditioner again = PrefixConditioner.load(file);
+        Run r = held.get(0);
+        assertEquals(c.predict(r, r.curve().step(2), r.curve().loss(2), r.curve().lastStep()),
+                again.predict(r, r.curve().step(2), r.curve().loss(2), r.curve().lastStep()), 0);
+        // an unseen source falls back to the pooled law
+        Run other = new Run("o", "beta", "", "loss", r.config(), r.curve());
+        assertTrue(Double.isFinite(c.predict(other, r.curve().step(2), r.curve().loss(2), r.curve().lastStep())));
+        IOException e = assertThrows(IOException.class, () -> PrefixConditioner.load(dir.resolve("none.json")));
+        assertTrue(e.getMessage().contains("ncpl prefix"), e.getMessage());
+    }
+
+    @Test
+    void lastObservedSkipsStepZeroAndTheFinalPoint() {
+        Curve c = new Curve(new double[] {0, 100, 200, 300}, new double[] {10, 4, 3, 2.5});
+        assertEquals(-1, PrefixConditioner.lastObserved(c, 50));
+        assertEquals(1, PrefixConditioner.lastObserved(c, 150));
+        assertEquals(2, PrefixConditioner.lastObserved(c, 1000));
+    }
+
+    @Test
+    void choleskySolvesASymmetricSystem() {
+        double[][] a = {{4, 2, 0.4}, {2, 5, 1}, {0.4, 1, 3}};
+        double[] x = Cholesky.solve(a, new double[] {1, 2, 3});
+        for (int i = 0; i < 3; i++) {
+            double s = 0;
+            for (int j = 0; j < 3; j++) {
+                s += a[i][j] * x[j];
+            }
+            assertEquals(new double[] {1, 2, 3}[i], s, 1e-12);
+        }
+        assertThrows(IllegalArgumentException.class, () -> Cholesky.solve(new double[][] {{1, 2}, {2, 1}}, new double[2]));
+    }
+}
