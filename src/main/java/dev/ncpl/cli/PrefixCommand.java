@@ -1,6 +1,7 @@
 package dev.ncpl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ncpl.baseline.Baseline;
 import dev.ncpl.eval.Protocol;
 import dev.ncpl.model.ModelManifest;
 import dev.ncpl.model.NcplModel;
@@ -41,7 +42,8 @@ public final class PrefixCommand implements Callable<Integer> {
             System.err.printf(Locale.ROOT, "warning: the model was trained on %d runs, these files give %d%n",
                     prov.get("training_runs").asInt(), train.size());
         }
-        PrefixConditioner fitted = PrefixConditioner.fit(train, seed);
+        Baseline baseline = Baseline.load(model.model.resolve(NcplModel.BASELINE));
+        PrefixConditioner fitted = PrefixConditioner.fit(train, baseline, seed);
         Path file = model.model.resolve(PrefixConditioner.FILE);
         fitted.save(file);
         fitted.laws().forEach((source, law) -> System.out.printf(Locale.ROOT, "%-8s %6d training cuts, %d weights%n",

@@ -66,6 +66,7 @@ public final class ConditionedPredictor implements LossPredictor {
             return configOnlyPrediction;
         }
         double observedStep = seen.step(o);
+        dev.ncpl.baseline.ChinchillaLaw law = configOnly.model().baseline().law(run.source());
         double observedLoss = seen.loss(o);
         double[] steps = configOnlyPrediction.steps();
         double[] seenSteps = seen.steps();
@@ -73,11 +74,11 @@ public final class ConditionedPredictor implements LossPredictor {
         for (int j = 0; j < steps.length; j++) {
             int k = java.util.Arrays.binarySearch(seenSteps, steps[j]);
             losses[j] = steps[j] <= observedStep && k >= 0 ? seen.loss(k)
-                    : conditioner.predict(run, observedStep, observedLoss, Math.max(steps[j], observedStep));
+                    : conditioner.predict(run, law, observedStep, observedLoss, Math.max(steps[j], observedStep));
         }
         double finalStep = observedFraction == null ? total - 1 : run.curve().lastStep();
         double finalLoss = finalStep <= observedStep ? observedLoss
-                : conditioner.predict(run, observedStep, observedLoss, finalStep);
+                : conditioner.predict(run, law, observedStep, observedLoss, finalStep);
         return new Prediction(run.id(), finalLoss, steps, losses);
     }
 }

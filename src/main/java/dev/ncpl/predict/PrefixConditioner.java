@@ -1,6 +1,8 @@
 package dev.ncpl.predict;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.ncpl.baseline.Baseline;
+import dev.ncpl.baseline.ChinchillaLaw;
 import dev.ncpl.runs.Curve;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
@@ -19,9 +21,10 @@ import java.util.TreeSet;
 
 /**
  * Finishes a curve from its observed beginning: given the last observed point of a run, predicts
- * log(L(t) / L(observed)) at any later step t from the run's scale, hyperparameters and schedule and
- * from where the observation and the query sit in the schedule (learning rate, share of the
- * learning-rate area spent). One ridge regression on standardized features and their pairwise
+ * log(L(t) / L(observed)) at any later step t, as the drop the source's Chinchilla law expects between
+ * the tokens seen at the two steps plus a correction learnt from the run's scale, hyperparameters and
+ * schedule and from where the observation and the query sit in the schedule (learning rate, share of
+ * the learning-rate area spent). One ridge regression on standardized features and their pairwise
  * products per source (and one pooled over all, for sources it never saw), trained on the training
  * runs' curves cut at random fractions, several later points of each cut queried. Saved beside a
  * trained predictor as {@value #FILE}.
@@ -59,12 +62,12 @@ public final class PrefixConditioner {
     }
 
     /** Fits one law per source of {@code runs} (those with curves) and one pooled law; {@code seed} fixes the cuts. */
-    public static PrefixConditioner fit(List<Run> runs, long seed) {
-        return fit(runs, seed, FINAL_WEIGHT);
+    public static PrefixConditioner fit(List<Run> runs, Baseline baseline, long seed) {
+        return fit(runs, baseline, seed, FINAL_WEIGHT);
     }
 
     /** As {@link #fit(List, long)}, with the weight of each cut's final-point row given. */
-    static PrefixConditioner fit(List<Run> runs, long seed, double finalWeight) {
+    static PrefixConditioner fit(List<Run> runs, Baseline baseline, long seed, double finalWeight) {
         Map<String, List<Run>> bySource = new TreeMap<>();
         for (Run r : runs) {
             if (r.hasCurve() && r.curve().size() >= 2) {
@@ -74,7 +77,7 @@ public final class PrefixConditioner {
         }
         Map<String, Law> laws = new TreeMap<>();
         bySource.forEach((source, rs) -> {
-            Law law = fitLaw(rs, seed, finalWeight);
+            Law law = fitLaw(rs, baseline, seed, finalWeight);
             if (law != null) {
                 laws.put(source, law);
             }
@@ -85,7 +88,7 @@ public final class PrefixConditioner {
         return new PrefixConditioner(laws);
     }
 
-    private static Law fitLaw(List<Run> runs, long seed, double finalWeight) {
+    private static Law fitLaw(List<Run> runs, Baseline baseline, long seed, double finalWeight) {
         TreeSet<String> opts = new TreeSet<>();
         runs.forEach(r -> r.text("optimizer.name").ifPresent(o -> opts.add(o.toLowerCase(Locale.ROOT))));
         List<String> optimizers = List.copyOf(opts);
@@ -96,6 +99,8 @@ public final class PrefixConditioner {
         for (Run run : runs) {
             LrSchedule schedule = LrSchedule.of(run);
             Scale scale = Scale.of(run);
+            ChinchillaLaw chinchilla = baseline.law(run.source());
+            double batchTokens = Scale.batchTokens(run).orElse(scale.tokens() / schedule.total());
             Curve c = run.curve();
             for (int cut = 0; cut < CUTS; cut++) {
                 double at = (MIN_CUT + (MAX_CUT - MIN_CUT) * rnd.nextDouble()) * schedule.total();
@@ -106,8 +111,9 @@ public final class PrefixConditioner {
                 int later = c.size() - 1 - o;
                 for (int q = 0; q < Math.min(QUERIES, later); q++) {
                     int j = q == 0 ? c.size() - 1 : o + 1 + rnd.nextInt(later);
-                    xs.add(PrefixFeatures.of(run, schedule, scale, c.step(o), c.loss(o), c.step(j), optimizers));
-                    ys.add(Math.log(c.loss(j) / c.loss(o)));
+                    xs.add(PrefixFeatures.of(run, schedule, scale, chinchilla, c.step(o), c.loss(o), c.step(j), optimizers));
+                    ys.add(Math.log(c.loss(j) / c.loss(o))
+                            - PrefixFeatures.chinchillaDrop(chinchilla, scale, batchTokens, c.step(o), c.step(j)));
                     ws.add(q == 0 ? finalWeight : 1.0);
                 }
             }
@@ -172,7 +178,11 @@ public final class PrefixConditioner {
         return o;
     }
 
-    /** 1, the standardized features, and their pairwise products (squares included). */
+    /**
+     * 1, the standardized features, and their pairwise products (squares included). Features are not
+     * clamped to their training range: holding N or the observed level at the edge was measured to
+     * extrapolate worse to larger models than the law itself.
+     */
     private static double[] expand(Law law, double[] x) {
         int m = x.length;
         double[] z = new double[m];
@@ -197,15 +207,21 @@ public final class PrefixConditioner {
         return l != null ? l : laws.get(POOLED);
     }
 
-    /** The predicted loss at {@code queryStep} of a run whose loss was {@code observedLoss} at {@code observedStep}. */
-    public double predict(Run run, double observedStep, double observedLoss, double queryStep) {
+    /**
+     * The predicted loss at {@code queryStep} of a run whose loss was {@code observedLoss} at {@code
+     * observedStep}; {@code chinchilla} is the law of the run's source in the predictor's baseline.
+     */
+    public double predict(Run run, ChinchillaLaw chinchilla, double observedStep, double observedLoss, double queryStep) {
         Law law = law(run.source());
         if (law == null) {
             throw new IllegalStateException("no prefix law for source " + run.source());
         }
-        double[] z = expand(law, PrefixFeatures.of(run, LrSchedule.of(run), Scale.of(run), observedStep, observedLoss,
+        LrSchedule schedule = LrSchedule.of(run);
+        Scale scale = Scale.of(run);
+        double batchTokens = Scale.batchTokens(run).orElse(scale.tokens() / schedule.total());
+        double[] z = expand(law, PrefixFeatures.of(run, schedule, scale, chinchilla, observedStep, observedLoss,
                 queryStep, law.optimizers()));
-        double s = 0;
+        double s = PrefixFeatures.chinchillaDrop(chinchilla, scale, batchTokens, observedStep, queryStep);
         for (int k = 0; k < z.length; k++) {
             s += law.weights()[k] * z[k];
         }

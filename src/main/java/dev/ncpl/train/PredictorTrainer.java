@@ -156,7 +156,7 @@ public final class PredictorTrainer {
             manifest = new ModelManifest(manifest.format(), cfg, scaler, stats, members, manifest.knownOptimizers(),
                     provenance(runFiles, trainRuns.size(), valRuns.size(), seconds, valMae, protocol));
             Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
-            PrefixConditioner.fit(trainRuns, recipe.seed()).save(staging.resolve(PrefixConditioner.FILE));
+            PrefixConditioner.fit(trainRuns, baseline, recipe.seed()).save(staging.resolve(PrefixConditioner.FILE));
             AtomicFiles.writeString(staging.resolve("README.md"), ModelCard.render(out.getFileName().toString(), manifest));
             Files.deleteIfExists(staging.resolve("state.json"));
             try (var files = Files.list(staging)) {

@@ -20,7 +20,9 @@ class PrefixConditionerTest {
         List<Run> runs = Fixtures.runs(300, 4, 0.002, 3, "alpha");
         List<Run> train = runs.stream().filter(r -> r.split().equals("train")).toList();
         List<Run> held = runs.stream().filter(r -> r.split().equals("in_val")).toList();
-        PrefixConditioner c = PrefixConditioner.fit(train, 1);
+        dev.ncpl.baseline.Baseline baseline = dev.ncpl.baseline.Baseline.fit(train);
+        dev.ncpl.baseline.ChinchillaLaw law = baseline.law("alpha");
+        PrefixConditioner c = PrefixConditioner.fit(train, baseline, 1);
         assertTrue(c.laws().containsKey("alpha") && c.laws().containsKey(PrefixConditioner.POOLED));
         double errModel = 0;
         double errHold = 0;
@@ -28,7 +30,7 @@ class PrefixConditionerTest {
             Curve curve = r.curve();
             int o = curve.size() / 3;
             double truth = curve.finalLoss();
-            errModel += Math.abs(c.predict(r, curve.step(o), curve.loss(o), curve.lastStep()) - truth);
+            errModel += Math.abs(c.predict(r, law, curve.step(o), curve.loss(o), curve.lastStep()) - truth);
             errHold += Math.abs(curve.loss(o) - truth);
         }
         errModel /= held.size();
@@ -40,13 +42,31 @@ class PrefixConditionerTest {
         c.save(file);
         PrefixConditioner again = PrefixConditioner.load(file);
         Run r = held.get(0);
-        assertEquals(c.predict(r, r.curve().step(2), r.curve().loss(2), r.curve().lastStep()),
-                again.predict(r, r.curve().step(2), r.curve().loss(2), r.curve().lastStep()), 0);
+        assertEquals(c.predict(r, law, r.curve().step(2), r.curve().loss(2), r.curve().lastStep()),
+                again.predict(r, law, r.curve().step(2), r.curve().loss(2), r.curve().lastStep()), 0);
         // an unseen source falls back to the pooled law
         Run other = new Run("o", "beta", "", "loss", r.config(), r.curve());
-        assertTrue(Double.isFinite(c.predict(other, r.curve().step(2), r.curve().loss(2), r.curve().lastStep())));
+        assertTrue(Double.isFinite(c.predict(other, law, r.curve().step(2), r.curve().loss(2), r.curve().lastStep())));
         IOException e = assertThrows(IOException.class, () -> PrefixConditioner.load(dir.resolve("none.json")));
         assertTrue(e.getMessage().contains("ncpl prefix"), e.getMessage());
+    }
+
+    @Test
+    void finishesTheCurveOfAModelLargerThanAnyInTraining() {
+        // trained on the smallest shape only, asked about a model 40x larger with 40x its largest token budget
+        List<Run> small = Fixtures.runs(200, 1, 0.002, 5, "alpha");
+        dev.ncpl.baseline.Baseline baseline = dev.ncpl.baseline.Baseline.fit(small);
+        PrefixConditioner c = PrefixConditioner.fit(small, baseline, 2);
+        Run big = Fixtures.run("big", "alpha", "", 20, 1280, 3e-3, 80, 0, new java.util.Random(4));
+        Curve curve = big.curve();
+        int o = 3;
+        double predicted = c.predict(big, baseline.law("alpha"), curve.step(o), curve.loss(o), curve.lastStep());
+        double truth = curve.finalLoss();
+        // the loss keeps falling, and the Chinchilla drop carries the size trend the small models cannot teach
+        assertTrue(predicted < curve.loss(o), predicted + " from " + curve.loss(o));
+        // it recovers most of the drop that remains after the observed point
+        assertTrue(Math.abs(predicted - truth) < 0.35 * (curve.loss(o) - truth), predicted + " vs " + truth
+                + ", observed " + curve.loss(o));
     }
 
     @Test
