@@ -8,7 +8,9 @@ import dev.ncpl.eval.RegretStudy;
 import dev.ncpl.predict.ChinchillaPredictor;
 import dev.ncpl.predict.ConditionedPredictor;
 import dev.ncpl.predict.LossPredictor;
+import dev.ncpl.predict.IntervalFitter;
 import dev.ncpl.predict.NeuralPredictor;
+import dev.ncpl.predict.PredictionIntervals;
 import dev.ncpl.predict.PowerLawPredictor;
 import dev.ncpl.predict.PrefixConditioner;
 import dev.ncpl.predict.Prediction;
@@ -84,9 +86,13 @@ public final class EvalCommand implements Callable<Integer> {
                 f.law() + (f.notes().isEmpty() ? "" : " (" + String.join("; ", f.notes()) + ")")));
         List<LossPredictor> predictors = new ArrayList<>();
         predictors.add(new ChinchillaPredictor(baseline));
+        Map<LossPredictor, PredictionIntervals> intervals = new java.util.IdentityHashMap<>();
         for (Path m : models) {
             NeuralPredictor neural = PredictorLoader.load(m, report);
             predictors.add(neural);
+            if (java.nio.file.Files.isRegularFile(m.resolve(PredictionIntervals.FILE))) {
+                intervals.put(neural, PredictionIntervals.load(m.resolve(PredictionIntervals.FILE)));
+            }
             if (!observed.isEmpty()) {
                 PrefixConditioner prefix = PrefixConditioner.load(m.resolve(PrefixConditioner.FILE));
                 observed.forEach(f -> predictors.add(new ConditionedPredictor(neural, prefix, f)));
@@ -98,6 +104,9 @@ public final class EvalCommand implements Callable<Integer> {
             List<Prediction> preds = pred.predict(test);
             Map<String, Metrics> m = report.add(pred.name(), preds);
             print(pred.name(), m);
+            if (intervals.containsKey(pred)) {
+                coverage(report, p, train, pred.name(), intervals.get(pred), IntervalFitter.residuals(test, preds));
+            }
             if (study != null && !(pred instanceof PowerLawPredictor)) {
                 printRegret(pred.name(), study.addPredictor(pred.name(), preds));
             }
@@ -110,6 +119,22 @@ public final class EvalCommand implements Callable<Integer> {
         report.write(dir);
         System.out.println("wrote " + dir.resolve("report.md"));
         return 0;
+    }
+
+    /**
+     * Adds the measured coverage of a model's intervals: on the held-back size when extrapolating (runs the
+     * calibration never saw); cross-fitted in distribution, where the scored runs are the calibration runs.
+     */
+    private static void coverage(EvalReport report, Protocol p, List<Run> train, String model,
+                                 PredictionIntervals intervals, List<IntervalFitter.Residuals> residuals) {
+        Map<String, IntervalFitter.Coverage> cov = p == Protocol.EXTRAPOLATION
+                ? IntervalFitter.coverage(intervals, residuals, PredictionIntervals.DEFAULT_LEVEL)
+                : IntervalFitter.crossValidated(train, residuals, intervals.growth(), PredictionIntervals.DEFAULT_LEVEL);
+        String how = p == Protocol.EXTRAPOLATION ? "of " + model + " on the held-back size (never used to calibrate)"
+                : "of " + model + ", cross-fitted: each run scored by intervals calibrated on the other folds";
+        String table = CalibrationReport.table(how, cov, PredictionIntervals.DEFAULT_LEVEL);
+        System.out.print(table);
+        report.section("coverage " + model, "\n## Prediction intervals: " + model + "\n\n" + table + "\n", cov);
     }
 
     private static void printRegret(String picker, Map<String, RegretStudy.Summary> m) {

@@ -7,9 +7,12 @@ import dev.ncpl.predict.Batches;
 import dev.ncpl.predict.ConditionedPredictor;
 import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.Prediction;
+import dev.ncpl.predict.PredictionIntervals;
+import dev.ncpl.predict.PredictionIntervals.Interval;
 import dev.ncpl.predict.PredictionSteps;
 import dev.ncpl.predict.PrefixConditioner;
 import dev.ncpl.runs.CandidateReader;
+import dev.ncpl.runs.Run;
 import dev.ncpl.util.AtomicLineWriter;
 import dev.ncpl.util.Csv;
 import dev.ncpl.util.Json;
@@ -47,7 +50,7 @@ public final class PredictCommand implements Callable<Integer> {
     ModelOption model = new ModelOption();
 
     @Option(names = "--plot", paramLabel = "FILE.png", description = "Also draw the predicted curves of the first "
-            + PLOTTED + " inputs.")
+            + PLOTTED + " inputs, the first " + BANDED + " with their prediction bands.")
     Path plot;
 
     @Option(names = "--condition-on-curve",
@@ -57,12 +60,21 @@ public final class PredictCommand implements Callable<Integer> {
                     + "prediction.")
     boolean conditionOnCurve;
 
-    /** Curves drawn by --plot. */
+    @Option(names = "--level", paramLabel = "P", defaultValue = "" + PredictionIntervals.DEFAULT_LEVEL,
+            description = "Nominal coverage of the prediction intervals (\"final_loss_interval\") and curve bands "
+                    + "(\"curve_band\": [[step, lo, hi], …]) added when the model has them (intervals.json); "
+                    + "default: ${DEFAULT-VALUE}. Runs in progress (--condition-on-curve) get none.")
+    double level;
+
+    /** Curves drawn by --plot, and how many of them get their band (more would hide the curves). */
     static final int PLOTTED = 12;
+    static final int BANDED = 4;
 
     @Override
     public Integer call() throws Exception {
+        PredictionIntervals.checkLevel(level);
         List<Prediction> toPlot = new ArrayList<>();
+        List<PredictionIntervals.Band> bands = new ArrayList<>();
         long total = CandidateReader.count(runs);
         long[] written = {0};
         try (NeuralPredictor predictor = NeuralPredictor.load(model.model);
@@ -70,22 +82,31 @@ public final class PredictCommand implements Callable<Integer> {
              AtomicLineWriter writer = new AtomicLineWriter(out);
              ProgressBar bar = new ProgressBar("predict", total)) {
             boolean csv = Csv.isCsv(out);
+            Path ivFile = model.model.resolve(PredictionIntervals.FILE);
+            PredictionIntervals intervals = !conditionOnCurve && java.nio.file.Files.isRegularFile(ivFile)
+                    ? PredictionIntervals.load(ivFile) : null;
             if (csv) {
-                writer.line(Csv.row(List.of("id", "final_loss", "step", "loss")));
+                writer.line(Csv.row(intervals == null ? List.of("id", "final_loss", "step", "loss")
+                        : List.of("id", "final_loss", "final_lo", "final_hi", "step", "loss", "lo", "hi")));
             }
             ConditionedPredictor conditioned = conditionOnCurve ? new ConditionedPredictor(predictor,
                     PrefixConditioner.load(model.model.resolve(PrefixConditioner.FILE)), null) : null;
             Batches.forEachPrepared(reader, NeuralPredictor.BATCH, predictor::prepare, chunk -> {
                 List<Prediction> predictions = conditioned != null ? conditioned.predict(chunk.runs())
                         : predictor.predict(chunk, PredictionSteps::of);
-                for (Prediction p : predictions) {
+                for (int i = 0; i < predictions.size(); i++) {
+                    Prediction p = predictions.get(i);
+                    Run run = chunk.runs().get(i);
+                    Interval iv = intervals == null ? null : intervals.finalInterval(run, p, level);
+                    PredictionIntervals.Band band = intervals == null ? null : intervals.band(run, p, level);
                     if (csv) {
-                        writeCsv(writer, p);
+                        writeCsv(writer, p, iv, band);
                     } else {
-                        writer.line(Json.MAPPER.writeValueAsString(toJson(p)));
+                        writer.line(Json.MAPPER.writeValueAsString(toJson(p, iv, band)));
                     }
                     if (plot != null && toPlot.size() < PLOTTED) {
                         toPlot.add(p);
+                        bands.add(toPlot.size() <= BANDED ? band : null);
                     }
                 }
                 bar.step(chunk.runs().size());
@@ -94,7 +115,7 @@ public final class PredictCommand implements Callable<Integer> {
             writer.commit();
         }
         if (plot != null) {
-            Plots.predictions(plot, toPlot, PLOTTED);
+            Plots.predictions(plot, toPlot, bands, PLOTTED);
             System.out.printf("drew %d curves in %s%n", toPlot.size(), plot);
         }
         System.out.printf("wrote %d predictions to %s%n", written[0], out);
@@ -103,23 +124,51 @@ public final class PredictCommand implements Callable<Integer> {
 
     /** The output form of a prediction: {"id", "final_loss", "curve": [[step, loss], …]}. */
     static ObjectNode toJson(Prediction p) {
+        return toJson(p, null, null);
+    }
+
+    /**
+     * The output form of a prediction with its interval and band when given: {"id", "final_loss",
+     * "final_loss_interval": [lo, hi], "curve": [[step, loss], …], "curve_band": [[step, lo, hi], …]}.
+     */
+    static ObjectNode toJson(Prediction p, Interval iv, PredictionIntervals.Band band) {
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("id", p.id());
         o.put("final_loss", round(p.finalLoss()));
+        if (iv != null) {
+            o.putArray("final_loss_interval").add(round(iv.lo())).add(round(iv.hi()));
+        }
         ArrayNode curve = o.putArray("curve");
         for (int i = 0; i < p.steps().length; i++) {
             curve.addArray().add((long) p.steps()[i]).add(round(p.losses()[i]));
         }
+        if (band != null) {
+            ArrayNode b = o.putArray("curve_band");
+            for (int i = 0; i < p.steps().length; i++) {
+                b.addArray().add((long) p.steps()[i]).add(round(band.lo()[i])).add(round(band.hi()[i]));
+            }
+        }
         return o;
     }
 
-    /** The CSV form: one row per curve point, {@code id,final_loss,step,loss}. */
-    private static void writeCsv(AtomicLineWriter writer, Prediction p) throws java.io.IOException {
-        String fin = Double.toString(round(p.finalLoss()));
+    /** The CSV form: one row per curve point, {@code id,final_loss[,final_lo,final_hi],step,loss[,lo,hi]}. */
+    private static void writeCsv(AtomicLineWriter writer, Prediction p, Interval iv, PredictionIntervals.Band band)
+            throws java.io.IOException {
         for (int i = 0; i < p.steps().length; i++) {
-            writer.line(Csv.row(List.of(p.id(), fin, Long.toString((long) p.steps()[i]),
-                    Double.toString(round(p.losses()[i])))));
+            List<String> row = new ArrayList<>(List.of(p.id(), num(p.finalLoss())));
+            if (iv != null) {
+                row.addAll(List.of(num(iv.lo()), num(iv.hi())));
+            }
+            row.addAll(List.of(Long.toString((long) p.steps()[i]), num(p.losses()[i])));
+            if (band != null) {
+                row.addAll(List.of(num(band.lo()[i]), num(band.hi()[i])));
+            }
+            writer.line(Csv.row(row));
         }
+    }
+
+    private static String num(double v) {
+        return Double.toString(round(v));
     }
 
     private static double round(double v) {

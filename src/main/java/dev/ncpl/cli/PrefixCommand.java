@@ -1,16 +1,9 @@
 package dev.ncpl.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.ncpl.baseline.Baseline;
-import dev.ncpl.eval.Protocol;
-import dev.ncpl.model.ModelManifest;
 import dev.ncpl.model.NcplModel;
 import dev.ncpl.predict.PrefixConditioner;
-import dev.ncpl.runs.Run;
-import dev.ncpl.runs.RunReader;
-import dev.ncpl.util.Json;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -33,17 +26,9 @@ public final class PrefixCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelManifest manifest = Json.read(model.model.resolve(NcplModel.MANIFEST), ModelManifest.class);
-        JsonNode prov = manifest.provenance();
-        Protocol protocol = Protocol.parse(prov.path("protocol").asText("in_val"));
-        long seed = prov.path("seed").asLong(0);
-        List<Run> train = protocol.training(RunReader.readAll(data.files("marin.jsonl", "steplaw.jsonl", "openlm.jsonl")));
-        if (prov.has("training_runs") && prov.get("training_runs").asInt() != train.size()) {
-            System.err.printf(Locale.ROOT, "warning: the model was trained on %d runs, these files give %d%n",
-                    prov.get("training_runs").asInt(), train.size());
-        }
+        ModelData md = ModelData.of(model.model, data);
         Baseline baseline = Baseline.load(model.model.resolve(NcplModel.BASELINE));
-        PrefixConditioner fitted = PrefixConditioner.fit(train, baseline, seed);
+        PrefixConditioner fitted = PrefixConditioner.fit(md.training(), baseline, md.seed());
         Path file = model.model.resolve(PrefixConditioner.FILE);
         fitted.save(file);
         fitted.laws().forEach((source, law) -> System.out.printf(Locale.ROOT, "%-8s %6d training cuts, %d weights%n",

@@ -30,6 +30,9 @@ public final class ScoreCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ModelOption model = new ModelOption();
 
+    @picocli.CommandLine.Mixin
+    RankOptions rank = new RankOptions();
+
     @Option(names = "--top", defaultValue = "10", description = "How many to keep and show (default: ${DEFAULT-VALUE}).")
     int top;
 
@@ -49,7 +52,8 @@ public final class ScoreCommand implements Callable<Integer> {
         try (NeuralPredictor predictor = NeuralPredictor.load(model.model);
              CandidateReader reader = CandidateReader.open(runs, source);
              ProgressBar bar = new ProgressBar("score", CandidateReader.count(runs))) {
-            CandidateRanker ranker = new CandidateRanker(predictor, top, atStep, atTokens);
+            CandidateRanker ranker = new CandidateRanker(predictor, top, atStep, atTokens, rank.rankBy(),
+                    rank.intervals(model.model), rank.level);
             Batches.forEachPrepared(reader, NeuralPredictor.BATCH, predictor::prepare, chunk -> {
                 ranker.offer(chunk);
                 bar.step(chunk.runs().size());
@@ -57,9 +61,10 @@ public final class ScoreCommand implements Callable<Integer> {
             best = ranker.best();
             seen = ranker.seen();
         }
-        String what = atStep != null ? "loss at step " + atStep.longValue()
-                : atTokens != null ? String.format(Locale.ROOT, "loss at %.3g tokens", atTokens) : "final loss";
-        System.out.printf(Locale.ROOT, "top %d of %d candidates by predicted %s%n", best.size(), seen, what);
+        String what = atStep != null ? "predicted loss at step " + atStep.longValue()
+                : atTokens != null ? String.format(Locale.ROOT, "predicted loss at %.3g tokens", atTokens)
+                : rank.rankBy().describe(rank.level);
+        System.out.printf(Locale.ROOT, "top %d of %d candidates by %s%n", best.size(), seen, what);
         System.out.print(RankedCandidates.table(best));
         if (out != null) {
             RankedCandidates.write(out, best);

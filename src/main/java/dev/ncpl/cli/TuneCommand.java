@@ -2,6 +2,8 @@ package dev.ncpl.cli;
 
 import dev.ncpl.predict.CandidateRanker.Scored;
 import dev.ncpl.predict.NeuralPredictor;
+import dev.ncpl.predict.PredictionIntervals;
+import dev.ncpl.predict.RankBy;
 import dev.ncpl.runs.CandidateReader;
 import dev.ncpl.runs.Run;
 import dev.ncpl.tune.Budget;
@@ -66,6 +68,9 @@ public final class TuneCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ModelOption model = new ModelOption();
 
+    @picocli.CommandLine.Mixin
+    RankOptions rank = new RankOptions();
+
     @Override
     public Integer call() throws Exception {
         SearchSpace searchSpace = SearchSpace.read(space);
@@ -83,12 +88,15 @@ public final class TuneCommand implements Callable<Integer> {
         long evaluated;
         try (NeuralPredictor predictor = NeuralPredictor.load(model.model);
              ProgressBar bar = new ProgressBar("tune", total)) {
-            Tuner tuner = new Tuner(searchSpace, new CandidateFactory(baseRun, budget), predictor::predictFinal, settings);
+            RankBy by = rank.rankBy();
+            PredictionIntervals intervals = rank.intervals(model.model);
+            Tuner tuner = new Tuner(searchSpace, new CandidateFactory(baseRun, budget),
+                    runs -> by.scores(predictor, intervals, rank.level, predictor.prepare(runs)), settings);
             best = tuner.run(bar::step);
             evaluated = tuner.evaluated();
         }
-        System.out.printf(Locale.ROOT, "best %d of %d candidates (budget: %s), by predicted final loss%n",
-                best.size(), evaluated, budget);
+        System.out.printf(Locale.ROOT, "best %d of %d candidates (budget: %s), by %s%n",
+                best.size(), evaluated, budget, rank.rankBy().describe(rank.level));
         List<Scored> rows = best.stream().map(t -> new Scored(t.run(), t.score())).toList();
         System.out.print(RankedCandidates.table(rows));
         if (out != null) {

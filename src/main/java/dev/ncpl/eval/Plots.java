@@ -1,6 +1,7 @@
 package dev.ncpl.eval;
 
 import dev.ncpl.predict.Prediction;
+import dev.ncpl.predict.PredictionIntervals;
 import dev.ncpl.runs.Run;
 import dev.ncpl.util.AtomicFiles;
 import java.awt.BasicStroke;
@@ -16,6 +17,7 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** PNG plots for evaluation reports, drawn with XChart: predicted-vs-true scatters and curves. */
@@ -110,7 +112,17 @@ public final class Plots {
 
     /** Predicted curves of up to {@code max} predictions, one colour each, labelled with their final loss. */
     public static void predictions(Path file, List<Prediction> predictions, int max) throws IOException {
-        XYChart chart = new XYChartBuilder().width(900).height(600).title("predicted loss curves")
+        predictions(file, predictions, null, max);
+    }
+
+    /**
+     * Draws up to {@code max} predicted curves, each with its band (dashed lower and upper bounds) when
+     * {@code bands} gives one ({@code bands} null, or a null entry: no band).
+     */
+    public static void predictions(Path file, List<Prediction> predictions, List<PredictionIntervals.Band> bands, int max)
+            throws IOException {
+        XYChart chart = new XYChartBuilder().width(900).height(600)
+                .title(bands == null ? "predicted loss curves" : "predicted loss curves with their prediction bands")
                 .xAxisTitle("step").yAxisTitle("predicted loss").build();
         chart.getStyler().setMarkerSize(3);
         double yMin = Double.POSITIVE_INFINITY;
@@ -126,10 +138,24 @@ public final class Plots {
             }
             yMin = Math.min(yMin, java.util.Collections.min(ys));
             yMax = Math.max(yMax, java.util.Collections.max(ys));
+            java.awt.Color color = PALETTE[k % PALETTE.length];
             XYSeries s = chart.addSeries(String.format(java.util.Locale.ROOT, "%d. %s (%.4f)", k + 1,
                     shortId(p.id()), p.finalLoss()), xs, ys);
-            s.setLineColor(PALETTE[k % PALETTE.length]);
-            s.setMarkerColor(PALETTE[k % PALETTE.length]);
+            s.setLineColor(color);
+            s.setMarkerColor(color);
+            PredictionIntervals.Band band = bands == null || k >= bands.size() ? null : bands.get(k);
+            if (band != null) {
+                for (double[] bound : new double[][] {band.lo(), band.hi()}) {
+                    List<List<Double>> b = pastSkip(p.steps(), bound, skip);
+                    XYSeries line = chart.addSeries((bound == band.lo() ? "lo " : "hi ") + (k + 1), b.get(0), b.get(1));
+                    line.setLineColor(color);
+                    line.setLineStyle(SeriesLines.DASH_DASH);
+                    line.setMarker(SeriesMarkers.NONE);
+                    line.setShowInLegend(false);
+                    yMin = Math.min(yMin, java.util.Collections.min(b.get(1)));
+                    yMax = Math.max(yMax, java.util.Collections.max(b.get(1)));
+                }
+            }
         }
         yRange(chart, yMin, yMax, 0.1);
         save(chart, file);

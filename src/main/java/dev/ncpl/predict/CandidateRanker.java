@@ -20,6 +20,9 @@ public final class CandidateRanker {
     private final int k;
     private final Double atStep;
     private final Double atTokens;
+    private final RankBy rankBy;
+    private final PredictionIntervals intervals;
+    private final double level;
     private final PriorityQueue<Scored> worstFirst =
             new PriorityQueue<>(Comparator.comparingDouble(Scored::loss).reversed());
     private long seen;
@@ -29,14 +32,28 @@ public final class CandidateRanker {
      * @param atTokens rank by the loss after this many tokens (null: not used); with neither, by final loss
      */
     public CandidateRanker(NeuralPredictor predictor, int k, Double atStep, Double atTokens) {
+        this(predictor, k, atStep, atTokens, RankBy.MEAN, null, PredictionIntervals.DEFAULT_LEVEL);
+    }
+
+    /**
+     * Ranks final losses by {@code rankBy} (an interval end needs {@code intervals}, at coverage {@code level}).
+     */
+    public CandidateRanker(NeuralPredictor predictor, int k, Double atStep, Double atTokens, RankBy rankBy,
+                           PredictionIntervals intervals, double level) {
         if (k <= 0) {
             throw new IllegalArgumentException("--top must be positive");
         }
         if (atStep != null && atTokens != null) {
             throw new IllegalArgumentException("rank at a step or at a token count, not both");
         }
+        if (rankBy != RankBy.MEAN && (atStep != null || atTokens != null)) {
+            throw new IllegalArgumentException("--rank lcb and ucb rank final losses; drop --at-step / --at-tokens");
+        }
         this.predictor = predictor;
         this.k = k;
+        this.rankBy = rankBy;
+        this.intervals = intervals;
+        this.level = level;
         this.atStep = atStep;
         this.atTokens = atTokens;
     }
@@ -64,7 +81,7 @@ public final class CandidateRanker {
 
     private double[] scores(NeuralPredictor.Prepared batch) {
         if (atStep == null && atTokens == null) {
-            return predictor.predictFinal(batch);
+            return rankBy.scores(predictor, intervals, level, batch);
         }
         List<Prediction> preds = predictor.predict(batch, r -> new double[] {stepOf(r)});
         return preds.stream().mapToDouble(p -> p.losses()[0]).toArray();

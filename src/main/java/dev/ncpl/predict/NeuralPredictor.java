@@ -79,17 +79,53 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
 
     /** Final losses of prepared runs, in one network call per member. */
     public double[] predictFinal(Prepared prepared) {
+        return finals(prepared).mean();
+    }
+
+    /**
+     * Final losses of runs with the members' disagreement.
+     *
+     * @param mean the ensemble's final loss of each run
+     * @param spread the standard deviation of the members' final losses (0 with one member)
+     */
+    public record Finals(double[] mean, double[] spread) {}
+
+    /** Final losses and ensemble spreads of prepared runs, in one network call per member. */
+    public Finals finals(Prepared prepared) {
         List<RunFeatures> feats = prepared.features();
         float[][][] res = model.residuals(feats.stream().map(RunFeatures::encoded).toList(), null);
-        double[] out = new double[feats.size()];
-        for (int i = 0; i < out.length; i++) {
-            double r = 0;
-            for (float[][] member : res) {
-                r += member[0][i] / res.length;
+        double[] mean = new double[feats.size()];
+        double[] spread = new double[feats.size()];
+        for (int i = 0; i < mean.length; i++) {
+            double[] members = new double[res.length];
+            for (int m = 0; m < res.length; m++) {
+                members[m] = res[m][0][i];
             }
-            out[i] = feats.get(i).baselineFinal() + r;
+            mean[i] = feats.get(i).baselineFinal() + mean(members);
+            spread[i] = std(members);
         }
-        return out;
+        return new Finals(mean, spread);
+    }
+
+    private static double mean(double[] v) {
+        double s = 0;
+        for (double x : v) {
+            s += x;
+        }
+        return s / v.length;
+    }
+
+    /** Sample standard deviation; 0 for fewer than two values. */
+    private static double std(double[] v) {
+        if (v.length < 2) {
+            return 0;
+        }
+        double m = mean(v);
+        double ss = 0;
+        for (double x : v) {
+            ss += (x - m) * (x - m);
+        }
+        return Math.sqrt(ss / (v.length - 1));
     }
 
     private List<RunFeatures> features(List<Run> runs) {
@@ -142,15 +178,16 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
         for (int i = 0; i < runs.size(); i++) {
             RunFeatures f = feats.get(i);
             double[] s = steps.get(i);
-            double finalRes = 0;
+            double[] memberFinals = new double[members];
             double[] curveRes = new double[s.length + 1];
-            for (float[][] member : res) {
-                finalRes += member[0][i] / members;
+            for (int m = 0; m < members; m++) {
+                float[][] member = res[m];
+                memberFinals[m] = member[0][i];
                 for (int j = 0; j <= s.length; j++) {
                     curveRes[j] += member[1][i * k + Math.min(j, k - 1)] / members;
                 }
             }
-            double finalLoss = f.baselineFinal() + finalRes;
+            double finalLoss = f.baselineFinal() + mean(memberFinals);
             double curveEnd = FeatureExtractor.curveBaseline(f, f.schedule().total()) + curveRes[s.length];
             double gap = finalLoss - curveEnd;
             double[] losses = new double[s.length];
@@ -158,7 +195,7 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
                 double frac = Math.min(1.0, s[j] / f.schedule().total());
                 losses[j] = FeatureExtractor.curveBaseline(f, s[j]) + curveRes[j] + gap * frac;
             }
-            out.add(new Prediction(runs.get(i).id(), finalLoss, s, losses));
+            out.add(new Prediction(runs.get(i).id(), finalLoss, s, losses, std(memberFinals)));
         }
         return out;
     }

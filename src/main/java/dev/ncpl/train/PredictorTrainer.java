@@ -25,6 +25,8 @@ import dev.ncpl.model.RunFeatures;
 import dev.ncpl.model.TargetStats;
 import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.Prediction;
+import dev.ncpl.predict.IntervalFitter;
+import dev.ncpl.predict.PredictionIntervals;
 import dev.ncpl.predict.PrefixConditioner;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunReader;
@@ -152,7 +154,7 @@ public final class PredictorTrainer {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
-            Map<String, Double> valMae = validationMae(staging, valRuns);
+            Map<String, Double> valMae = validate(staging, trainRuns, valRuns);
             manifest = new ModelManifest(manifest.format(), cfg, scaler, stats, members, manifest.knownOptimizers(),
                     provenance(runFiles, trainRuns.size(), valRuns.size(), seconds, valMae, protocol));
             Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
@@ -467,13 +469,19 @@ public final class PredictorTrainer {
         return bySource.values().stream().mapToDouble(a -> a[0] / a[1]).average().orElse(Double.NaN);
     }
 
-    private Map<String, Double> validationMae(Path staging, List<Run> valRuns) throws IOException {
+    /**
+     * The staged model's final-loss MAE on the validation runs, per source; also fits its prediction
+     * intervals on those runs' errors and writes them beside it.
+     */
+    private Map<String, Double> validate(Path staging, List<Run> trainRuns, List<Run> valRuns) throws IOException {
         Map<String, Double> out = new LinkedHashMap<>();
         if (valRuns.isEmpty()) {
             return out;
         }
         try (NeuralPredictor p = new NeuralPredictor(NcplModel.load(staging, device), "ncpl")) {
             List<Prediction> preds = p.predict(valRuns);
+            IntervalFitter.fit(trainRuns, IntervalFitter.residuals(valRuns, preds), PredictionIntervals.DEFAULT_GROWTH)
+                    .save(staging.resolve(PredictionIntervals.FILE));
             Map<String, List<Integer>> bySource = new TreeMap<>();
             for (int i = 0; i < valRuns.size(); i++) {
                 bySource.computeIfAbsent(valRuns.get(i).source(), s -> new ArrayList<>()).add(i);

@@ -159,19 +159,36 @@ class ScoreAndBenchTest {
         Path out = dir.resolve("pred.csv");
         run("predict", "--runs", file.toString(), "--model", model.toString(), "--out", out.toString());
         List<String> lines = Files.readAllLines(out);
-        assertEquals("id,final_loss,step,loss", lines.get(0));
+        // the model has prediction intervals (training calibrated them on its in_val runs)
+        assertEquals("id,final_loss,final_lo,final_hi,step,loss,lo,hi", lines.get(0));
         assertEquals(1 + 3 * 16, lines.size());
         // the same numbers as the JSONL output
         Path json = dir.resolve("pred-same.jsonl");
         run("predict", "--runs", file.toString(), "--model", model.toString(), "--out", json.toString());
         com.fasterxml.jackson.databind.JsonNode first = dev.ncpl.util.Json.MAPPER.readTree(Files.readAllLines(json).get(0));
+        double lo = first.get("final_loss_interval").get(0).asDouble();
+        double hi = first.get("final_loss_interval").get(1).asDouble();
+        assertTrue(lo < hi, first.toString());
         for (int k = 0; k < 16; k++) {
             String[] row = lines.get(1 + k).split(",");
             assertEquals(candidates.get(0).id(), row[0]);
             assertEquals(first.get("final_loss").asDouble(), Double.parseDouble(row[1]), 0);
-            assertEquals(first.get("curve").get(k).get(0).asLong(), Long.parseLong(row[2]));
-            assertEquals(first.get("curve").get(k).get(1).asDouble(), Double.parseDouble(row[3]), 0);
+            assertEquals(lo, Double.parseDouble(row[2]), 0);
+            assertEquals(hi, Double.parseDouble(row[3]), 0);
+            assertEquals(first.get("curve").get(k).get(0).asLong(), Long.parseLong(row[4]));
+            assertEquals(first.get("curve").get(k).get(1).asDouble(), Double.parseDouble(row[5]), 0);
+            com.fasterxml.jackson.databind.JsonNode band = first.get("curve_band").get(k);
+            assertEquals(first.get("curve").get(k).get(0).asLong(), band.get(0).asLong());
+            assertEquals(band.get(1).asDouble(), Double.parseDouble(row[6]), 0);
+            assertEquals(band.get(2).asDouble(), Double.parseDouble(row[7]), 0);
+            assertTrue(band.get(1).asDouble() < band.get(2).asDouble());
         }
+        // a wider level gives a wider interval
+        Path wide = dir.resolve("pred-wide.jsonl");
+        run("predict", "--runs", file.toString(), "--model", model.toString(), "--out", wide.toString(), "--level", "0.95");
+        com.fasterxml.jackson.databind.JsonNode w = dev.ncpl.util.Json.MAPPER.readTree(Files.readAllLines(wide).get(0));
+        assertTrue(w.get("final_loss_interval").get(0).asDouble() < lo && w.get("final_loss_interval").get(1).asDouble() > hi,
+                w.toString());
     }
 
     @Test
@@ -198,6 +215,27 @@ class ScoreAndBenchTest {
         com.fasterxml.jackson.databind.JsonNode last = q.get("curve").get(q.get("curve").size() - 1);
         assertEquals(full.number("schedule.total_steps").orElseThrow() - 1, last.get(0).asDouble(), 0);
         assertTrue(q.get("final_loss").asDouble() != p.get("final_loss").asDouble());
+    }
+
+    @Test
+    void scoreRanksByTheLowerEndOfTheIntervalWhenAsked() throws IOException {
+        Path file = dir.resolve("lcb.jsonl");
+        RunWriter.writeAll(file, candidates);
+        Path top = dir.resolve("lcb-top.jsonl");
+        String printed = run("score", "--runs", file.toString(), "--model", model.toString(), "--top", "3",
+                "--rank", "lcb", "--out", top.toString());
+        assertTrue(printed.contains("lower end of the 80% interval"), printed);
+        Path preds = dir.resolve("lcb-pred.jsonl");
+        run("predict", "--runs", file.toString(), "--model", model.toString(), "--out", preds.toString());
+        java.util.Map<String, Double> lower = new java.util.HashMap<>();
+        for (String line : Files.readAllLines(preds)) {
+            com.fasterxml.jackson.databind.JsonNode o = dev.ncpl.util.Json.MAPPER.readTree(line);
+            lower.put(o.get("id").asText(), o.get("final_loss_interval").get(0).asDouble());
+        }
+        double best = lower.values().stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        com.fasterxml.jackson.databind.JsonNode first = dev.ncpl.util.Json.MAPPER.readTree(Files.readAllLines(top).get(0));
+        assertEquals(best, first.get("loss").asDouble(), 1e-5);
+        assertEquals(lower.get(first.get("id").asText()), first.get("loss").asDouble(), 1e-5);
     }
 
     @Test

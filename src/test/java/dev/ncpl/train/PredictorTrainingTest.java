@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ncpl.model.NcplModel;
 import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.Prediction;
+import dev.ncpl.predict.PredictionIntervals;
 import dev.ncpl.runs.Curve;
 import dev.ncpl.runs.InvalidRunException;
 import dev.ncpl.runs.Run;
@@ -61,7 +62,8 @@ class PredictorTrainingTest {
         List<Double> losses = first.epochLosses();
         assertEquals(16, losses.size());
         assertTrue(losses.get(losses.size() - 1) < 0.8 * losses.get(0), losses.toString());
-        for (String f : List.of("model.json", "tokenizer.json", "baseline.json", "member-0.params", "member-1.params")) {
+        for (String f : List.of("model.json", "tokenizer.json", "baseline.json", "member-0.params", "member-1.params",
+                "prefix.json", "intervals.json")) {
             assertTrue(Files.isRegularFile(dir.resolve("model").resolve(f)), f);
         }
         assertTrue(!Files.exists(dir.resolve("model.staging")));
@@ -146,6 +148,28 @@ class PredictorTrainingTest {
             assertEquals(run.number("schedule.total_steps").orElseThrow() - 1, pr.steps()[15]);
             assertEquals(pr.finalLoss(), pr.losses()[15], 0.05);
             assertEquals(run.curve().finalLoss(), pr.finalLoss(), 0.3);
+        }
+    }
+
+    @Test
+    void predictionsCarryCalibratedIntervals() throws IOException {
+        List<Run> val;
+        try (var s = RunReader.stream(data, RunReader.Options.STRICT)) {
+            val = s.filter(r -> r.split().equals("in_val")).toList();
+        }
+        PredictionIntervals iv = PredictionIntervals.load(dir.resolve("model").resolve(PredictionIntervals.FILE));
+        try (NeuralPredictor p = NeuralPredictor.load(dir.resolve("model"))) {
+            List<Prediction> preds = p.predict(val);
+            int covered = 0;
+            for (int i = 0; i < val.size(); i++) {
+                assertTrue(preds.get(i).spread() > 0, "two members disagree somewhat");
+                PredictionIntervals.Interval in = iv.finalInterval(val.get(i), preds.get(i), 0.8);
+                assertTrue(in.lo() < in.hi());
+                covered += in.contains(val.get(i).curve().finalLoss()) ? 1 : 0;
+            }
+            // calibrated on these very runs: in-sample coverage is the nominal 80% up to ties
+            double share = (double) covered / val.size();
+            assertTrue(share >= 0.7 && share <= 0.9, "covered " + share);
         }
     }
 

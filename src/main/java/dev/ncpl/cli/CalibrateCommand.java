@@ -1,0 +1,65 @@
+package dev.ncpl.cli;
+
+import dev.ncpl.predict.IntervalFitter;
+import dev.ncpl.predict.IntervalFitter.Coverage;
+import dev.ncpl.predict.IntervalFitter.Residuals;
+import dev.ncpl.predict.NeuralPredictor;
+import dev.ncpl.predict.PredictionIntervals;
+import dev.ncpl.runs.Run;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ncpl calibrate}: fits (again) the prediction intervals of a trained predictor on its held-out
+ * runs, prints the coverage they reach (cross-fitted, and on the held-back size for a model trained
+ * under the extrapolation protocol) and writes intervals.json into the model folder.
+ */
+@Command(name = "calibrate", mixinStandardHelpOptions = true,
+        description = "Fit the prediction intervals of a trained predictor on the held-out runs of its protocol, print "
+                + "their measured coverage and write intervals.json into the model folder. Training does this itself; "
+                + "use it for models trained before, or to change --growth.")
+public final class CalibrateCommand implements Callable<Integer> {
+    @Mixin
+    DataOptions data = new DataOptions();
+
+    @Mixin
+    ModelOption model = new ModelOption();
+
+    @Option(names = "--growth", paramLabel = "G", defaultValue = "" + PredictionIntervals.DEFAULT_GROWTH,
+            description = "Relative widening of the intervals per unit of ln N or ln D beyond the sizes and budgets "
+                    + "a source was trained on (default: ${DEFAULT-VALUE}).")
+    double growth;
+
+    @Option(names = "--level", paramLabel = "P", defaultValue = "" + PredictionIntervals.DEFAULT_LEVEL,
+            description = "Nominal coverage whose measured coverage is printed (default: ${DEFAULT-VALUE}).")
+    double level;
+
+    @Override
+    public Integer call() throws Exception {
+        PredictionIntervals.checkLevel(level);
+        ModelData md = ModelData.of(model.model, data);
+        try (NeuralPredictor predictor = NeuralPredictor.load(model.model)) {
+            List<Run> validation = md.validation();
+            List<Residuals> cal = IntervalFitter.residuals(validation, predictor.predict(validation));
+            PredictionIntervals intervals = IntervalFitter.fit(md.training(), cal, growth);
+            System.out.println(CalibrationReport.table("cross-fitted on the held-out runs (" + IntervalFitter.FOLDS
+                    + " folds)", IntervalFitter.crossValidated(md.training(), cal, growth, level), level));
+            if (md.protocol() == dev.ncpl.eval.Protocol.EXTRAPOLATION) {
+                List<Run> heldBack = md.protocol().evaluation(md.all());
+                Map<String, Coverage> cov = IntervalFitter.coverage(intervals,
+                        IntervalFitter.residuals(heldBack, predictor.predict(heldBack)), level);
+                System.out.println(CalibrationReport.table("on the held-back largest size", cov, level));
+            }
+            Path file = model.model.resolve(PredictionIntervals.FILE);
+            intervals.save(file);
+            System.out.println("wrote " + file);
+        }
+        return 0;
+    }
+}

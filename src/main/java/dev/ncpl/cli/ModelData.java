@@ -1,0 +1,47 @@
+package dev.ncpl.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ncpl.eval.Protocol;
+import dev.ncpl.model.ModelManifest;
+import dev.ncpl.model.NcplModel;
+import dev.ncpl.runs.Run;
+import dev.ncpl.runs.RunReader;
+import dev.ncpl.util.Json;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The runs a trained model was made from, found again from its provenance: the protocol and seed it
+ * was trained under and the run files of the command line. Used by the commands that fit the parts of a
+ * model that sit beside the network (observed-prefix model, prediction intervals).
+ *
+ * @param protocol the protocol the model was trained under
+ * @param seed the training seed
+ * @param all every run of the files
+ */
+record ModelData(Protocol protocol, long seed, List<Run> all) {
+    static ModelData of(Path modelDir, DataOptions data) throws IOException {
+        ModelManifest manifest = Json.read(modelDir.resolve(NcplModel.MANIFEST), ModelManifest.class);
+        JsonNode prov = manifest.provenance();
+        Protocol protocol = Protocol.parse(prov.path("protocol").asText("in_val"));
+        List<Run> all = RunReader.readAll(data.files("marin.jsonl", "steplaw.jsonl", "openlm.jsonl"));
+        ModelData md = new ModelData(protocol, prov.path("seed").asLong(0), all);
+        if (prov.has("training_runs") && prov.get("training_runs").asInt() != md.training().size()) {
+            System.err.printf(Locale.ROOT, "warning: the model was trained on %d runs, these files give %d%n",
+                    prov.get("training_runs").asInt(), md.training().size());
+        }
+        return md;
+    }
+
+    /** The runs the model learnt from. */
+    List<Run> training() {
+        return protocol.training(all);
+    }
+
+    /** The held-out runs it was early-stopped on. */
+    List<Run> validation() {
+        return protocol.validation(all);
+    }
+}

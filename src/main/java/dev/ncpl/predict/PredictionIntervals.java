@@ -1,0 +1,216 @@
+package dev.ncpl.predict;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.ncpl.runs.Run;
+import dev.ncpl.runs.Scale;
+import dev.ncpl.util.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Prediction intervals for the final loss and bands for the curve, from residuals measured on held-out
+ * runs (split conformal prediction, normalized). Per source, the signed residuals (true − predicted),
+ * each divided by the run's difficulty scale, are kept as a quantile grid: for the final loss, and for
+ * the curve in bins of the fraction of training. An interval at level p spans the residual quantiles
+ * (1 − p)/2 and (1 + p)/2, times the run's scale. The scale grows where the ensemble's members disagree,
+ * sqrt(1 + (spread/τ)²) with τ the source's median absolute error, and beyond the model sizes and token
+ * budgets of the source's training runs, by {@code growth} per unit of natural-log distance: errors
+ * grow out of distribution, and an interval that did not would be dishonest there.
+ * A source with too few calibration runs uses the intervals pooled over all sources. Saved beside a
+ * trained predictor as {@value #FILE}.
+ */
+public final class PredictionIntervals {
+    /** File name in a model folder. */
+    public static final String FILE = "intervals.json";
+    /** Default nominal coverage. */
+    public static final double DEFAULT_LEVEL = 0.8;
+    /** Key of the intervals pooled over every source. */
+    public static final String POOLED = "*";
+    /**
+     * Default widening per unit of ln N or ln D beyond a source's training range: chosen so that a model
+     * trained on the smaller sizes covers the held-back largest size near the nominal level (README, Uncertainty).
+     */
+    public static final double DEFAULT_GROWTH = 3.0;
+    /** Curve bins: fractions of training [0, 0.1), [0.1, 0.2), …, [0.9, 1]. */
+    public static final int CURVE_BINS = 10;
+
+    /**
+     * The calibration of one source.
+     *
+     * @param runs calibration runs behind it
+     * @param tau median absolute final-loss error, the unit of the ensemble spread
+     * @param finalQuantiles quantiles of the normalized final-loss residual at probabilities 0, 1/(G−1), …, 1
+     * @param curveQuantiles the same for curve points, per bin of the fraction of training (null: no points there)
+     * @param logParams range of ln N of the source's training runs ({min, max})
+     * @param logTokens range of ln D of the source's training runs ({min, max})
+     */
+    public record SourceCalibration(@JsonProperty("runs") int runs, @JsonProperty("tau") double tau,
+                                    @JsonProperty("final_quantiles") double[] finalQuantiles,
+                                    @JsonProperty("curve_quantiles") double[][] curveQuantiles,
+                                    @JsonProperty("log_params") double[] logParams,
+                                    @JsonProperty("log_tokens") double[] logTokens) {}
+
+    /** A two-sided interval. */
+    public record Interval(double lo, double hi) {
+        public boolean contains(double v) {
+            return v >= lo && v <= hi;
+        }
+
+        public double width() {
+            return hi - lo;
+        }
+    }
+
+    /** A band around a predicted curve: bounds at each of its steps. */
+    public record Band(double[] lo, double[] hi) {}
+
+    private final Map<String, SourceCalibration> sources;
+    private final double growth;
+
+    public PredictionIntervals(@JsonProperty("sources") Map<String, SourceCalibration> sources,
+                               @JsonProperty("growth") double growth) {
+        if (!sources.containsKey(POOLED)) {
+            throw new IllegalArgumentException("prediction intervals need a pooled calibration '" + POOLED + "'");
+        }
+        this.sources = Map.copyOf(sources);
+        this.growth = growth;
+    }
+
+    @JsonProperty("sources")
+    public Map<String, SourceCalibration> sources() {
+        return sources;
+    }
+
+    /** Relative widening of every interval per unit of ln N or ln D beyond the training range. */
+    @JsonProperty("growth")
+    public double growth() {
+        return growth;
+    }
+
+    /** The calibration used for runs of {@code source}: its own, or the pooled one. */
+    public SourceCalibration calibration(String source) {
+        SourceCalibration own = source == null ? null : sources.get(source);
+        return own != null ? own : sources.get(POOLED);
+    }
+
+    /** The interval of the final loss of {@code run}, predicted as {@code p}, at nominal coverage {@code level}. */
+    public Interval finalInterval(Run run, Prediction p, double level) {
+        return finalInterval(run, p.finalLoss(), p.spread(), level);
+    }
+
+    /** The interval of a final loss predicted as {@code mean} with ensemble spread {@code spread}. */
+    public Interval finalInterval(Run run, double mean, double spread, double level) {
+        SourceCalibration c = calibration(run.source());
+        double s = scale(c, run, spread);
+        return new Interval(mean + s * quantile(c.finalQuantiles(), lower(level)),
+                mean + s * quantile(c.finalQuantiles(), upper(level)));
+    }
+
+    /** The band around the predicted curve {@code p} of {@code run}, at nominal coverage {@code level}. */
+    public Band band(Run run, Prediction p, double level) {
+        double[] steps = p.steps();
+        double total = Scale.totalSteps(run).orElse(steps.length == 0 ? 1 : steps[steps.length - 1] + 1);
+        double[] fractions = new double[steps.length];
+        for (int j = 0; j < steps.length; j++) {
+            fractions[j] = steps[j] / total;
+        }
+        return bandAtFractions(run, p, fractions, level);
+    }
+
+    /** As {@link #band}, with the fraction of training of each of the prediction's points given. */
+    Band bandAtFractions(Run run, Prediction p, double[] fractions, double level) {
+        SourceCalibration c = calibration(run.source());
+        double s = scale(c, run, p.spread());
+        double[] lo = new double[fractions.length];
+        double[] hi = new double[fractions.length];
+        for (int j = 0; j < lo.length; j++) {
+            double[] q = curveQuantiles(c, bin(fractions[j]));
+            lo[j] = p.losses()[j] + s * quantile(q, lower(level));
+            hi[j] = p.losses()[j] + s * quantile(q, upper(level));
+        }
+        return new Band(lo, hi);
+    }
+
+    /** The difficulty scale of {@code run} under calibration {@code c}: spread and distance terms. */
+    double scale(SourceCalibration c, Run run, double spread) {
+        double ratio = c.tau() > 0 ? spread / c.tau() : 0;
+        return Math.sqrt(1 + ratio * ratio) * (1 + growth * distance(c, run));
+    }
+
+    /** How far (in ln units, N and D added) {@code run} lies outside the source's training range. */
+    static double distance(SourceCalibration c, Run run) {
+        double d = 0;
+        if (c.logParams() != null) {
+            d += Scale.params(run).map(n -> outside(Math.log(n), c.logParams())).orElse(0.0);
+        }
+        if (c.logTokens() != null) {
+            d += Scale.tokens(run).map(t -> outside(Math.log(t), c.logTokens())).orElse(0.0);
+        }
+        return d;
+    }
+
+    private static double outside(double v, double[] range) {
+        return Math.max(0, Math.max(v - range[1], range[0] - v));
+    }
+
+    /** The curve bin of a fraction of training. */
+    static int bin(double fraction) {
+        return Math.max(0, Math.min(CURVE_BINS - 1, (int) Math.floor(fraction * CURVE_BINS)));
+    }
+
+    /** The quantiles of bin {@code b}, or of the nearest bin that has any. */
+    private static double[] curveQuantiles(SourceCalibration c, int b) {
+        double[][] q = c.curveQuantiles();
+        for (int off = 0; off < CURVE_BINS; off++) {
+            for (int cand : new int[] {b + off, b - off}) {
+                if (cand >= 0 && cand < q.length && q[cand] != null) {
+                    return q[cand];
+                }
+            }
+        }
+        return c.finalQuantiles();
+    }
+
+    static double lower(double level) {
+        checkLevel(level);
+        return (1 - level) / 2;
+    }
+
+    static double upper(double level) {
+        return (1 + level) / 2;
+    }
+
+    /** Refuses a nominal coverage outside (0, 1). */
+    public static void checkLevel(double level) {
+        if (!(level > 0 && level < 1)) {
+            throw new IllegalArgumentException("--level must be a coverage in (0, 1), such as 0.8; got " + level);
+        }
+    }
+
+    /** The value at probability {@code p} of a quantile grid, linearly interpolated. */
+    static double quantile(double[] grid, double p) {
+        double x = p * (grid.length - 1);
+        int i = (int) Math.floor(x);
+        if (i >= grid.length - 1) {
+            return grid[grid.length - 1];
+        }
+        double w = x - i;
+        return grid[i] * (1 - w) + grid[i + 1] * w;
+    }
+
+    /** Writes the intervals to {@code file} atomically. */
+    public void save(Path file) throws IOException {
+        Json.writePretty(file, this);
+    }
+
+    /** Reads intervals saved by {@link #save}; errors name the file. */
+    public static PredictionIntervals load(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + ": this model has no prediction intervals (fit them with "
+                    + "`ncpl calibrate --model DIR`)");
+        }
+        return Json.read(file, PredictionIntervals.class);
+    }
+}

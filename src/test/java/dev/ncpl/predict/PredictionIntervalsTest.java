@@ -1,0 +1,113 @@
+package dev.ncpl.predict;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ncpl.predict.IntervalFitter.Coverage;
+import dev.ncpl.predict.IntervalFitter.Residuals;
+import dev.ncpl.runs.Run;
+import dev.ncpl.testing.Fixtures;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Split-conformal intervals: nominal coverage on fresh runs, widening with spread and distance, persistence. */
+class PredictionIntervalsTest {
+    @TempDir
+    Path dir;
+
+    /** Residuals of {@code runs} drawn from N(bias, sigma²), final and curve alike, with the given spread. */
+    static List<Residuals> residuals(List<Run> runs, double bias, double sigma, double spread, long seed) {
+        Random rnd = new Random(seed);
+        List<Residuals> out = new ArrayList<>();
+        for (Run r : runs) {
+            double[] fr = {0.25, 0.5, 0.75, 0.99};
+            double[] cr = new double[fr.length];
+            for (int j = 0; j < cr.length; j++) {
+                cr[j] = bias + 2 * sigma * rnd.nextGaussian();
+            }
+            out.add(new Residuals(r, bias + sigma * rnd.nextGaussian(), spread, fr, cr));
+        }
+        return out;
+    }
+
+    @Test
+    void coverageOnFreshRunsMatchesTheNominalLevel() {
+        List<Run> runs = Fixtures.runs(400, 4, 0.0, 1, "alpha");
+        PredictionIntervals iv = IntervalFitter.fit(runs, residuals(runs, 0.01, 0.02, 0, 2), 0);
+        List<Residuals> fresh = residuals(Fixtures.runs(2000, 4, 0.0, 3, "alpha"), 0.01, 0.02, 0, 4);
+        for (double level : new double[] {0.5, 0.8, 0.95}) {
+            Coverage c = IntervalFitter.coverage(iv, fresh, level).get("alpha");
+            assertEquals(level, c.finalCoverage(), 0.035, "final coverage at " + level);
+            assertEquals(level, c.curveCoverage(), 0.035, "curve coverage at " + level);
+        }
+        // the bias is learnt: the 80% interval of N(0.01, 0.02²) spans 0.01 ± 1.28·0.02
+        Coverage c80 = IntervalFitter.coverage(iv, fresh, 0.8).get("alpha");
+        assertEquals(2 * 1.2816 * 0.02, c80.finalWidth(), 0.006);
+    }
+
+    @Test
+    void crossFittedCoverageIsNearTheNominalLevelToo() {
+        List<Run> runs = Fixtures.runs(500, 4, 0.0, 5, "alpha");
+        Map<String, Coverage> cov = IntervalFitter.crossValidated(runs, residuals(runs, 0, 0.02, 0, 6), 0, 0.8);
+        assertEquals(500, cov.get("alpha").runs());
+        assertEquals(0.8, cov.get("alpha").finalCoverage(), 0.05);
+    }
+
+    @Test
+    void intervalsWidenWithEnsembleSpreadAndBeyondTheTrainingSizes() {
+        List<Run> small = Fixtures.runs(200, 3, 0.0, 7, "alpha");
+        PredictionIntervals iv = IntervalFitter.fit(small, residuals(small, 0, 0.02, 0, 8), 2.0);
+        Run inside = small.get(0);
+        double base = iv.finalInterval(inside, 3.0, 0, 0.8).width();
+        double tau = iv.calibration("alpha").tau();
+        assertEquals(base * Math.sqrt(2), iv.finalInterval(inside, 3.0, tau, 0.8).width(), 1e-9);
+        // the 6th fixture shape is larger than any of the first three
+        Run larger = Fixtures.runs(6, 6, 0.0, 9, "alpha").get(5);
+        double n = dev.ncpl.runs.Scale.params(larger).orElseThrow();
+        double nMax = small.stream().mapToDouble(r -> dev.ncpl.runs.Scale.params(r).orElseThrow()).max().orElseThrow();
+        double d = PredictionIntervals.distance(iv.calibration("alpha"), larger);
+        assertTrue(d >= Math.log(n / nMax) - 1e-9, "distance " + d);
+        assertEquals(base * (1 + 2.0 * d), iv.finalInterval(larger, 3.0, 0, 0.8).width(), 1e-9);
+    }
+
+    @Test
+    void unknownSourcesUseThePooledCalibration() {
+        List<Run> runs = new ArrayList<>(Fixtures.runs(100, 3, 0.0, 10, "alpha"));
+        runs.addAll(Fixtures.runs(5, 3, 0.0, 11, "tiny"));
+        PredictionIntervals iv = IntervalFitter.fit(runs, residuals(runs, 0, 0.02, 0, 12), 0);
+        assertTrue(iv.sources().containsKey("alpha"));
+        assertTrue(!iv.sources().containsKey("tiny"), "5 runs are too few for intervals of their own");
+        assertEquals(iv.sources().get(PredictionIntervals.POOLED), iv.calibration("tiny"));
+        assertEquals(iv.sources().get(PredictionIntervals.POOLED), iv.calibration("never-seen"));
+    }
+
+    @Test
+    void savedIntervalsReloadToTheSameBounds() throws IOException {
+        List<Run> runs = Fixtures.runs(100, 3, 0.0, 13, "alpha");
+        PredictionIntervals iv = IntervalFitter.fit(runs, residuals(runs, 0, 0.02, 0.01, 14), 1.5);
+        Path f = dir.resolve(PredictionIntervals.FILE);
+        iv.save(f);
+        PredictionIntervals back = PredictionIntervals.load(f);
+        Run r = runs.get(7);
+        Prediction p = new Prediction(r.id(), 3.1, r.curve().steps(), r.curve().losses(), 0.004);
+        assertEquals(iv.finalInterval(r, p, 0.9), back.finalInterval(r, p, 0.9));
+        assertEquals(List.of(iv.band(r, p, 0.8).hi()[3]), List.of(back.band(r, p, 0.8).hi()[3]));
+        IOException e = assertThrows(IOException.class, () -> PredictionIntervals.load(dir.resolve("none.json")));
+        assertTrue(e.getMessage().contains("ncpl calibrate"), e.getMessage());
+    }
+
+    @Test
+    void levelsOutsideZeroToOneAreRefused() {
+        List<Run> runs = Fixtures.runs(50, 3, 0.0, 15, "alpha");
+        PredictionIntervals iv = IntervalFitter.fit(runs, residuals(runs, 0, 0.02, 0, 16), 0);
+        assertThrows(IllegalArgumentException.class, () -> iv.finalInterval(runs.get(0), 3.0, 0, 1.2));
+        assertThrows(IllegalArgumentException.class, () -> iv.finalInterval(runs.get(0), 3.0, 0, 0));
+    }
+}
