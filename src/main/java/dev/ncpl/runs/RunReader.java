@@ -64,6 +64,14 @@ public final class RunReader implements Iterator<Run>, Closeable {
         this.seenIds = seenIds;
     }
 
+    /**
+     * Validates one run document (id, source, metric, config, curve) as strictly as a line of a runs
+     * file; problems are reported against {@code origin} (the file it was made from).
+     */
+    public static Run parse(String origin, com.fasterxml.jackson.databind.JsonNode doc) {
+        return new RunParser(origin, 0, Options.STRICT).parse(doc, null, null);
+    }
+
     /** Opens {@code file} for streaming. */
     public static RunReader open(Path file, Options options) throws IOException {
         return new RunReader(file, options, options.checkDuplicates() ? new HashSet<>() : null);

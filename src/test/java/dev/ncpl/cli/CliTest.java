@@ -3,6 +3,7 @@ package dev.ncpl.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunWriter;
 import dev.ncpl.testing.Fixtures;
 import java.io.ByteArrayOutputStream;
@@ -38,6 +39,27 @@ class CliTest {
         } finally {
             System.setOut(old);
         }
+    }
+
+    @Test
+    void importWritesTheGoodRunsAndFailsNamingTheBadFile() throws IOException {
+        Run generated = Fixtures.runs(3, 3, 0.0, 4, "gen").get(2);
+        dev.ncpl.testing.LogFixtures.lightning(dir.resolve("logs/version_0"), generated);
+        Path bad = dir.resolve("logs/version_1/metrics.csv");
+        Files.createDirectories(bad.getParent());
+        Files.writeString(bad, "step,val_loss\n10,3.0\n20,x\n");
+        Path out = dir.resolve("imported.jsonl");
+        Outcome o = run("import", dir.resolve("logs").toString(), "--out", out.toString(), "--source", "team");
+        assertEquals(1, o.code());
+        assertTrue(o.out().contains("imported team/version_0"), o.out());
+        assertTrue(o.err().contains(bad + ":3") && o.err().contains("1 of 2 logs failed"), o.err());
+        List<Run> back = dev.ncpl.runs.RunReader.readAll(List.of(out));
+        assertEquals(1, back.size());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(generated.curve().losses(), back.get(0).curve().losses(), 1e-6);
+        // all good: exit 0
+        Files.delete(bad);
+        assertEquals(0, run("import", dir.resolve("logs").toString(), "--out", out.toString()).code());
+        assertEquals(2, run("import", "--out", out.toString()).code());
     }
 
     @Test
