@@ -66,6 +66,18 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
         return new Baseline(fits, pooled, List.copyOf(unresolved));
     }
 
+    /**
+     * This baseline with the sources of {@code added} (fitted on new runs) added, replacing any of the same
+     * name; the pooled law stays this one's. Used when fine-tuning on a new source.
+     */
+    public Baseline with(Baseline added) {
+        Map<String, SourceFit> merged = new TreeMap<>(sources);
+        merged.putAll(added.sources());
+        List<String> unresolvedAll = new ArrayList<>(unresolved);
+        unresolvedAll.addAll(added.unresolved());
+        return new Baseline(merged, pooled, List.copyOf(unresolvedAll));
+    }
+
     /** The law of {@code source}, or the pooled law for a source not fitted. */
     public ChinchillaLaw law(String source) {
         SourceFit f = sources.get(source);

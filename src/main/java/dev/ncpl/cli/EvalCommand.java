@@ -88,7 +88,9 @@ public final class EvalCommand implements Callable<Integer> {
         predictors.add(new ChinchillaPredictor(baseline));
         Map<LossPredictor, PredictionIntervals> intervals = new java.util.IdentityHashMap<>();
         for (Path m : models) {
-            NeuralPredictor neural = PredictorLoader.load(m, report);
+            // one model is "ncpl"; several are told apart by their folder names
+            String modelName = models.size() == 1 ? "ncpl" : "ncpl:" + m.getFileName();
+            NeuralPredictor neural = PredictorLoader.load(m, modelName, report);
             predictors.add(neural);
             if (java.nio.file.Files.isRegularFile(m.resolve(PredictionIntervals.FILE))) {
                 intervals.put(neural, PredictionIntervals.load(m.resolve(PredictionIntervals.FILE)));

@@ -9,10 +9,12 @@ import java.nio.file.Path;
 final class PredictorLoader {
     private PredictorLoader() {}
 
-    static NeuralPredictor load(Path dir, EvalReport report) throws IOException {
-        NeuralPredictor p = NeuralPredictor.load(dir);
+    /** Loads the model in {@code dir}, named {@code name} in the report. */
+    static NeuralPredictor load(Path dir, String name, EvalReport report) throws IOException {
+        NeuralPredictor loaded = NeuralPredictor.load(dir);
+        NeuralPredictor p = new NeuralPredictor(loaded.model(), name);
         var prov = p.model().manifest().provenance();
-        report.provenance("ncpl model", dir + " (recipe " + prov.path("recipe").path("name").asText("?")
+        report.provenance(name + " model", dir + " (recipe " + prov.path("recipe").path("name").asText("?")
                 + ", protocol " + prov.path("protocol").asText("?") + ", seed " + prov.path("seed").asText("?")
                 + ", ensemble of " + p.model().ensembleSize() + ", trained in " + prov.path("training_seconds").asText("?")
                 + " s)");

@@ -18,8 +18,14 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     DataOptions data = new DataOptions();
 
-    @Option(names = "--recipe", required = true, paramLabel = "FILE", description = "Training recipe (JSON).")
+    @Option(names = "--recipe", paramLabel = "FILE",
+            description = "Training recipe (JSON). Default with --from: training-configs/finetune.json.")
     Path recipe;
+
+    @Option(names = "--from", paramLabel = "DIR",
+            description = "Fine-tune this trained model on --runs instead of training from scratch: new config keys "
+                    + "and sources are learnt, a few dozen runs suffice. Runs without in_val get 20% held out.")
+    Path from;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Model folder to write.")
     Path out;
@@ -30,7 +36,16 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Recipe r = Recipe.load(recipe);
+        if (recipe == null && from == null) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "give --recipe FILE, or --from MODEL to fine-tune");
+        }
+        Recipe r = Recipe.load(recipe != null ? recipe
+                : Path.of(System.getProperty("ncpl.home", ".")).resolve("training-configs/finetune.json"));
+        if (from != null && data.runs.isEmpty()) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--from needs --runs FILE: the runs to fine-tune on");
+        }
         Device dev = switch (device) {
             case "cpu" -> Device.cpu();
             case "gpu" -> Device.gpu();
@@ -38,8 +53,11 @@ public final class TrainCommand implements Callable<Integer> {
             default -> throw new picocli.CommandLine.ParameterException(
                     new picocli.CommandLine(this), "--device must be cpu, gpu or auto");
         };
-        PredictorTrainer.Result res = new PredictorTrainer(r, dev, System.err)
-                .train(data.files("marin.jsonl", "steplaw.jsonl", "openlm.jsonl"), out);
+        PredictorTrainer trainer = new PredictorTrainer(r, dev, System.err);
+        if (from != null) {
+            trainer.fineTuneFrom(from);
+        }
+        PredictorTrainer.Result res = trainer.train(data.files("marin.jsonl", "steplaw.jsonl", "openlm.jsonl"), out);
         System.out.printf("trained %s in %.0f s%s; validation final-loss MAE: %s%n", res.model(), res.seconds(),
                 res.resumed() ? " (resumed)" : "", res.validationMae());
         return 0;

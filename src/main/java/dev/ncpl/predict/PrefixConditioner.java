@@ -228,6 +228,20 @@ public final class PrefixConditioner {
         return observedLoss * Math.exp(s);
     }
 
+    /**
+     * This conditioner with the laws of {@code added} for the sources it fitted, replacing any of the same
+     * name; the pooled law stays this one's (it learnt from more runs). Used when fine-tuning.
+     */
+    public PrefixConditioner with(PrefixConditioner added) {
+        Map<String, Law> merged = new TreeMap<>(laws);
+        added.laws().forEach((source, law) -> {
+            if (!source.equals(POOLED)) {
+                merged.put(source, law);
+            }
+        });
+        return new PrefixConditioner(merged);
+    }
+
     /** Writes the conditioner to {@code file} atomically. */
     public void save(Path file) throws IOException {
         Json.writePretty(file, this);

@@ -86,6 +86,35 @@ public final class ConfigTokenizer implements AutoCloseable {
         return load(file);
     }
 
+    /**
+     * Extends the vocabulary of the tokenizer in {@code parent} with the words of {@code configs} it
+     * lacks, appended after its own so every word it knew keeps its id (a fine-tuned network keeps its
+     * parent's embeddings); writes the result to {@code file} and loads it.
+     */
+    public static ConfigTokenizer extend(Path parent, Collection<SerializedConfig> configs, Path file) throws IOException {
+        ObjectNode root = (ObjectNode) Json.MAPPER.readTree(parent.toFile());
+        ObjectNode vocabNode = (ObjectNode) root.path("model").path("vocab");
+        int next = 0;
+        for (var it = vocabNode.fields(); it.hasNext(); ) {
+            next = Math.max(next, it.next().getValue().asInt() + 1);
+        }
+        TreeSet<String> words = new TreeSet<>();
+        for (SerializedConfig c : configs) {
+            for (String line : c.lines()) {
+                for (String w : line.split("\\s+")) {
+                    if (!w.isEmpty() && !vocabNode.has(w)) {
+                        words.add(w);
+                    }
+                }
+            }
+        }
+        for (String w : words) {
+            vocabNode.put(w, next++);
+        }
+        Json.writePretty(file, root);
+        return load(file);
+    }
+
     /** Loads a {@code tokenizer.json} written by {@link #build}. */
     public static ConfigTokenizer load(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {

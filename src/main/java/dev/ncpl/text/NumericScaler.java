@@ -80,6 +80,35 @@ public final class NumericScaler {
         return new NumericScaler(stats);
     }
 
+    /**
+     * This scaler, for fine-tuning on new configs: every field it knows keeps its transform, mean and
+     * standard deviation (the network's inputs keep their meaning) but its clamp range widens to cover
+     * the values in {@code fresh} (fitted on the new configs); fields only {@code fresh} knows are added.
+     */
+    public NumericScaler extendedWith(NumericScaler fresh) {
+        Map<String, FieldStats> out = new TreeMap<>(fields);
+        fresh.fields.forEach((key, f) -> {
+            FieldStats mine = fields.get(key);
+            if (mine == null) {
+                out.put(key, f);
+            } else if (mine.min() != null && mine.max() != null && f.min() != null && f.max() != null) {
+                double lo = rescale(f, f.min(), mine);
+                double hi = rescale(f, f.max(), mine);
+                out.put(key, new FieldStats(mine.log(), mine.mean(), mine.std(), Math.min(mine.min(), Math.min(lo, hi)),
+                        Math.max(mine.max(), Math.max(lo, hi))));
+            }
+        });
+        return new NumericScaler(out);
+    }
+
+    /** A value scaled under {@code from}, scaled again under {@code to}. */
+    private static double rescale(FieldStats from, double v, FieldStats to) {
+        double t = v * from.std() + from.mean();
+        double raw = from.log() ? Math.exp(t) : t;
+        double t2 = to.log() ? Math.log(Math.max(raw, 1e-300)) : raw;
+        return (t2 - to.mean()) / to.std();
+    }
+
     /** The scaled value of {@code raw} in field {@code key}, clamped to the training range. */
     public double scale(String key, double raw) {
         double v = scaleUnclamped(key, raw);

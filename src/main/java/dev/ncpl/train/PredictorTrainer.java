@@ -74,6 +74,7 @@ public final class PredictorTrainer {
     private long steps;
     private long skipped;
     private int interruptAfterEpochs = -1;
+    private ParentModel parent;
 
     public PredictorTrainer(Recipe recipe, Device device, PrintStream log) {
         this.recipe = recipe;
@@ -84,6 +85,19 @@ public final class PredictorTrainer {
     /** What a training produced. */
     public record Result(Path model, double seconds, Map<String, Double> validationMae, boolean resumed,
                          List<Double> epochLosses, long skippedSteps) {}
+
+    /**
+     * Fine-tunes the model in {@code parentDir} instead of training from scratch: its network shape,
+     * numeric statistics (widened to the new runs), target standardisation and weights are the start;
+     * its vocabulary grows by the new runs' words; the new runs' sources get Chinchilla laws of their own.
+     */
+    public PredictorTrainer fineTuneFrom(Path parentDir) throws IOException {
+        this.parent = ParentModel.load(parentDir);
+        return this;
+    }
+
+    /** Share of the runs held out for early stopping and calibration when fine-tuning on runs without in_val. */
+    static final double HOLD_OUT = 0.2;
 
     /** Simulates an interruption (a killed process) right after the n-th epoch's checkpoint; for tests. */
     void interruptAfterEpochs(int n) {
@@ -100,6 +114,16 @@ public final class PredictorTrainer {
         List<Run> all = RunReader.readAll(runFiles);
         List<Run> trainRuns = protocol.training(all);
         List<Run> valRuns = protocol.validation(all).stream().filter(r -> isTarget(r.source())).toList();
+        if (valRuns.isEmpty() && trainRuns.size() >= 5) {
+            // a team's own runs rarely come split: hold some out to stop early and to calibrate intervals on
+            List<Run> shuffled = new ArrayList<>(trainRuns);
+            java.util.Collections.shuffle(shuffled, new Random(recipe.seed()));
+            int held = Math.max(1, (int) Math.round(HOLD_OUT * shuffled.size()));
+            valRuns = List.copyOf(shuffled.subList(0, held));
+            trainRuns = List.copyOf(shuffled.subList(held, shuffled.size()));
+            log.printf(Locale.ROOT, "no in_val runs: holding out %d of the runs (seeded) for early stopping and "
+                    + "calibration%n", held);
+        }
         if (trainRuns.isEmpty()) {
             throw new IllegalArgumentException("no training runs: the run files hold no split 'train' runs usable "
                     + "under protocol " + protocol.id());
@@ -120,25 +144,36 @@ public final class PredictorTrainer {
                     state.stage(), state.epoch() + 1);
         }
 
-        Baseline baseline = Baseline.fit(trainRuns);
+        Baseline baseline = parent == null ? Baseline.fit(trainRuns) : parent.baseline().with(Baseline.fit(trainRuns));
         baseline.save(staging.resolve(NcplModel.BASELINE));
         List<SerializedConfig> serialized = trainRuns.stream().map(ConfigSerializer::serialize).toList();
-        NumericScaler scaler = NumericScaler.fit(serialized);
-        try (ConfigTokenizer tokenizer = ConfigTokenizer.build(serialized, staging.resolve(NcplModel.TOKENIZER))) {
+        NumericScaler scaler = parent == null ? NumericScaler.fit(serialized)
+                : parent.manifest().scaler().extendedWith(NumericScaler.fit(serialized));
+        Path tokenizerFile = staging.resolve(NcplModel.TOKENIZER);
+        try (ConfigTokenizer tokenizer = parent == null ? ConfigTokenizer.build(serialized, tokenizerFile)
+                : ConfigTokenizer.extend(parent.tokenizer(), serialized, tokenizerFile)) {
             FeatureExtractor fx = new FeatureExtractor(tokenizer, scaler, baseline);
             List<RunFeatures> trainFeatures = trainRuns.stream().map(fx::features).toList();
-            TargetStats stats = targetStats(trainRuns, trainFeatures);
+            TargetStats stats = parent == null ? targetStats(trainRuns, trainFeatures) : parent.manifest().targets();
             List<TrainingExample> train = examples(trainRuns, trainFeatures, fx, stats);
             List<TrainingExample> val = examples(valRuns, valRuns.stream().map(fx::features).toList(), fx, stats);
             int longest = trainFeatures.stream().mapToInt(f -> f.encoded().length()).max().orElse(1);
             Recipe.Network n = recipe.model();
-            ModelConfig cfg = new ModelConfig(tokenizer.vocabularySize(), Math.max(256, 2 * longest), n.dModel(),
+            ModelConfig cfg = parent != null ? parent.network(tokenizer.vocabularySize())
+                    : new ModelConfig(tokenizer.vocabularySize(), Math.max(256, 2 * longest), n.dModel(),
                     n.heads(), n.layers(), n.ffHidden(), n.headHidden(), FeatureExtractor.QUERY_FEATURES, n.dropout());
+            if (longest > cfg.maxLength()) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "a config serializes to %d tokens, more "
+                        + "than the %d the network takes", longest, cfg.maxLength()));
+            }
             List<String> members = new ArrayList<>();
             for (int m = 0; m < recipe.ensemble(); m++) {
                 members.add("member-" + m + ".params");
             }
             TreeSet<String> optimizers = new TreeSet<>();
+            if (parent != null && parent.manifest().knownOptimizers() != null) {
+                optimizers.addAll(parent.manifest().knownOptimizers());
+            }
             trainRuns.forEach(r -> r.text("optimizer.name").ifPresent(o -> optimizers.add(o.toLowerCase(Locale.ROOT))));
             ModelManifest manifest = new ModelManifest(NcplModel.FORMAT, cfg, scaler, stats, members,
                     List.copyOf(optimizers), provenance(runFiles, trainRuns.size(), valRuns.size(), 0, Map.of(), protocol));
@@ -158,7 +193,9 @@ public final class PredictorTrainer {
             manifest = new ModelManifest(manifest.format(), cfg, scaler, stats, members, manifest.knownOptimizers(),
                     provenance(runFiles, trainRuns.size(), valRuns.size(), seconds, valMae, protocol));
             Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
-            PrefixConditioner.fit(trainRuns, baseline, recipe.seed()).save(staging.resolve(PrefixConditioner.FILE));
+            PrefixConditioner prefix = PrefixConditioner.fit(trainRuns, baseline, recipe.seed());
+            PrefixConditioner parentPrefix = parent == null ? null : parent.prefix();
+            (parentPrefix == null ? prefix : parentPrefix.with(prefix)).save(staging.resolve(PrefixConditioner.FILE));
             AtomicFiles.writeString(staging.resolve("README.md"), ModelCard.render(out.getFileName().toString(), manifest));
             Files.deleteIfExists(staging.resolve("state.json"));
             try (var files = Files.list(staging)) {
@@ -274,6 +311,9 @@ public final class PredictorTrainer {
             try (Trainer trainer = newTrainer(model, net, optimizer)) {
                 trainer.initialize(new Shape(2, 16), new Shape(2, 16), new Shape(2, 16), new Shape(2, 16),
                         new Shape(2, k, FeatureExtractor.QUERY_FEATURES));
+                if (!resumeMember && parent != null) {
+                    parent.copyInto(m, net);
+                }
                 if (!resumeMember) {
                     state = new State(state.fingerprint(), m, 0, -1, Double.POSITIVE_INFINITY, 0, state.completedMembers());
                 }
@@ -512,11 +552,17 @@ public final class PredictorTrainer {
         p.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
         p.put("created", Instant.now().toString());
         p.set("validation_final_mae", Json.MAPPER.valueToTree(valMae));
+        if (parent != null) {
+            p.set("fine_tuned_from", parent.provenance());
+        }
         return p;
     }
 
     private String fingerprint(List<Path> files) throws IOException {
         StringBuilder sb = new StringBuilder(Json.MAPPER.writeValueAsString(recipe));
+        if (parent != null) {
+            sb.append("from ").append(Hashing.sha256(parent.dir().resolve(NcplModel.MANIFEST)));
+        }
         for (Path f : files) {
             sb.append(Hashing.sha256(f));
         }

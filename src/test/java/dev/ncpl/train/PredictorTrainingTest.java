@@ -174,6 +174,56 @@ class PredictorTrainingTest {
     }
 
     @Test
+    void fineTuningLearnsANewSourceWithNewKeysFromAFewRuns() throws IOException {
+        // a source the parent never saw: its losses sit 0.3 above the law, and its configs carry a new key
+        List<Run> gamma = new ArrayList<>();
+        for (Run r : Fixtures.runs(40, 4, 0.003, 31, "gamma")) {
+            ObjectNode cfg = r.config().deepCopy();
+            ((ObjectNode) cfg.get("model")).put("qk_norm", "layernorm");
+            double[] losses = r.curve().losses().clone();
+            for (int i = 0; i < losses.length; i++) {
+                losses[i] += 0.3;
+            }
+            gamma.add(new Run(r.id(), "gamma", "train", "loss", cfg, new Curve(r.curve().steps(), losses)));
+        }
+        List<Run> tuneOn = gamma.subList(0, 30);
+        List<Run> heldOut = gamma.subList(30, 40);
+        Path tuneFile = dir.resolve("gamma.jsonl");
+        RunWriter.writeAll(tuneFile, tuneOn);
+        Recipe fineTune = new Recipe("ft", "test", "in_val", List.of(), 5, 2, recipe.model(), 8, 4, 0.5, 1.0, 0.0, 50,
+                List.of(new Recipe.Stage("new", List.of(), 4, 0.001, 0.5)));
+        Path tuned = dir.resolve("tuned");
+        new PredictorTrainer(fineTune, Device.cpu(), quiet()).fineTuneFrom(dir.resolve("model")).train(List.of(tuneFile), tuned);
+
+        NcplModel parentModel = NcplModel.load(dir.resolve("model"), Device.cpu());
+        try (NeuralPredictor parent = new NeuralPredictor(parentModel, "parent");
+             NeuralPredictor child = NeuralPredictor.load(tuned)) {
+            var pm = parent.model().manifest();
+            var cm = child.model().manifest();
+            assertTrue(child.model().tokenizer().knows("model.qk_norm:") && !parent.model().tokenizer().knows("model.qk_norm:"));
+            assertTrue(cm.network().vocabularySize() > pm.network().vocabularySize());
+            assertEquals(pm.network().dModel(), cm.network().dModel());
+            assertTrue(child.model().baseline().knows("gamma") && child.model().baseline().knows("alpha"));
+            assertTrue(cm.provenance().has("fine_tuned_from"), cm.provenance().toString());
+            assertEquals(pm.targets(), cm.targets());
+            assertTrue(Files.isRegularFile(tuned.resolve("intervals.json")));
+            double parentErr = 0;
+            double childErr = 0;
+            List<Prediction> pp = parent.predict(heldOut);
+            List<Prediction> cp = child.predict(heldOut);
+            for (int i = 0; i < heldOut.size(); i++) {
+                parentErr += Math.abs(pp.get(i).finalLoss() - heldOut.get(i).curve().finalLoss());
+                childErr += Math.abs(cp.get(i).finalLoss() - heldOut.get(i).curve().finalLoss());
+            }
+            assertTrue(childErr < 0.3 * parentErr, "fine-tuned MAE " + childErr / 10 + " vs parent " + parentErr / 10);
+            // the parent's sources are still predicted as before, up to the fine-tuned weights
+            Run alphaRun = Fixtures.runs(1, 1, 0, 3, "alpha").get(0);
+            assertEquals(parent.predict(List.of(alphaRun)).get(0).finalLoss(), child.predict(List.of(alphaRun)).get(0).finalLoss(),
+                    0.1);
+        }
+    }
+
+    @Test
     void unknownOptimizerIsRefusedByName() throws IOException {
         Run run = Fixtures.runs(1, 1, 0, 3, "alpha").get(0);
         ObjectNode cfg = run.config().deepCopy();
