@@ -107,7 +107,8 @@ public final class EvalCommand implements Callable<Integer> {
             Map<String, Metrics> m = report.add(pred.name(), preds);
             print(pred.name(), m);
             if (intervals.containsKey(pred)) {
-                coverage(report, p, train, pred.name(), intervals.get(pred), IntervalFitter.residuals(test, preds));
+                boolean calibratedHere = p == Protocol.IN_VAL && trainedOn((NeuralPredictor) pred, files);
+                coverage(report, calibratedHere, train, pred.name(), intervals.get(pred), IntervalFitter.residuals(test, preds));
             }
             if (study != null && !(pred instanceof PowerLawPredictor)) {
                 printRegret(pred.name(), study.addPredictor(pred.name(), preds));
@@ -124,19 +125,32 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     /**
-     * Adds the measured coverage of a model's intervals: on the held-back size when extrapolating (runs the
-     * calibration never saw); cross-fitted in distribution, where the scored runs are the calibration runs.
+     * Adds the measured coverage of a model's intervals. Where the scored runs are the ones the model was
+     * calibrated on (its own in_val runs), the coverage is cross-fitted: each run is scored by intervals
+     * calibrated on the other folds. Otherwise (a held-back size, another source's runs) the model's own
+     * intervals are scored directly.
      */
-    private static void coverage(EvalReport report, Protocol p, List<Run> train, String model,
+    private static void coverage(EvalReport report, boolean calibratedHere, List<Run> train, String model,
                                  PredictionIntervals intervals, List<IntervalFitter.Residuals> residuals) {
-        Map<String, IntervalFitter.Coverage> cov = p == Protocol.EXTRAPOLATION
-                ? IntervalFitter.coverage(intervals, residuals, PredictionIntervals.DEFAULT_LEVEL)
-                : IntervalFitter.crossValidated(train, residuals, intervals.growth(), PredictionIntervals.DEFAULT_LEVEL);
-        String how = p == Protocol.EXTRAPOLATION ? "of " + model + " on the held-back size (never used to calibrate)"
-                : "of " + model + ", cross-fitted: each run scored by intervals calibrated on the other folds";
+        Map<String, IntervalFitter.Coverage> cov = calibratedHere
+                ? IntervalFitter.crossValidated(train, residuals, intervals.growth(), PredictionIntervals.DEFAULT_LEVEL)
+                : IntervalFitter.coverage(intervals, residuals, PredictionIntervals.DEFAULT_LEVEL);
+        String how = calibratedHere ? "of " + model + ", cross-fitted: each run scored by intervals calibrated on the other folds"
+                : "of " + model + "'s own intervals, on runs its calibration never saw";
         String table = CalibrationReport.table(how, cov, PredictionIntervals.DEFAULT_LEVEL);
         System.out.print(table);
         report.section("coverage " + model, "\n## Prediction intervals: " + model + "\n\n" + table + "\n", cov);
+    }
+
+    /** Whether {@code model} was trained on each of these run files (same contents), so calibrated on their in_val. */
+    private static boolean trainedOn(NeuralPredictor model, List<Path> files) throws java.io.IOException {
+        var data = model.model().manifest().provenance().path("data");
+        for (Path f : files) {
+            if (!data.path(f.getFileName().toString()).asText("").equals(dev.ncpl.util.Hashing.sha256(f))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void printRegret(String picker, Map<String, RegretStudy.Summary> m) {

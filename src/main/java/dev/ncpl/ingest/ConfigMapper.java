@@ -172,16 +172,7 @@ public final class ConfigMapper {
 
     /** Sets dotted {@code key} (creating sections) to {@code value}. */
     static void put(ObjectNode root, String key, JsonNode value) {
-        String[] parts = key.split("\\.");
-        ObjectNode node = root;
-        for (int i = 0; i < parts.length - 1; i++) {
-            JsonNode child = node.get(parts[i]);
-            if (!(child instanceof ObjectNode)) {
-                child = node.putObject(parts[i]);
-            }
-            node = (ObjectNode) child;
-        }
-        node.set(parts[parts.length - 1], value);
+        ConfigFlattener.put(root, key, value);
     }
 
     static boolean has(ObjectNode root, String key) {

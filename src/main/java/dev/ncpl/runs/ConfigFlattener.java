@@ -24,4 +24,18 @@ public final class ConfigFlattener {
             out.put(prefix.replace(' ', '_'), node);
         }
     }
+
+    /** Sets dotted {@code key} of {@code root} to {@code value}, creating the sections on the way (the inverse of flattening). */
+    public static void put(com.fasterxml.jackson.databind.node.ObjectNode root, String key, JsonNode value) {
+        String[] parts = key.split("\\.");
+        com.fasterxml.jackson.databind.node.ObjectNode node = root;
+        for (int i = 0; i < parts.length - 1; i++) {
+            JsonNode child = node.get(parts[i]);
+            if (!(child instanceof com.fasterxml.jackson.databind.node.ObjectNode)) {
+                child = node.putObject(parts[i]);
+            }
+            node = (com.fasterxml.jackson.databind.node.ObjectNode) child;
+        }
+        node.set(parts[parts.length - 1], value);
+    }
 }

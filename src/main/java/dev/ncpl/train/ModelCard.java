@@ -29,6 +29,13 @@ final class ModelCard {
         sb.append("| created | ").append(p.path("created").asText()).append(" |\n");
         sb.append(String.format(Locale.ROOT, "| network | d_model %d, %d heads, %d layers, vocabulary %d |%n",
                 m.network().dModel(), m.network().heads(), m.network().layers(), m.network().vocabularySize()));
+        if (p.has("fine_tuned_from")) {
+            sb.append("| fine-tuned from | `").append(p.path("fine_tuned_from").path("model").asText()).append("` (model.json ")
+              .append(p.path("fine_tuned_from").path("model_json_sha256").asText()).append(") |\n");
+        }
+        sb.append("\nBeside the networks: `baseline.json` (the Chinchilla law of each source), `prefix.json` (runs in "
+                + "progress, `predict --condition-on-curve`) and `intervals.json` (prediction intervals calibrated on the "
+                + "validation runs; `ncpl calibrate` prints their measured coverage).\n");
         sb.append("\nData files (SHA-256):\n\n");
         Iterator<Map.Entry<String, JsonNode>> it = p.path("data").fields();
         while (it.hasNext()) {

@@ -89,15 +89,6 @@ public final class CandidateFactory {
 
     /** Sets a dotted key, creating the sections on the way. */
     static void set(ObjectNode cfg, String dotted, JsonNode value) {
-        String[] parts = dotted.split("\\.");
-        ObjectNode node = cfg;
-        for (int i = 0; i < parts.length - 1; i++) {
-            JsonNode child = node.get(parts[i]);
-            if (!(child instanceof ObjectNode)) {
-                child = node.putObject(parts[i]);
-            }
-            node = (ObjectNode) child;
-        }
-        node.set(parts[parts.length - 1], value);
+        dev.ncpl.runs.ConfigFlattener.put(cfg, dotted, value);
     }
 }
