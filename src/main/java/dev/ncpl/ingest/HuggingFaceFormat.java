@@ -24,6 +24,7 @@ import java.util.stream.Stream;
  */
 public final class HuggingFaceFormat implements LogFormat {
     static final String STATE = "trainer_state.json";
+    static final String ARGS = "training_args.json";
     private static final Pattern CHECKPOINT = Pattern.compile("checkpoint-(\\d+)");
     /** log_history keys that are not scalars of the run. */
     private static final List<String> NOT_SERIES = List.of("step", "epoch", "total_flos", "train_runtime",
@@ -67,15 +68,15 @@ public final class HuggingFaceFormat implements LogFormat {
                 }
             }
         }
+        // the model's config.json and any other config files, then the exported training arguments, in the
+        // output folder and then in the checkpoint read (later ones win)
         List<JsonNode> configs = new ArrayList<>();
         for (Path d : stateDir.equals(dir) ? List.of(dir) : List.of(dir, stateDir)) {
-            for (String n : List.of("config.json", "training_args.json")) {
-                if (Files.isRegularFile(d.resolve(n))) {
-                    configs.add(SideConfig.read(d.resolve(n)));
-                }
+            configs.addAll(SideConfig.in(d));
+            if (Files.isRegularFile(d.resolve(ARGS))) {
+                configs.add(SideConfig.read(d.resolve(ARGS)));
             }
         }
-        configs.addAll(SideConfig.in(dir).stream().filter(c -> !configs.contains(c)).toList());
         configs.add(fromState(state, configs));
         String name = configs.stream().map(c -> c.path("run_name").asText("")).filter(s -> !s.isBlank()).findFirst()
                 .orElse(dir.getFileName().toString());

@@ -96,7 +96,7 @@ public final class PredictorTrainer {
         return this;
     }
 
-    /** Share of the runs held out for early stopping and calibration when fine-tuning on runs without in_val. */
+    /** Share of the training runs held out for early stopping and calibration when the runs have no in_val. */
     static final double HOLD_OUT = 0.2;
 
     /** Simulates an interruption (a killed process) right after the n-th epoch's checkpoint; for tests. */
