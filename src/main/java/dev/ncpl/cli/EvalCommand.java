@@ -92,8 +92,9 @@ public final class EvalCommand implements Callable<Integer> {
             String modelName = models.size() == 1 ? "ncpl" : "ncpl:" + m.getFileName();
             NeuralPredictor neural = PredictorLoader.load(m, modelName, report);
             predictors.add(neural);
-            if (java.nio.file.Files.isRegularFile(m.resolve(PredictionIntervals.FILE))) {
-                intervals.put(neural, PredictionIntervals.load(m.resolve(PredictionIntervals.FILE)));
+            PredictionIntervals own = PredictionIntervals.loadIfPresent(m);
+            if (own != null) {
+                intervals.put(neural, own);
             }
             if (!observed.isEmpty()) {
                 PrefixConditioner prefix = PrefixConditioner.load(m.resolve(PrefixConditioner.FILE));

@@ -82,9 +82,7 @@ public final class PredictCommand implements Callable<Integer> {
              AtomicLineWriter writer = new AtomicLineWriter(out);
              ProgressBar bar = new ProgressBar("predict", total)) {
             boolean csv = Csv.isCsv(out);
-            Path ivFile = model.model.resolve(PredictionIntervals.FILE);
-            PredictionIntervals intervals = !conditionOnCurve && java.nio.file.Files.isRegularFile(ivFile)
-                    ? PredictionIntervals.load(ivFile) : null;
+            PredictionIntervals intervals = conditionOnCurve ? null : PredictionIntervals.loadIfPresent(model.model);
             if (csv) {
                 writer.line(Csv.row(intervals == null ? List.of("id", "final_loss", "step", "loss")
                         : List.of("id", "final_loss", "final_lo", "final_hi", "step", "loss", "lo", "hi")));

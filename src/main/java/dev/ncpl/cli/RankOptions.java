@@ -3,7 +3,6 @@ package dev.ncpl.cli;
 import dev.ncpl.predict.PredictionIntervals;
 import dev.ncpl.predict.RankBy;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -41,11 +40,12 @@ final class RankOptions {
             return null;
         }
         PredictionIntervals.checkLevel(level);
-        Path file = modelDir.resolve(PredictionIntervals.FILE);
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("--rank " + rank.name().toLowerCase(java.util.Locale.ROOT) + " needs prediction intervals, and " + modelDir
-                    + " has none (fit them with `ncpl calibrate --model " + modelDir + "`)");
+        PredictionIntervals intervals = PredictionIntervals.loadIfPresent(modelDir);
+        if (intervals == null) {
+            throw new IllegalArgumentException("--rank " + rank.name().toLowerCase(java.util.Locale.ROOT) + " needs "
+                    + "prediction intervals, and " + modelDir + " has none (fit them with `ncpl calibrate --model "
+                    + modelDir + "`)");
         }
-        return PredictionIntervals.load(file);
+        return intervals;
     }
 }

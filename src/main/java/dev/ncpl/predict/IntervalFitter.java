@@ -97,7 +97,6 @@ public final class IntervalFitter {
         double[] logD = range(training.stream().map(Scale::tokens));
         // the scale needs tau and the ranges; quantiles are taken after dividing by it
         SourceCalibration unit = new SourceCalibration(rs.size(), tau, null, null, logN, logD);
-        PredictionIntervals scaler = new PredictionIntervals(Map.of(PredictionIntervals.POOLED, unit), growth);
         double[] finals = new double[rs.size()];
         List<List<Double>> bins = new ArrayList<>();
         for (int b = 0; b < PredictionIntervals.CURVE_BINS; b++) {
@@ -105,7 +104,7 @@ public final class IntervalFitter {
         }
         for (int i = 0; i < rs.size(); i++) {
             Residuals r = rs.get(i);
-            double s = scaler.scale(unit, r.run(), r.spread());
+            double s = PredictionIntervals.scale(unit, r.run(), r.spread(), growth);
             finals[i] = r.finalResidual() / s;
             for (int j = 0; j < r.fractions().length; j++) {
                 bins.get(PredictionIntervals.bin(r.fractions()[j])).add(r.curveResiduals()[j] / s);

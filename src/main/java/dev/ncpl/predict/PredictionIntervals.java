@@ -103,7 +103,7 @@ public final class PredictionIntervals {
     /** The interval of a final loss predicted as {@code mean} with ensemble spread {@code spread}. */
     public Interval finalInterval(Run run, double mean, double spread, double level) {
         SourceCalibration c = calibration(run.source());
-        double s = scale(c, run, spread);
+        double s = scale(c, run, spread, growth);
         return new Interval(mean + s * quantile(c.finalQuantiles(), lower(level)),
                 mean + s * quantile(c.finalQuantiles(), upper(level)));
     }
@@ -122,7 +122,7 @@ public final class PredictionIntervals {
     /** As {@link #band}, with the fraction of training of each of the prediction's points given. */
     Band bandAtFractions(Run run, Prediction p, double[] fractions, double level) {
         SourceCalibration c = calibration(run.source());
-        double s = scale(c, run, p.spread());
+        double s = scale(c, run, p.spread(), growth);
         double[] lo = new double[fractions.length];
         double[] hi = new double[fractions.length];
         for (int j = 0; j < lo.length; j++) {
@@ -134,7 +134,7 @@ public final class PredictionIntervals {
     }
 
     /** The difficulty scale of {@code run} under calibration {@code c}: spread and distance terms. */
-    double scale(SourceCalibration c, Run run, double spread) {
+    static double scale(SourceCalibration c, Run run, double spread, double growth) {
         double ratio = c.tau() > 0 ? spread / c.tau() : 0;
         return Math.sqrt(1 + ratio * ratio) * (1 + growth * distance(c, run));
     }
@@ -203,6 +203,12 @@ public final class PredictionIntervals {
     /** Writes the intervals to {@code file} atomically. */
     public void save(Path file) throws IOException {
         Json.writePretty(file, this);
+    }
+
+    /** The intervals saved in model folder {@code modelDir}, or null when it has none. */
+    public static PredictionIntervals loadIfPresent(Path modelDir) throws IOException {
+        Path file = modelDir.resolve(FILE);
+        return Files.isRegularFile(file) ? load(file) : null;
     }
 
     /** Reads intervals saved by {@link #save}; errors name the file. */
