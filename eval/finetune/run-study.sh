@@ -1,30 +1,89 @@
 #!/usr/bin/env bash
-# Fine-tuning study (issue: bring your own logs): can `ncpl train --from` adapt a model to a source it has
-# never seen from a few dozen runs? Step Law is held out of a base model's training (Marin and open_lm only);
-# N Step Law train runs (default 50, drawn with a fixed seed) are then used three ways, each scored on all
-# Step Law in_val runs by `ncpl eval`:
+# Fine-tuning studies (issue: bring your own logs): can `ncpl train --from` adapt a trained model from a few
+# dozen runs? Each study draws N runs (default 50) with a fixed seed per draw, uses them three ways, and scores
+# all on the same held-out runs with `ncpl eval`:
 #   chinchilla  - the Chinchilla law fitted on the N runs (eval fits it itself)
-#   finetuned   - the base model fine-tuned on the N runs (training-configs/finetune.json)
+#   finetuned   - a parent model fine-tuned on the N runs (training-configs/finetune.json)
 #   scratch     - the same recipe trained from scratch on the N runs
-# Both trainings hold out 20% of the N runs for early stopping and calibration; in_val is only scored.
-#   usage: eval/finetune/run-study.sh [N] [BASE_MODEL_DIR]
+#   parent      - the parent as it is, before fine-tuning (size studies only)
+# Both trainings hold out 20% of the N runs for early stopping and calibration; the scored runs are never used.
+#
+# Studies:
+#   new-source   Step Law never seen: the parent is trained on Marin and open_lm only (trained here first, ~7 min
+#                on 2 cores); N Step Law train runs; scored on all 360 Step Law in_val runs.
+#   steplaw-429m A size held out of the parent: models/extrapolation (trained on Step Law up to 268 M); N runs of
+#                Step Law 429 M (split train); scored on every other 429 M run.
+#   marin-300m   The same for Marin: N runs of Marin 300m; scored on every other 300m run.
+#
+#   usage: eval/finetune/run-study.sh STUDY [N] [DRAWS]
+# Each draw's report goes to target/finetune-study/<study>-<N>-<draw>/; the first draw's report is copied to
+# eval/finetune-<study>-<N>/ and the MAE of every draw, with their mean, to eval/finetune-<study>-<N>/draws.md.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")/../.." && pwd)"
-N="${1:-50}"
+STUDY="${1:?usage: run-study.sh new-source|steplaw-429m|marin-300m [N] [DRAWS]}"
+N="${2:-50}"
+DRAWS="${3:-3}"
 DATA="$HERE/../shared/pretraining-logs"
 WORK="${NCPL_STUDY_DIR:-$HERE/target/finetune-study}"
-BASE="${2:-$WORK/base-no-steplaw}"
 mkdir -p "$WORK"
 cd "$HERE"
-if [ ! -f "$BASE/model.json" ]; then
-  echo "training the base model without Step Law (a few minutes)..."
-  ./ncpl train --recipe training-configs/experiments/base-no-steplaw.json \
-    --runs "$DATA/marin.jsonl,$DATA/openlm.jsonl" --out "$BASE" --device cpu
-fi
-SAMPLE="$WORK/steplaw-train-$N.jsonl"
-grep '"split": *"train"' "$DATA/steplaw.jsonl" | shuf -n "$N" --random-source=<(yes ncpl) > "$SAMPLE"
-EVALSET="$WORK/steplaw-$N-plus-in_val.jsonl"
-{ cat "$SAMPLE"; grep '"split": *"in_val"' "$DATA/steplaw.jsonl"; } > "$EVALSET"
-./ncpl train --from "$BASE" --runs "$SAMPLE" --out "$WORK/finetuned-$N" --device cpu
-./ncpl train --recipe training-configs/finetune.json --runs "$SAMPLE" --out "$WORK/scratch-$N" --device cpu
-./ncpl eval --runs "$EVALSET" --model "$WORK/finetuned-$N,$WORK/scratch-$N" --name "finetune-steplaw-$N"
+case "$STUDY" in
+  new-source)
+    PARENT="$WORK/base-no-steplaw"
+    if [ ! -f "$PARENT/model.json" ]; then
+      echo "training the parent without Step Law (several minutes)..."
+      ./ncpl train --recipe training-configs/experiments/base-no-steplaw.json \
+        --runs "$DATA/marin.jsonl,$DATA/openlm.jsonl" --out "$PARENT" --device cpu
+    fi
+    POOL="$WORK/pool-$STUDY.jsonl"; grep '"split": *"train"' "$DATA/steplaw.jsonl" > "$POOL"
+    SCORED="$WORK/scored-$STUDY.jsonl"; grep '"split": *"in_val"' "$DATA/steplaw.jsonl" > "$SCORED"
+    MODELS_EXTRA="" ;;
+  steplaw-429m|marin-300m)
+    PARENT="$HERE/models/extrapolation"
+    if [ "$STUDY" = steplaw-429m ]; then FILE=steplaw.jsonl; SIZE=429260800; else FILE=marin.jsonl; SIZE=$(python3 -c "
+import json
+print(max(json.loads(l)['config']['model']['non_embedding_params'] for l in open('$DATA/marin.jsonl')))"); fi
+    SIZED="$WORK/size-$STUDY.jsonl"; grep "\"non_embedding_params\": *$SIZE[,}]" "$DATA/$FILE" > "$SIZED"
+    POOL="$WORK/pool-$STUDY.jsonl"; grep '"split": *"train"' "$SIZED" > "$POOL"
+    SCORED="" ;;
+  *) echo "unknown study '$STUDY' (new-source, steplaw-429m or marin-300m)" >&2; exit 2 ;;
+esac
+SUMMARY="$WORK/$STUDY-$N-draws.tsv"; : > "$SUMMARY"
+for DRAW in $(seq 1 "$DRAWS"); do
+  RUN="$WORK/$STUDY-$N-$DRAW"; rm -rf "$RUN"; mkdir -p "$RUN"
+  # a seeded random key per run, sorted: draws are independent (shuf fed `yes seed` repeats most of a draw)
+  awk -v seed="$((1000 + DRAW))" 'BEGIN { srand(seed) } { printf "%.12f\t%s\n", rand(), $0 }' "$POOL" \
+    | sort -t $'\t' -k1,1 | awk -v n="$N" 'NR <= n' | cut -f2- > "$RUN/sample.jsonl"
+  if [ -n "$SCORED" ]; then
+    { cat "$RUN/sample.jsonl"; cat "$SCORED"; } > "$RUN/evalset.jsonl"
+  else
+    # every run of the held-back size that was not drawn is scored (as in_val), when its optimizer is among the
+    # drawn runs' (a model trained from scratch on them refuses an optimizer it never saw)
+    { cat "$RUN/sample.jsonl"; grep -v -F -x -f "$RUN/sample.jsonl" "$SIZED" \
+        | sed 's/"split": *"train"/"split": "in_val"/' \
+        | grep -F -f <(grep -o '"optimizer": *{"name": *"[^"]*"' "$RUN/sample.jsonl" | sort -u); } > "$RUN/evalset.jsonl"
+  fi
+  ./ncpl train --from "$PARENT" --runs "$RUN/sample.jsonl" --out "$RUN/finetuned" --device cpu
+  ./ncpl train --recipe training-configs/finetune.json --runs "$RUN/sample.jsonl" --out "$RUN/scratch" --device cpu
+  MODELS="$RUN/finetuned,$RUN/scratch"
+  [ "$STUDY" != new-source ] && MODELS="$MODELS,$PARENT"
+  ./ncpl eval --runs "$RUN/evalset.jsonl" --model "$MODELS" --name "finetune-$STUDY-$N" --out "$RUN"
+  grep '/in_val |' "$RUN/finetune-$STUDY-$N/report.md" | awk -F'|' -v d="$DRAW" '{gsub(/ /,"",$3); gsub(/ /,"",$5);
+    gsub(/ /,"",$8); print d "\t" $3 "\t" $5 "\t" $8}' >> "$SUMMARY"
+  if [ "$DRAW" = 1 ]; then
+    rm -rf "$HERE/eval/finetune-$STUDY-$N"; cp -r "$RUN/finetune-$STUDY-$N" "$HERE/eval/finetune-$STUDY-$N"
+  fi
+done
+OUT="$HERE/eval/finetune-$STUDY-$N/draws.md"
+{
+  echo "# Fine-tuning study $STUDY, $N runs: final-loss MAE over $DRAWS draws"
+  echo
+  echo "Written by \`eval/finetune/run-study.sh $STUDY $N $DRAWS\`. Each draw takes another $N runs (seeded); report.md"
+  echo "beside this file is the first draw's full evaluation."
+  echo
+  echo "| predictor | $(seq -s ' | ' 1 "$DRAWS" | sed 's/[0-9]\+/draw &/g') | mean | Spearman ρ (mean) |"
+  echo "|---|$(for _ in $(seq 1 "$DRAWS"); do printf -- '---:|'; done)---:|---:|"
+  awk -F'\t' '{mae[$2]=mae[$2] " | " $3; s[$2]+=$3; r[$2]+=$4; n[$2]++; if(!($2 in seen)){seen[$2]=1; order[++k]=$2}}
+    END {for (i=1;i<=k;i++){p=order[i]; printf "| %s%s | %.4f | %.3f |\n", p, mae[p], s[p]/n[p], r[p]/n[p]}}' "$SUMMARY"
+} > "$OUT.tmp" && mv "$OUT.tmp" "$OUT"
+cat "$OUT"

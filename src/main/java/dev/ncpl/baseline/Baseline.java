@@ -67,15 +67,35 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
     }
 
     /**
-     * This baseline with the sources of {@code added} (fitted on new runs) added, replacing any of the same
-     * name; the pooled law stays this one's. Used when fine-tuning on a new source.
+     * This baseline with the sources of {@code added} (fitted on new runs) that it does not know yet; a
+     * source it knows keeps its law, since a fine-tuned network's residuals for that source are taken over
+     * it (and a few new runs, often of one size, identify a law far worse than the runs it was fitted on).
+     * The pooled law stays this one's. Used when fine-tuning.
      */
-    public Baseline with(Baseline added) {
+    public Baseline withNewSources(Baseline added) {
         Map<String, SourceFit> merged = new TreeMap<>(sources);
-        merged.putAll(added.sources());
+        added.sources().forEach(merged::putIfAbsent);
         List<String> unresolvedAll = new ArrayList<>(unresolved);
         unresolvedAll.addAll(added.unresolved());
         return new Baseline(merged, pooled, List.copyOf(unresolvedAll));
+    }
+
+    /**
+     * This baseline with the constant E of {@code source}'s law moved by {@code shift} (the rest of the law
+     * kept), and a note saying why. Used when fine-tuning on new runs of a known source.
+     */
+    public Baseline withShift(String source, double shift, String why) {
+        SourceFit f = sources.get(source);
+        if (f == null) {
+            throw new IllegalArgumentException("no law for source '" + source + "' to shift");
+        }
+        ChinchillaLaw l = f.law();
+        List<String> notes = new ArrayList<>(f.notes());
+        notes.add(why);
+        Map<String, SourceFit> merged = new TreeMap<>(sources);
+        merged.put(source, new SourceFit(new ChinchillaLaw(l.e() + shift, l.a(), l.b(), l.alpha(), l.beta()),
+                f.runs(), f.distinctParams(), f.distinctTokens(), List.copyOf(notes)));
+        return new Baseline(merged, pooled, unresolved);
     }
 
     /** The law of {@code source}, or the pooled law for a source not fitted. */

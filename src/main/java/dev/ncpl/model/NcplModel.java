@@ -153,33 +153,85 @@ public final class NcplModel implements AutoCloseable {
      * flattened per config (B·K), when queries are given.
      */
     public float[][][] residuals(List<EncodedConfig> configs, float[][][] queries) {
-        TargetStats ts = manifest.targets();
         float[][][] out = new float[members.size()][][];
         try (NDManager batch = manager.newSubManager()) {
             NDList inputs = BatchBuilder.inputs(batch, configs, queries);
-            ParameterStore ps = new ParameterStore(batch, false);
-            for (int m = 0; m < members.size(); m++) {
-                NDList res = members.get(m).forward(ps, inputs, false);
-                float[] fin = res.get(0).toFloatArray();
-                for (int i = 0; i < fin.length; i++) {
-                    fin[i] = (float) (ts.finalMean() + ts.finalStd() * fin[i]);
+            if (members.size() == 1 || MEMBER_THREADS < 2) {
+                for (int m = 0; m < members.size(); m++) {
+                    out[m] = memberResiduals(m, batch, inputs);
                 }
-                float[] curve = new float[0];
-                if (res.size() > 1) {
-                    NDArray c = res.get(1);
-                    curve = c.toFloatArray();
-                    for (int i = 0; i < curve.length; i++) {
-                        curve[i] = (float) (ts.curveMean() + ts.curveStd() * curve[i]);
-                    }
+            } else {
+                // members run side by side: two small networks on two threads keep both cores busier than
+                // one network's operators, which are too small for PyTorch to split well
+                List<java.util.concurrent.Future<float[][]>> running = new ArrayList<>();
+                for (int m = 0; m < members.size(); m++) {
+                    int member = m;
+                    running.add(memberPool().submit(() -> memberResiduals(member, batch, inputs)));
                 }
-                out[m] = new float[][] {fin, curve};
+                for (int m = 0; m < members.size(); m++) {
+                    out[m] = await(running.get(m));
+                }
             }
         }
         return out;
     }
 
+    /** Threads that evaluate ensemble members concurrently ({@code -Dncpl.memberThreads}, default: the cores, at most 4). */
+    static final int MEMBER_THREADS = Integer.getInteger("ncpl.memberThreads",
+            Math.min(4, Runtime.getRuntime().availableProcessors()));
+    private java.util.concurrent.ExecutorService memberPool;
+
+    private synchronized java.util.concurrent.ExecutorService memberPool() {
+        if (memberPool == null) {
+            memberPool = java.util.concurrent.Executors.newFixedThreadPool(Math.min(MEMBER_THREADS, members.size()), r -> {
+                Thread t = new Thread(r, "ncpl-member");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return memberPool;
+    }
+
+    private static float[][] await(java.util.concurrent.Future<float[][]> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the ensemble ran", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Member {@code m}'s outputs on {@code inputs}, de-standardised: {final residuals, curve residuals}. */
+    private float[][] memberResiduals(int m, NDManager batch, NDList inputs) {
+        TargetStats ts = manifest.targets();
+        try (NDManager own = batch.newSubManager()) {
+            NDList res = members.get(m).forward(new ParameterStore(own, false), inputs, false);
+            float[] fin = res.get(0).toFloatArray();
+            for (int i = 0; i < fin.length; i++) {
+                fin[i] = (float) (ts.finalMean() + ts.finalStd() * fin[i]);
+            }
+            float[] curve = new float[0];
+            if (res.size() > 1) {
+                curve = res.get(1).toFloatArray();
+                for (int i = 0; i < curve.length; i++) {
+                    curve[i] = (float) (ts.curveMean() + ts.curveStd() * curve[i]);
+                }
+            }
+            res.close();
+            return new float[][] {fin, curve};
+        }
+    }
+
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (memberPool != null) {
+            memberPool.shutdownNow();
+        }
         tokenizer.close();
         manager.close();
     }

@@ -3,7 +3,9 @@ package dev.ncpl.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
@@ -115,8 +117,9 @@ public final class NcplNetwork extends AbstractBlock {
         long t = ids.getShape().get(1);
         NDArray emb = ps.getValue(tokenEmbedding, ids.getDevice(), training);
         NDArray pos = ps.getValue(positionEmbedding, ids.getDevice(), training);
-        NDArray tokens = ids.oneHot(config.vocabularySize()).matMul(emb);
-        NDArray x = tokens.add(m.arange(0, (int) t, 1, DataType.INT64, ids.getDevice()).oneHot(config.maxLength()).matMul(pos));
+        // row lookups (torch.embedding and a slice), not one-hot products: the same numbers at a fraction of the cost
+        NDArray tokens = ids.getNDArrayInternal().embedding(ids, emb, SparseFormat.DENSE).singletonOrThrow();
+        NDArray x = tokens.add(pos.get(new NDIndex(":{}", t)));
         NDArray freq = ps.getValue(frequencies, ids.getDevice(), training);
         NDArray angle = numbers.expandDims(-1).mul(freq).mul((float) (2 * Math.PI));
         NDArray num = angle.sin().concat(angle.cos(), 2);

@@ -229,14 +229,15 @@ public final class PrefixConditioner {
     }
 
     /**
-     * This conditioner with the laws of {@code added} for the sources it fitted, replacing any of the same
-     * name; the pooled law stays this one's (it learnt from more runs). Used when fine-tuning.
+     * This conditioner with the laws of {@code added} for sources it does not know yet; known sources and
+     * the pooled law stay this one's (they learnt from more runs than a fine-tuning brings). Used when
+     * fine-tuning.
      */
-    public PrefixConditioner with(PrefixConditioner added) {
+    public PrefixConditioner withNewSources(PrefixConditioner added) {
         Map<String, Law> merged = new TreeMap<>(laws);
         added.laws().forEach((source, law) -> {
             if (!source.equals(POOLED)) {
-                merged.put(source, law);
+                merged.putIfAbsent(source, law);
             }
         });
         return new PrefixConditioner(merged);

@@ -9,12 +9,16 @@ import dev.ncpl.model.ModelConfig;
 import dev.ncpl.model.ModelManifest;
 import dev.ncpl.model.NcplModel;
 import dev.ncpl.model.NcplNetwork;
+import dev.ncpl.model.TargetStats;
+import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.PrefixConditioner;
+import dev.ncpl.runs.Run;
 import dev.ncpl.util.Hashing;
 import dev.ncpl.util.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -74,9 +78,11 @@ final class ParentModel {
     /**
      * Overwrites the initialized parameters of {@code net} with those of parent member {@code member}
      * (modulo the parent's ensemble size); a parameter with more rows (the token embedding of a larger
-     * vocabulary) gets the parent's rows first and keeps its fresh initialization for the rest.
+     * vocabulary) gets the parent's rows first and keeps its fresh initialization for the rest. The two
+     * output layers are then rescaled from the parent's target standardisation to {@code stats}, so the
+     * copy predicts exactly what the parent does, in units fitted to the new runs.
      */
-    void copyInto(int member, NcplNetwork net) throws IOException {
+    void copyInto(int member, NcplNetwork net, TargetStats stats) throws IOException {
         String file = manifest.members().get(member % manifest.members().size());
         try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
             NcplNetwork parentNet = new NcplNetwork(manifest.network());
@@ -105,7 +111,75 @@ final class ParentModel {
                             + from.getShape() + ", the fine-tuned network " + to.getShape());
                 }
             }
+            TargetStats old = manifest.targets();
+            restandardise(mine, "finalOut", old.finalMean(), old.finalStd(), stats.finalMean(), stats.finalStd());
+            restandardise(mine, "curveOut", old.curveMean(), old.curveStd(), stats.curveMean(), stats.curveStd());
         }
+    }
+
+    /**
+     * Rewrites the linear output layer {@code layer} so that it gives in (mean1, std1) units what it gave
+     * in (mean0, std0) units: y = mean0 + std0·(w·h + b) = mean1 + std1·(w'·h + b').
+     */
+    private static void restandardise(Map<String, Parameter> params, String layer, double mean0, double std0,
+                                      double mean1, double std1) {
+        NDArray w = parameter(params, layer + "_weight");
+        NDArray b = parameter(params, layer + "_bias");
+        float[] wv = w.toFloatArray();
+        for (int i = 0; i < wv.length; i++) {
+            wv[i] = (float) (wv[i] * std0 / std1);
+        }
+        float[] bv = b.toFloatArray();
+        for (int i = 0; i < bv.length; i++) {
+            bv[i] = (float) ((mean0 + std0 * bv[i] - mean1) / std1);
+        }
+        w.set(wv);
+        b.set(bv);
+    }
+
+    /**
+     * {@code baseline} with the law of every source the parent knows re-levelled to {@code runs}: its E
+     * moves by the median gap between the runs' final losses and the parent's predictions of them. A
+     * fine-tuned network starts as the parent, so it then starts as the parent shifted onto the new runs'
+     * level (runs of a larger model than the parent saw are mostly off by such an offset), and training
+     * learns the rest.
+     */
+    Baseline relevel(Baseline baseline, List<Run> runs, java.io.PrintStream log) throws IOException {
+        Map<String, List<Run>> bySource = new java.util.TreeMap<>();
+        List<String> optimizers = manifest.knownOptimizers() == null ? List.of() : manifest.knownOptimizers();
+        runs.stream().filter(r -> this.baseline.knows(r.source()))
+                // the parent refuses an optimizer it never saw: such runs say nothing about its level
+                .filter(r -> optimizers.isEmpty() || r.text("optimizer.name")
+                        .map(o -> optimizers.contains(o.toLowerCase(java.util.Locale.ROOT))).orElse(true))
+                .forEach(r -> bySource.computeIfAbsent(r.source(), k -> new java.util.ArrayList<>()).add(r));
+        if (bySource.isEmpty()) {
+            return baseline;
+        }
+        Baseline out = baseline;
+        try (NeuralPredictor p = new NeuralPredictor(NcplModel.load(dir, ai.djl.Device.cpu()), "parent")) {
+            for (Map.Entry<String, List<Run>> e : bySource.entrySet()) {
+                double[] predicted = p.predictFinal(e.getValue());
+                double[] gaps = new double[predicted.length];
+                for (int i = 0; i < gaps.length; i++) {
+                    gaps[i] = e.getValue().get(i).curve().finalLoss() - predicted[i];
+                }
+                java.util.Arrays.sort(gaps);
+                double shift = gaps.length % 2 == 1 ? gaps[gaps.length / 2]
+                        : (gaps[gaps.length / 2 - 1] + gaps[gaps.length / 2]) / 2;
+                String why = String.format(java.util.Locale.ROOT, "E moved by %+.4f: the median gap between %d "
+                        + "fine-tuning runs and the parent's predictions", shift, gaps.length);
+                log.println(e.getKey() + ": " + why);
+                out = out.withShift(e.getKey(), shift, why);
+            }
+        }
+        return out;
+    }
+
+    /** The parameter whose name ends with {@code suffix} (DJL prefixes child blocks' names with their position). */
+    private static NDArray parameter(Map<String, Parameter> params, String suffix) {
+        return params.entrySet().stream().filter(e -> e.getKey().endsWith(suffix)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("the network has no parameter " + suffix))
+                .getValue().getArray();
     }
 
     /** Where the fine-tuned model came from, for its provenance. */

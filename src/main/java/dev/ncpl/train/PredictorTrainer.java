@@ -89,7 +89,8 @@ public final class PredictorTrainer {
     /**
      * Fine-tunes the model in {@code parentDir} instead of training from scratch: its network shape,
      * numeric statistics (widened to the new runs), target standardisation and weights are the start;
-     * its vocabulary grows by the new runs' words; the new runs' sources get Chinchilla laws of their own.
+     * its vocabulary grows by the new runs' words; sources the parent never saw get Chinchilla laws fitted on
+     * their runs, sources it knows keep its laws moved to the level of the new runs (see ParentModel#relevel).
      */
     public PredictorTrainer fineTuneFrom(Path parentDir) throws IOException {
         this.parent = ParentModel.load(parentDir);
@@ -144,7 +145,8 @@ public final class PredictorTrainer {
                     state.stage(), state.epoch() + 1);
         }
 
-        Baseline baseline = parent == null ? Baseline.fit(trainRuns) : parent.baseline().with(Baseline.fit(trainRuns));
+        Baseline baseline = parent == null ? Baseline.fit(trainRuns)
+                : parent.relevel(parent.baseline().withNewSources(Baseline.fit(trainRuns)), trainRuns, log);
         baseline.save(staging.resolve(NcplModel.BASELINE));
         List<SerializedConfig> serialized = trainRuns.stream().map(ConfigSerializer::serialize).toList();
         NumericScaler scaler = parent == null ? NumericScaler.fit(serialized)
@@ -154,7 +156,7 @@ public final class PredictorTrainer {
                 : ConfigTokenizer.extend(parent.tokenizer(), serialized, tokenizerFile)) {
             FeatureExtractor fx = new FeatureExtractor(tokenizer, scaler, baseline);
             List<RunFeatures> trainFeatures = trainRuns.stream().map(fx::features).toList();
-            TargetStats stats = parent == null ? targetStats(trainRuns, trainFeatures) : parent.manifest().targets();
+            TargetStats stats = targetStats(trainRuns, trainFeatures);
             List<TrainingExample> train = examples(trainRuns, trainFeatures, fx, stats);
             List<TrainingExample> val = examples(valRuns, valRuns.stream().map(fx::features).toList(), fx, stats);
             int longest = trainFeatures.stream().mapToInt(f -> f.encoded().length()).max().orElse(1);
@@ -195,7 +197,7 @@ public final class PredictorTrainer {
             Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
             PrefixConditioner prefix = PrefixConditioner.fit(trainRuns, baseline, recipe.seed());
             PrefixConditioner parentPrefix = parent == null ? null : parent.prefix();
-            (parentPrefix == null ? prefix : parentPrefix.with(prefix)).save(staging.resolve(PrefixConditioner.FILE));
+            (parentPrefix == null ? prefix : parentPrefix.withNewSources(prefix)).save(staging.resolve(PrefixConditioner.FILE));
             AtomicFiles.writeString(staging.resolve("README.md"), ModelCard.render(out.getFileName().toString(), manifest));
             Files.deleteIfExists(staging.resolve("state.json"));
             try (var files = Files.list(staging)) {
@@ -312,7 +314,7 @@ public final class PredictorTrainer {
                 trainer.initialize(new Shape(2, 16), new Shape(2, 16), new Shape(2, 16), new Shape(2, 16),
                         new Shape(2, k, FeatureExtractor.QUERY_FEATURES));
                 if (!resumeMember && parent != null) {
-                    parent.copyInto(m, net);
+                    parent.copyInto(m, net, stats);
                 }
                 if (!resumeMember) {
                     state = new State(state.fingerprint(), m, 0, -1, Double.POSITIVE_INFINITY, 0, state.completedMembers());

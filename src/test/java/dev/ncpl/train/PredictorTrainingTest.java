@@ -2,12 +2,19 @@ package dev.ncpl.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import ai.djl.ndarray.types.Shape;
+import dev.ncpl.model.BatchBuilder;
+import dev.ncpl.model.FeatureExtractor;
 import dev.ncpl.model.NcplModel;
+import dev.ncpl.model.NcplNetwork;
+import dev.ncpl.model.RunFeatures;
+import dev.ncpl.model.TargetStats;
 import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.Prediction;
 import dev.ncpl.predict.PredictionIntervals;
@@ -205,7 +212,9 @@ class PredictorTrainingTest {
             assertEquals(pm.network().dModel(), cm.network().dModel());
             assertTrue(child.model().baseline().knows("gamma") && child.model().baseline().knows("alpha"));
             assertTrue(cm.provenance().has("fine_tuned_from"), cm.provenance().toString());
-            assertEquals(pm.targets(), cm.targets());
+            // the child's residuals are standardised on its own runs, over gamma's own law, not on the parent's
+            assertNotEquals(pm.targets(), cm.targets());
+            assertEquals(0, cm.targets().finalMean(), 0.2 * cm.targets().finalStd(), cm.targets().toString());
             assertTrue(Files.isRegularFile(tuned.resolve("intervals.json")));
             double parentErr = 0;
             double childErr = 0;
@@ -220,6 +229,63 @@ class PredictorTrainingTest {
             Run alphaRun = Fixtures.runs(1, 1, 0, 3, "alpha").get(0);
             assertEquals(parent.predict(List.of(alphaRun)).get(0).finalLoss(), child.predict(List.of(alphaRun)).get(0).finalLoss(),
                     0.1);
+        }
+    }
+
+    @Test
+    void fineTuningOnAKnownSourceKeepsItsLawAndMovesItsLevel() throws IOException {
+        // new runs of a source the parent knows, all 0.2 above where the parent puts them (a larger model, say)
+        List<Run> shifted = new ArrayList<>();
+        for (Run r : Fixtures.runs(40, 4, 0.003, 41, "alpha")) {
+            double[] losses = r.curve().losses().clone();
+            for (int i = 0; i < losses.length; i++) {
+                losses[i] += 0.2;
+            }
+            shifted.add(new Run(r.id() + "-shifted", "alpha", "train", "loss", r.config(), new Curve(r.curve().steps(), losses)));
+        }
+        Path file = dir.resolve("alpha-shifted.jsonl");
+        RunWriter.writeAll(file, shifted.subList(0, 30));
+        Recipe fineTune = new Recipe("ft", "test", "in_val", List.of(), 5, 1, recipe.model(), 8, 4, 0.5, 1.0, 0.0, 50,
+                List.of(new Recipe.Stage("new", List.of(), 2, 0.0003, 0.5)));
+        Path tuned = dir.resolve("tuned-alpha");
+        new PredictorTrainer(fineTune, Device.cpu(), quiet()).fineTuneFrom(dir.resolve("model")).train(List.of(file), tuned);
+        try (NeuralPredictor parent = NeuralPredictor.load(dir.resolve("model"));
+             NeuralPredictor child = NeuralPredictor.load(tuned)) {
+            var before = parent.model().baseline().law("alpha");
+            var after = child.model().baseline().law("alpha");
+            assertEquals(before.a(), after.a());
+            assertEquals(before.alpha(), after.alpha());
+            assertEquals(before.b(), after.b());
+            assertEquals(before.beta(), after.beta());
+            assertEquals(before.e() + 0.2, after.e(), 0.03);
+            List<Run> heldOut = shifted.subList(30, 40);
+            double childErr = 0;
+            List<Prediction> cp = child.predict(heldOut);
+            for (int i = 0; i < heldOut.size(); i++) {
+                childErr += Math.abs(cp.get(i).finalLoss() - heldOut.get(i).curve().finalLoss()) / heldOut.size();
+            }
+            assertTrue(childErr < 0.05, "fine-tuned MAE " + childErr);
+        }
+    }
+
+    @Test
+    void aCopiedMemberPredictsWhatTheParentDoesInTheNewTargetUnits() throws IOException {
+        ParentModel parent = ParentModel.load(dir.resolve("model"));
+        TargetStats moved = new TargetStats(0.25, 3.0, -0.1, 0.5);
+        Run run = Fixtures.runs(1, 1, 0, 3, "alpha").get(0);
+        try (NcplModel parentModel = NcplModel.load(dir.resolve("model"), Device.cpu());
+             ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager(Device.cpu())) {
+            RunFeatures f = parentModel.features().features(run);
+            float[][] query = {parentModel.features().query(f, f.schedule().total() / 2)};
+            float[][][] expected = parentModel.residuals(List.of(f.encoded()), new float[][][] {query});
+            NcplNetwork net = new NcplNetwork(parent.network(parentModel.manifest().network().vocabularySize()));
+            net.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 16), new Shape(1, 16),
+                    new Shape(1, 16), new Shape(1, 16), new Shape(1, 1, FeatureExtractor.QUERY_FEATURES));
+            parent.copyInto(0, net, moved);
+            ai.djl.ndarray.NDList out = net.forward(new ai.djl.training.ParameterStore(manager, false),
+                    BatchBuilder.inputs(manager, List.of(f.encoded()), new float[][][] {query}), false);
+            assertEquals(expected[0][0][0], moved.finalMean() + moved.finalStd() * out.get(0).getFloat(0), 1e-5);
+            assertEquals(expected[0][1][0], moved.curveMean() + moved.curveStd() * out.get(1).getFloat(0, 0), 1e-5);
         }
     }
 
