@@ -1,6 +1,8 @@
 package dev.ncpl.cli;
 
+import dev.ncpl.predict.ConditionedIntervals;
 import dev.ncpl.predict.IntervalFitter;
+import dev.ncpl.predict.PrefixConditioner;
 import dev.ncpl.predict.IntervalFitter.Coverage;
 import dev.ncpl.predict.IntervalFitter.Residuals;
 import dev.ncpl.predict.NeuralPredictor;
@@ -59,6 +61,25 @@ public final class CalibrateCommand implements Callable<Integer> {
             Path file = model.model.resolve(PredictionIntervals.FILE);
             intervals.save(file);
             System.out.println("wrote " + file);
+            PrefixConditioner prefix = PrefixConditioner.loadIfPresent(model.model);
+            if (prefix != null) {
+                ConditionedIntervals conditioned = ConditionedIntervals.fit(md.training(), validation, predictor, prefix,
+                        growth, (f, residuals) -> System.out.println(CalibrationReport.table(String.format(
+                                Locale.ROOT, "runs in progress, %.0f%% of training seen: cross-fitted on the "
+                                + "held-out runs (%d folds)", 100 * f, IntervalFitter.FOLDS),
+                                IntervalFitter.crossValidated(md.training(), residuals, growth, level), level)));
+                if (md.protocol() == dev.ncpl.eval.Protocol.EXTRAPOLATION) {
+                    List<Run> heldBack = md.protocol().evaluation(md.all());
+                    for (double f : ConditionedIntervals.FRACTIONS) {
+                        System.out.println(CalibrationReport.table(String.format(Locale.ROOT, "runs in progress, "
+                                + "%.0f%% of training seen, on the held-back largest size", 100 * f),
+                                conditioned.coverage(heldBack, predictor, prefix, f, level), level));
+                    }
+                }
+                Path cfile = model.model.resolve(ConditionedIntervals.FILE);
+                conditioned.save(cfile);
+                System.out.println("wrote " + cfile);
+            }
         }
         return 0;
     }

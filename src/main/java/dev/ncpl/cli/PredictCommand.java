@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ncpl.eval.Plots;
 import dev.ncpl.predict.Batches;
+import dev.ncpl.predict.ConditionedIntervals;
 import dev.ncpl.predict.ConditionedPredictor;
 import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.Prediction;
@@ -63,7 +64,8 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--level", paramLabel = "P", defaultValue = "" + PredictionIntervals.DEFAULT_LEVEL,
             description = "Nominal coverage of the prediction intervals (\"final_loss_interval\") and curve bands "
                     + "(\"curve_band\": [[step, lo, hi], …]) added when the model has them (intervals.json); "
-                    + "default: ${DEFAULT-VALUE}. Runs in progress (--condition-on-curve) get none.")
+                    + "default: ${DEFAULT-VALUE}. Runs in progress (--condition-on-curve) get intervals calibrated on held-out "
+                    + "runs cut at 10-70% of training (conditioned-intervals.json), zero-width over observed points.")
     double level;
 
     /** Curves drawn by --plot, and how many of them get their band (more would hide the curves). */
@@ -82,7 +84,9 @@ public final class PredictCommand implements Callable<Integer> {
              AtomicLineWriter writer = new AtomicLineWriter(out);
              ProgressBar bar = new ProgressBar("predict", total)) {
             boolean csv = Csv.isCsv(out);
-            PredictionIntervals intervals = conditionOnCurve ? null : PredictionIntervals.loadIfPresent(model.model);
+            PredictionIntervals intervals = PredictionIntervals.loadIfPresent(model.model);
+            ConditionedIntervals conditionedIntervals = conditionOnCurve ? ConditionedIntervals.loadIfPresent(model.model)
+                    : null;
             if (csv) {
                 writer.line(Csv.row(intervals == null ? List.of("id", "final_loss", "step", "loss")
                         : List.of("id", "final_loss", "final_lo", "final_hi", "step", "loss", "lo", "hi")));
@@ -95,8 +99,17 @@ public final class PredictCommand implements Callable<Integer> {
                 for (int i = 0; i < predictions.size(); i++) {
                     Prediction p = predictions.get(i);
                     Run run = chunk.runs().get(i);
-                    Interval iv = intervals == null ? null : intervals.finalInterval(run, p, level);
-                    PredictionIntervals.Band band = intervals == null ? null : intervals.band(run, p, level);
+                    Interval iv;
+                    PredictionIntervals.Band band;
+                    if (conditioned != null) {
+                        ConditionedIntervals.Bounds b = ConditionedIntervals.bounds(conditionedIntervals, intervals, run,
+                                p, level);
+                        iv = b == null ? null : b.interval();
+                        band = b == null ? null : b.band();
+                    } else {
+                        iv = intervals == null ? null : intervals.finalInterval(run, p, level);
+                        band = intervals == null ? null : intervals.band(run, p, level);
+                    }
                     if (csv) {
                         writeCsv(writer, p, iv, band);
                     } else {

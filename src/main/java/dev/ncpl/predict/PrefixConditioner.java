@@ -248,6 +248,12 @@ public final class PrefixConditioner {
         Json.writePretty(file, this);
     }
 
+    /** The conditioner saved in {@code modelDir}, or null when it has none. */
+    public static PrefixConditioner loadIfPresent(Path modelDir) throws IOException {
+        Path file = modelDir.resolve(FILE);
+        return Files.isRegularFile(file) ? load(file) : null;
+    }
+
     /** Reads a conditioner saved by {@link #save}; errors name the file. */
     public static PrefixConditioner load(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {

@@ -34,8 +34,9 @@ final class ModelCard {
               .append(p.path("fine_tuned_from").path("model_json_sha256").asText()).append(") |\n");
         }
         sb.append("\nBeside the networks: `baseline.json` (the Chinchilla law of each source), `prefix.json` (runs in "
-                + "progress, `predict --condition-on-curve`) and `intervals.json` (prediction intervals calibrated on the "
-                + "validation runs; `ncpl calibrate` prints their measured coverage).\n");
+                + "progress, `predict --condition-on-curve`), `intervals.json` (prediction intervals calibrated on the "
+                + "validation runs) and `conditioned-intervals.json` (the same for runs in progress, from the "
+                + "validation runs cut at 10–70% of training); `ncpl calibrate` prints their measured coverage.\n");
         sb.append("\nData files (SHA-256):\n\n");
         Iterator<Map.Entry<String, JsonNode>> it = p.path("data").fields();
         while (it.hasNext()) {

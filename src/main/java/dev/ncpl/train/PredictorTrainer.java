@@ -23,6 +23,7 @@ import dev.ncpl.model.NcplModel;
 import dev.ncpl.model.NcplNetwork;
 import dev.ncpl.model.RunFeatures;
 import dev.ncpl.model.TargetStats;
+import dev.ncpl.predict.ConditionedIntervals;
 import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.Prediction;
 import dev.ncpl.predict.IntervalFitter;
@@ -191,13 +192,14 @@ public final class PredictorTrainer {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
-            Map<String, Double> valMae = validate(staging, trainRuns, valRuns);
+            PrefixConditioner prefix = PrefixConditioner.fit(trainRuns, baseline, recipe.seed());
+            PrefixConditioner parentPrefix = parent == null ? null : parent.prefix();
+            PrefixConditioner merged = parentPrefix == null ? prefix : parentPrefix.withNewSources(prefix);
+            merged.save(staging.resolve(PrefixConditioner.FILE));
+            Map<String, Double> valMae = validate(staging, trainRuns, valRuns, merged);
             manifest = new ModelManifest(manifest.format(), cfg, scaler, stats, members, manifest.knownOptimizers(),
                     provenance(runFiles, trainRuns.size(), valRuns.size(), seconds, valMae, protocol));
             Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
-            PrefixConditioner prefix = PrefixConditioner.fit(trainRuns, baseline, recipe.seed());
-            PrefixConditioner parentPrefix = parent == null ? null : parent.prefix();
-            (parentPrefix == null ? prefix : parentPrefix.withNewSources(prefix)).save(staging.resolve(PrefixConditioner.FILE));
             AtomicFiles.writeString(staging.resolve("README.md"), ModelCard.render(out.getFileName().toString(), manifest));
             Files.deleteIfExists(staging.resolve("state.json"));
             try (var files = Files.list(staging)) {
@@ -513,9 +515,11 @@ public final class PredictorTrainer {
 
     /**
      * The staged model's final-loss MAE on the validation runs, per source; also fits its prediction
-     * intervals on those runs' errors and writes them beside it.
+     * intervals (config-only, and for runs in progress with {@code prefix}) on those runs' errors and
+     * writes them beside it.
      */
-    private Map<String, Double> validate(Path staging, List<Run> trainRuns, List<Run> valRuns) throws IOException {
+    private Map<String, Double> validate(Path staging, List<Run> trainRuns, List<Run> valRuns, PrefixConditioner prefix)
+            throws IOException {
         Map<String, Double> out = new LinkedHashMap<>();
         if (valRuns.isEmpty()) {
             return out;
@@ -524,6 +528,10 @@ public final class PredictorTrainer {
             List<Prediction> preds = p.predict(valRuns);
             IntervalFitter.fit(trainRuns, IntervalFitter.residuals(valRuns, preds), PredictionIntervals.DEFAULT_GROWTH)
                     .save(staging.resolve(PredictionIntervals.FILE));
+            if (valRuns.stream().anyMatch(r -> r.curve().size() > 1)) {
+                ConditionedIntervals.fit(trainRuns, valRuns, p, prefix, PredictionIntervals.DEFAULT_GROWTH)
+                        .save(staging.resolve(ConditionedIntervals.FILE));
+            }
             Map<String, List<Integer>> bySource = new TreeMap<>();
             for (int i = 0; i < valRuns.size(); i++) {
                 bySource.computeIfAbsent(valRuns.get(i).source(), s -> new ArrayList<>()).add(i);

@@ -215,6 +215,18 @@ class ScoreAndBenchTest {
         com.fasterxml.jackson.databind.JsonNode last = q.get("curve").get(q.get("curve").size() - 1);
         assertEquals(full.number("schedule.total_steps").orElseThrow() - 1, last.get(0).asDouble(), 0);
         assertTrue(q.get("final_loss").asDouble() != p.get("final_loss").asDouble());
+        // the run in progress gets an interval around its conditioned final loss, and a band closed over what it saw
+        double lo = q.get("final_loss_interval").get(0).asDouble();
+        double hi = q.get("final_loss_interval").get(1).asDouble();
+        assertTrue(lo < q.get("final_loss").asDouble() + 1e-6 && hi > q.get("final_loss").asDouble() - 1e-6 && lo < hi,
+                q.toString());
+        com.fasterxml.jackson.databind.JsonNode band = q.get("curve_band");
+        assertEquals(q.get("curve").size(), band.size());
+        for (int i = 0; i < seen.size(); i++) {
+            assertEquals(band.get(i).get(1).asDouble(), band.get(i).get(2).asDouble(), 1e-9);
+        }
+        com.fasterxml.jackson.databind.JsonNode end = band.get(band.size() - 1);
+        assertTrue(end.get(1).asDouble() < end.get(2).asDouble(), end.toString());
     }
 
     @Test

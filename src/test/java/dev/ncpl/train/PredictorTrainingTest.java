@@ -15,7 +15,10 @@ import dev.ncpl.model.NcplModel;
 import dev.ncpl.model.NcplNetwork;
 import dev.ncpl.model.RunFeatures;
 import dev.ncpl.model.TargetStats;
+import dev.ncpl.predict.ConditionedIntervals;
+import dev.ncpl.predict.ConditionedPredictor;
 import dev.ncpl.predict.NeuralPredictor;
+import dev.ncpl.predict.PrefixConditioner;
 import dev.ncpl.predict.Prediction;
 import dev.ncpl.predict.PredictionIntervals;
 import dev.ncpl.runs.Curve;
@@ -70,7 +73,7 @@ class PredictorTrainingTest {
         assertEquals(16, losses.size());
         assertTrue(losses.get(losses.size() - 1) < 0.8 * losses.get(0), losses.toString());
         for (String f : List.of("model.json", "tokenizer.json", "baseline.json", "member-0.params", "member-1.params",
-                "prefix.json", "intervals.json")) {
+                "prefix.json", "intervals.json", "conditioned-intervals.json")) {
             assertTrue(Files.isRegularFile(dir.resolve("model").resolve(f)), f);
         }
         assertTrue(!Files.exists(dir.resolve("model.staging")));
@@ -229,6 +232,53 @@ class PredictorTrainingTest {
             Run alphaRun = Fixtures.runs(1, 1, 0, 3, "alpha").get(0);
             assertEquals(parent.predict(List.of(alphaRun)).get(0).finalLoss(), child.predict(List.of(alphaRun)).get(0).finalLoss(),
                     0.1);
+        }
+    }
+
+    @Test
+    void runsInProgressGetIntervalsClosedOverWhatWasObserved() throws IOException {
+        List<Run> val;
+        try (var s = RunReader.stream(data, RunReader.Options.STRICT)) {
+            val = s.filter(r -> r.split().equals("in_val")).toList();
+        }
+        ConditionedIntervals ci = ConditionedIntervals.loadIfPresent(dir.resolve("model"));
+        PredictionIntervals configOnly = PredictionIntervals.loadIfPresent(dir.resolve("model"));
+        PrefixConditioner prefix = PrefixConditioner.loadIfPresent(dir.resolve("model"));
+        try (NeuralPredictor p = NeuralPredictor.load(dir.resolve("model"))) {
+            // each run cut at 30% of its schedule, as a run in progress would arrive
+            List<Run> cut = new ArrayList<>();
+            for (Run r : val) {
+                double total = r.number("schedule.total_steps").orElseThrow();
+                cut.add(new Run(r.id(), r.source(), "", r.metric(), r.config(), r.curve().prefix(0.3 * total)));
+            }
+            List<Prediction> preds = new ConditionedPredictor(p, prefix, null).predict(cut);
+            int covered = 0;
+            double width = 0;
+            for (int i = 0; i < cut.size(); i++) {
+                assertEquals(0.3, ConditionedIntervals.observedFraction(cut.get(i)), 0.1);
+                ConditionedIntervals.Bounds b = ConditionedIntervals.bounds(ci, configOnly, cut.get(i), preds.get(i), 0.8);
+                covered += b.interval().contains(val.get(i).curve().finalLoss()) ? 1 : 0;
+                width += b.interval().width() / cut.size();
+                double lastSeen = cut.get(i).curve().lastStep();
+                double[] steps = preds.get(i).steps();
+                for (int j = 0; j < steps.length; j++) {
+                    if (steps[j] <= lastSeen) {
+                        assertEquals(b.band().lo()[j], b.band().hi()[j], "observed points are known exactly");
+                    } else if (j == steps.length - 1) {
+                        assertTrue(b.band().lo()[j] < b.band().hi()[j]);
+                    }
+                }
+            }
+            // calibrated on these runs cut at 30%: in-sample coverage is the nominal 80% up to ties
+            double share = (double) covered / cut.size();
+            assertTrue(share >= 0.65 && share <= 0.95, "covered " + share);
+            // having seen 30%, the interval is narrower than the config-only one
+            double configWidth = 0;
+            List<Prediction> plain = p.predict(val);
+            for (int i = 0; i < val.size(); i++) {
+                configWidth += configOnly.finalInterval(val.get(i), plain.get(i), 0.8).width() / val.size();
+            }
+            assertTrue(width < configWidth, width + " vs config-only " + configWidth);
         }
     }
 
