@@ -6,6 +6,7 @@ import dev.ncpl.eval.Metrics;
 import dev.ncpl.eval.Protocol;
 import dev.ncpl.eval.RegretStudy;
 import dev.ncpl.predict.ChinchillaPredictor;
+import dev.ncpl.predict.ConditionedIntervals;
 import dev.ncpl.predict.ConditionedPredictor;
 import dev.ncpl.predict.LossPredictor;
 import dev.ncpl.predict.IntervalFitter;
@@ -87,6 +88,9 @@ public final class EvalCommand implements Callable<Integer> {
         List<LossPredictor> predictors = new ArrayList<>();
         predictors.add(new ChinchillaPredictor(baseline));
         Map<LossPredictor, PredictionIntervals> intervals = new java.util.IdentityHashMap<>();
+        // the network behind each predictor with intervals, and the cut of those conditioned on a prefix
+        Map<LossPredictor, NeuralPredictor> networks = new java.util.IdentityHashMap<>();
+        Map<LossPredictor, Double> cuts = new java.util.IdentityHashMap<>();
         for (Path m : models) {
             // one model is "ncpl"; several are told apart by their folder names
             String modelName = models.size() == 1 ? "ncpl" : "ncpl:" + m.getFileName();
@@ -95,10 +99,20 @@ public final class EvalCommand implements Callable<Integer> {
             PredictionIntervals own = PredictionIntervals.loadIfPresent(m);
             if (own != null) {
                 intervals.put(neural, own);
+                networks.put(neural, neural);
             }
             if (!observed.isEmpty()) {
                 PrefixConditioner prefix = PrefixConditioner.load(m.resolve(PrefixConditioner.FILE));
-                observed.forEach(f -> predictors.add(new ConditionedPredictor(neural, prefix, f)));
+                ConditionedIntervals conditioned = ConditionedIntervals.loadIfPresent(m);
+                for (double f : observed) {
+                    ConditionedPredictor cp = new ConditionedPredictor(neural, prefix, f);
+                    predictors.add(cp);
+                    if (conditioned != null && conditioned.at(f) != null) {
+                        intervals.put(cp, conditioned.at(f));
+                        networks.put(cp, neural);
+                        cuts.put(cp, f);
+                    }
+                }
             }
         }
         observed.forEach(f -> predictors.add(new PowerLawPredictor(f)));
@@ -108,8 +122,13 @@ public final class EvalCommand implements Callable<Integer> {
             Map<String, Metrics> m = report.add(pred.name(), preds);
             print(pred.name(), m);
             if (intervals.containsKey(pred)) {
-                boolean calibratedHere = p == Protocol.IN_VAL && trainedOn((NeuralPredictor) pred, files);
-                coverage(report, calibratedHere, train, pred.name(), intervals.get(pred), IntervalFitter.residuals(test, preds));
+                boolean calibratedHere = p == Protocol.IN_VAL && trainedOn(networks.get(pred), files);
+                List<IntervalFitter.Residuals> residuals = IntervalFitter.residuals(test, preds);
+                if (cuts.containsKey(pred)) {
+                    // observed points are returned as observed: only the predicted ones are scored
+                    residuals = ConditionedIntervals.afterCut(residuals, cuts.get(pred));
+                }
+                coverage(report, calibratedHere, train, pred.name(), intervals.get(pred), residuals);
             }
             if (study != null && !(pred instanceof PowerLawPredictor)) {
                 printRegret(pred.name(), study.addPredictor(pred.name(), preds));

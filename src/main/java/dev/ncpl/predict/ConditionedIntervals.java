@@ -74,8 +74,12 @@ public final class ConditionedIntervals {
     /** The errors of predictions of {@code runs} (with curves) cut at {@code cut} of training, after the cut. */
     private static List<IntervalFitter.Residuals> residuals(List<Run> runs, NeuralPredictor predictor,
                                                             PrefixConditioner prefix, double cut) {
-        List<Prediction> preds = new ConditionedPredictor(predictor, prefix, cut).predict(runs);
-        return IntervalFitter.residuals(runs, preds).stream().map(r -> afterCut(r, cut)).toList();
+        return afterCut(IntervalFitter.residuals(runs, new ConditionedPredictor(predictor, prefix, cut).predict(runs)), cut);
+    }
+
+    /** {@code residuals} of predictions conditioned on the first {@code cut} of training, without the observed points. */
+    public static List<IntervalFitter.Residuals> afterCut(List<IntervalFitter.Residuals> residuals, double cut) {
+        return residuals.stream().map(r -> afterCut(r, cut)).toList();
     }
 
     /**
