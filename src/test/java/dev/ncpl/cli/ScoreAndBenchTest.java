@@ -230,6 +230,24 @@ class ScoreAndBenchTest {
     }
 
     @Test
+    void evalReportsTheCoverageOfConditionedIntervalsAfterTheCut() throws IOException {
+        Path report = dir.resolve("eval-observed");
+        String printed = run("eval", "--runs", dir.resolve("runs.jsonl").toString(), "--model", model.toString(),
+                "--observed", "0.3", "--out", report.toString(), "--name", "obs");
+        String md = Files.readString(report.resolve("obs/report.md"));
+        // the model was trained on this very file: both tables are cross-fitted on its in_val runs
+        assertTrue(md.contains("## Prediction intervals: ncpl\n"), md);
+        assertTrue(md.contains("## Prediction intervals: ncpl+prefix@30%"), md);
+        assertTrue(printed.contains("of ncpl+prefix@30%, cross-fitted"), printed);
+        // a share, not a placeholder: the row for the source carries a coverage in (0, 100]%
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("prefix@30%, cross-fitted[^|]*\\|[^\\n]*\\n[^\\n]*\\n"
+                + "\\| all \\| (\\d+) \\| ([0-9.]+)%").matcher(md);
+        assertTrue(m.find(), md);
+        double covered = Double.parseDouble(m.group(2));
+        assertTrue(covered > 40 && covered <= 100, "covered " + covered);
+    }
+
+    @Test
     void scoreRanksByTheLowerEndOfTheIntervalWhenAsked() throws IOException {
         Path file = dir.resolve("lcb.jsonl");
         RunWriter.writeAll(file, candidates);
