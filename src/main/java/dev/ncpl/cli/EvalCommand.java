@@ -88,9 +88,6 @@ public final class EvalCommand implements Callable<Integer> {
         List<LossPredictor> predictors = new ArrayList<>();
         predictors.add(new ChinchillaPredictor(baseline));
         Map<LossPredictor, PredictionIntervals> intervals = new java.util.IdentityHashMap<>();
-        // the network behind each predictor with intervals, and the cut of those conditioned on a prefix
-        Map<LossPredictor, NeuralPredictor> networks = new java.util.IdentityHashMap<>();
-        Map<LossPredictor, Double> cuts = new java.util.IdentityHashMap<>();
         for (Path m : models) {
             // one model is "ncpl"; several are told apart by their folder names
             String modelName = models.size() == 1 ? "ncpl" : "ncpl:" + m.getFileName();
@@ -99,7 +96,6 @@ public final class EvalCommand implements Callable<Integer> {
             PredictionIntervals own = PredictionIntervals.loadIfPresent(m);
             if (own != null) {
                 intervals.put(neural, own);
-                networks.put(neural, neural);
             }
             if (!observed.isEmpty()) {
                 PrefixConditioner prefix = PrefixConditioner.load(m.resolve(PrefixConditioner.FILE));
@@ -109,8 +105,6 @@ public final class EvalCommand implements Callable<Integer> {
                     predictors.add(cp);
                     if (conditioned != null && conditioned.at(f) != null) {
                         intervals.put(cp, conditioned.at(f));
-                        networks.put(cp, neural);
-                        cuts.put(cp, f);
                     }
                 }
             }
@@ -122,11 +116,13 @@ public final class EvalCommand implements Callable<Integer> {
             Map<String, Metrics> m = report.add(pred.name(), preds);
             print(pred.name(), m);
             if (intervals.containsKey(pred)) {
-                boolean calibratedHere = p == Protocol.IN_VAL && trainedOn(networks.get(pred), files);
+                ConditionedPredictor cp = pred instanceof ConditionedPredictor c ? c : null;
+                NeuralPredictor network = cp != null ? cp.configOnly() : (NeuralPredictor) pred;
+                boolean calibratedHere = p == Protocol.IN_VAL && trainedOn(network, files);
                 List<IntervalFitter.Residuals> residuals = IntervalFitter.residuals(test, preds);
-                if (cuts.containsKey(pred)) {
+                if (cp != null) {
                     // observed points are returned as observed: only the predicted ones are scored
-                    residuals = ConditionedIntervals.afterCut(residuals, cuts.get(pred));
+                    residuals = ConditionedIntervals.afterCut(residuals, cp.observedFraction());
                 }
                 coverage(report, calibratedHere, train, pred.name(), intervals.get(pred), residuals);
             }

@@ -209,8 +209,7 @@ public final class NcplModel implements AutoCloseable {
     /** Member {@code m}'s outputs on {@code inputs}, de-standardised: {final residuals, curve residuals}. */
     private float[][] memberResiduals(int m, NDManager batch, NDList inputs) {
         TargetStats ts = manifest.targets();
-        try (NDManager own = batch.newSubManager()) {
-            NDList res = members.get(m).forward(new ParameterStore(own, false), inputs, false);
+        try (NDList res = members.get(m).forward(new ParameterStore(batch, false), inputs, false)) {
             float[] fin = res.get(0).toFloatArray();
             for (int i = 0; i < fin.length; i++) {
                 fin[i] = (float) (ts.finalMean() + ts.finalStd() * fin[i]);
@@ -222,7 +221,6 @@ public final class NcplModel implements AutoCloseable {
                     curve[i] = (float) (ts.curveMean() + ts.curveStd() * curve[i]);
                 }
             }
-            res.close();
             return new float[][] {fin, curve};
         }
     }

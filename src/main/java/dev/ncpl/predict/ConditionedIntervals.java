@@ -6,7 +6,6 @@ import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
 import dev.ncpl.util.Json;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,7 +58,7 @@ public final class ConditionedIntervals {
                                            PrefixConditioner prefix, double growth,
                                            java.util.function.BiConsumer<Double, List<IntervalFitter.Residuals>> seen) {
         Map<String, PredictionIntervals> out = new LinkedHashMap<>();
-        List<Run> withCurves = heldOut.stream().filter(r -> r.hasCurve() && r.curve().size() > 1).toList();
+        List<Run> withCurves = withCurves(heldOut);
         if (withCurves.isEmpty()) {
             throw new IllegalArgumentException("no held-out runs with a curve to calibrate conditioned intervals on");
         }
@@ -92,8 +91,12 @@ public final class ConditionedIntervals {
         if (pi == null) {
             throw new IllegalArgumentException("no conditioned intervals for a cut at " + cut);
         }
-        List<Run> withCurves = runs.stream().filter(r -> r.hasCurve() && r.curve().size() > 1).toList();
-        return IntervalFitter.coverage(pi, residuals(withCurves, predictor, prefix, cut), level);
+        return IntervalFitter.coverage(pi, residuals(withCurves(runs), predictor, prefix, cut), level);
+    }
+
+    /** The runs with a curve of two points or more: those a cut leaves something to predict for. */
+    public static List<Run> withCurves(List<Run> runs) {
+        return runs.stream().filter(r -> r.hasCurve() && r.curve().size() > 1).toList();
     }
 
     /**
@@ -172,7 +175,6 @@ public final class ConditionedIntervals {
 
     /** The conditioned intervals saved in {@code modelDir}, or null when it has none. */
     public static ConditionedIntervals loadIfPresent(Path modelDir) throws IOException {
-        Path file = modelDir.resolve(FILE);
-        return Files.isRegularFile(file) ? Json.read(file, ConditionedIntervals.class) : null;
+        return Json.readIfPresent(modelDir.resolve(FILE), ConditionedIntervals.class);
     }
 }

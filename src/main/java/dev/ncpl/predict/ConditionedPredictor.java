@@ -32,6 +32,16 @@ public final class ConditionedPredictor implements LossPredictor {
         this.observedFraction = observedFraction;
     }
 
+    /** The config-only predictor it continues from. */
+    public NeuralPredictor configOnly() {
+        return configOnly;
+    }
+
+    /** The share of each run's schedule treated as observed, or null when a run's whole curve is. */
+    public Double observedFraction() {
+        return observedFraction;
+    }
+
     @Override
     public String name() {
         return observedFraction == null ? configOnly.name() + "+prefix"

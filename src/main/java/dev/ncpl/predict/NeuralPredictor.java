@@ -139,14 +139,19 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
     }
 
     private void checkKnown(Run run) {
+        if (!knowsOptimizer(run)) {
+            throw new InvalidRunException(run.id(), 0, "optimizer.name", "unknown optimizer '"
+                    + run.text("optimizer.name").orElseThrow() + "': this model was trained on "
+                    + String.join(", ", model.manifest().knownOptimizers())
+                    + " (fine-tune it on runs of this optimizer first)");
+        }
+    }
+
+    /** Whether the model can predict {@code run}'s optimizer: one it was trained on, or none named. */
+    public boolean knowsOptimizer(Run run) {
         List<String> known = model.manifest().knownOptimizers();
-        run.text("optimizer.name").ifPresent(opt -> {
-            if (known != null && !known.isEmpty() && !known.contains(opt.toLowerCase(java.util.Locale.ROOT))) {
-                throw new InvalidRunException(run.id(), 0, "optimizer.name", "unknown optimizer '" + opt
-                        + "': this model was trained on " + String.join(", ", known)
-                        + " (fine-tune it on runs of this optimizer first)");
-            }
-        });
+        return known == null || known.isEmpty() || run.text("optimizer.name")
+                .map(opt -> known.contains(opt.toLowerCase(java.util.Locale.ROOT))).orElse(true);
     }
 
     /** Final losses and curves of prepared runs, at the steps {@code stepsOf} gives for each. */

@@ -207,8 +207,7 @@ public final class PredictionIntervals {
 
     /** The intervals saved in model folder {@code modelDir}, or null when it has none. */
     public static PredictionIntervals loadIfPresent(Path modelDir) throws IOException {
-        Path file = modelDir.resolve(FILE);
-        return Files.isRegularFile(file) ? load(file) : null;
+        return Json.readIfPresent(modelDir.resolve(FILE), PredictionIntervals.class);
     }
 
     /** Reads intervals saved by {@link #save}; errors name the file. */

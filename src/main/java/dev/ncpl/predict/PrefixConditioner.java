@@ -250,8 +250,7 @@ public final class PrefixConditioner {
 
     /** The conditioner saved in {@code modelDir}, or null when it has none. */
     public static PrefixConditioner loadIfPresent(Path modelDir) throws IOException {
-        Path file = modelDir.resolve(FILE);
-        return Files.isRegularFile(file) ? load(file) : null;
+        return Json.readIfPresent(modelDir.resolve(FILE), PrefixConditioner.class);
     }
 
     /** Reads a conditioner saved by {@link #save}; errors name the file. */

@@ -145,18 +145,15 @@ final class ParentModel {
      * learns the rest.
      */
     Baseline relevel(Baseline baseline, List<Run> runs, java.io.PrintStream log) throws IOException {
-        Map<String, List<Run>> bySource = new java.util.TreeMap<>();
-        List<String> optimizers = manifest.knownOptimizers() == null ? List.of() : manifest.knownOptimizers();
-        runs.stream().filter(r -> this.baseline.knows(r.source()))
-                // the parent refuses an optimizer it never saw: such runs say nothing about its level
-                .filter(r -> optimizers.isEmpty() || r.text("optimizer.name")
-                        .map(o -> optimizers.contains(o.toLowerCase(java.util.Locale.ROOT))).orElse(true))
-                .forEach(r -> bySource.computeIfAbsent(r.source(), k -> new java.util.ArrayList<>()).add(r));
-        if (bySource.isEmpty()) {
+        if (runs.stream().noneMatch(r -> this.baseline.knows(r.source()))) {
             return baseline;
         }
         Baseline out = baseline;
         try (NeuralPredictor p = new NeuralPredictor(NcplModel.load(dir, ai.djl.Device.cpu()), "parent")) {
+            Map<String, List<Run>> bySource = new java.util.TreeMap<>();
+            // the parent refuses an optimizer it never saw: such runs say nothing about its level
+            runs.stream().filter(r -> this.baseline.knows(r.source()) && p.knowsOptimizer(r))
+                    .forEach(r -> bySource.computeIfAbsent(r.source(), k -> new java.util.ArrayList<>()).add(r));
             for (Map.Entry<String, List<Run>> e : bySource.entrySet()) {
                 double[] predicted = p.predictFinal(e.getValue());
                 double[] gaps = new double[predicted.length];

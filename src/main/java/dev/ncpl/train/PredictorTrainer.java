@@ -528,7 +528,7 @@ public final class PredictorTrainer {
             List<Prediction> preds = p.predict(valRuns);
             IntervalFitter.fit(trainRuns, IntervalFitter.residuals(valRuns, preds), PredictionIntervals.DEFAULT_GROWTH)
                     .save(staging.resolve(PredictionIntervals.FILE));
-            if (valRuns.stream().anyMatch(r -> r.curve().size() > 1)) {
+            if (!ConditionedIntervals.withCurves(valRuns).isEmpty()) {
                 ConditionedIntervals.fit(trainRuns, valRuns, p, prefix, PredictionIntervals.DEFAULT_GROWTH)
                         .save(staging.resolve(ConditionedIntervals.FILE));
             }

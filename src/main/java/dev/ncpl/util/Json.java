@@ -23,6 +23,11 @@ public final class Json {
         AtomicFiles.write(target, out -> MAPPER.writerWithDefaultPrettyPrinter().writeValue(out, value));
     }
 
+    /** Reads {@code file} into {@code type} when it exists (null when it does not), naming the file in any error. */
+    public static <T> T readIfPresent(Path file, Class<T> type) throws IOException {
+        return Files.isRegularFile(file) ? read(file, type) : null;
+    }
+
     /** Reads {@code file} into {@code type}, naming the file in any error. */
     public static <T> T read(Path file, Class<T> type) throws IOException {
         if (!Files.isRegularFile(file)) {
