@@ -1,7 +1,6 @@
 package dev.ncpl.cli;
 
-import dev.ncpl.baseline.Baseline;
-import dev.ncpl.model.NcplModel;
+import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.PrefixConditioner;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -27,8 +26,10 @@ public final class PrefixCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelData md = ModelData.of(model.model, data);
-        Baseline baseline = Baseline.load(model.model.resolve(NcplModel.BASELINE));
-        PrefixConditioner fitted = PrefixConditioner.fit(md.training(), baseline, md.seed());
+        PrefixConditioner fitted;
+        try (NeuralPredictor network = NeuralPredictor.load(model.model)) {
+            fitted = PrefixConditioner.fit(md.training(), md.seed(), network);
+        }
         Path file = model.model.resolve(PrefixConditioner.FILE);
         fitted.save(file);
         fitted.laws().forEach((source, law) -> System.out.printf(Locale.ROOT, "%-8s %6d training cuts, %d weights%n",

@@ -153,6 +153,40 @@ public final class NcplModel implements AutoCloseable {
      * flattened per config (B·K), when queries are given.
      */
     public float[][][] residuals(List<EncodedConfig> configs, float[][][] queries) {
+        List<int[]> groups = LengthGroups.of(configs);
+        if (groups.size() == 1) {
+            return paddedResiduals(configs, queries);
+        }
+        // configs of different lengths in separate calls: a short config padded to the longest costs as much
+        int k = queries == null ? 0 : queries[0].length;
+        float[][][] out = new float[members.size()][][];
+        for (int m = 0; m < out.length; m++) {
+            out[m] = new float[][] {new float[configs.size()], new float[configs.size() * k]};
+        }
+        for (int[] group : groups) {
+            List<EncodedConfig> part = new ArrayList<>(group.length);
+            float[][][] partQueries = queries == null ? null : new float[group.length][][];
+            for (int i = 0; i < group.length; i++) {
+                part.add(configs.get(group[i]));
+                if (queries != null) {
+                    partQueries[i] = queries[group[i]];
+                }
+            }
+            float[][][] res = paddedResiduals(part, partQueries);
+            for (int m = 0; m < out.length; m++) {
+                for (int i = 0; i < group.length; i++) {
+                    out[m][0][group[i]] = res[m][0][i];
+                    if (k > 0) {
+                        System.arraycopy(res[m][1], i * k, out[m][1], group[i] * k, k);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** {@link #residuals} of one call: every config padded to the longest. */
+    private float[][][] paddedResiduals(List<EncodedConfig> configs, float[][][] queries) {
         float[][][] out = new float[members.size()][][];
         try (NDManager batch = manager.newSubManager()) {
             NDList inputs = BatchBuilder.inputs(batch, configs, queries);

@@ -1,8 +1,10 @@
 package dev.ncpl.predict;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.ncpl.baseline.Baseline;
 import dev.ncpl.baseline.ChinchillaLaw;
+import dev.ncpl.runs.ConfigFlattener;
 import dev.ncpl.runs.Curve;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
@@ -12,12 +14,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Finishes a curve from its observed beginning: given the last observed point of a run, predicts
@@ -26,8 +33,11 @@ import java.util.TreeSet;
  * schedule and from where the observation and the query sit in the schedule (learning rate, share of
  * the learning-rate area spent). One ridge regression on standardized features and their pairwise
  * products per source (and one pooled over all, for sources it never saw), trained on the training
- * runs' curves cut at random fractions, several later points of each cut queried. Saved beside a
- * trained predictor as {@value #FILE}.
+ * runs' curves cut at random fractions, several later points of each cut queried. Each source's law
+ * also has gradient-boosted trees fitted to what the ridge regression leaves: they see the same
+ * inputs plus every numeric config field that varies in the source (weight decay, betas, an
+ * optimizer's own settings…) and the config-only prediction of the network, which has read the whole
+ * config. Saved beside a trained predictor as {@value #FILE}.
  */
 public final class PrefixConditioner {
     /** File name in a model folder. */
@@ -35,7 +45,7 @@ public final class PrefixConditioner {
     /** Ridge penalty on standardized features. */
     static final double RIDGE = 1.0;
     /** Random cuts per training run, and later points queried per cut (the final point is always one). */
-    static final int CUTS = 4;
+    static final int CUTS = 16;
     static final int QUERIES = 4;
     /** Cuts are drawn uniformly from this range of training fractions. */
     static final double MIN_CUT = 0.05;
@@ -45,10 +55,20 @@ public final class PrefixConditioner {
     /** Key of the model pooled over every source. */
     static final String POOLED = "*";
 
-    /** One fitted regression. */
+    /** How the correction trees are grown: chosen on in_val at 30% seen, checked on the held-back sizes. */
+    static final BoostedTrees.Settings TREES = new BoostedTrees.Settings(300, 6, 0.1, 50, 1.0, 64);
+
+    /**
+     * One fitted law: a ridge regression and, unless it is the pooled law or was fitted without the
+     * network's predictions, trees that correct it.
+     *
+     * @param trees the correction trees, or null
+     * @param treeKeys the numeric config fields the trees read after the prefix features, or null
+     */
     public record Law(@JsonProperty("optimizers") List<String> optimizers, @JsonProperty("mean") double[] mean,
                       @JsonProperty("std") double[] std, @JsonProperty("weights") double[] weights,
-                      @JsonProperty("rows") int rows) {}
+                      @JsonProperty("rows") int rows, @JsonProperty("trees") BoostedTrees trees,
+                      @JsonProperty("tree_keys") List<String> treeKeys) {}
 
     private final Map<String, Law> laws;
 
@@ -61,13 +81,34 @@ public final class PrefixConditioner {
         return laws;
     }
 
-    /** Fits one law per source of {@code runs} (those with curves) and one pooled law; {@code seed} fixes the cuts. */
-    public static PrefixConditioner fit(List<Run> runs, Baseline baseline, long seed) {
-        return fit(runs, baseline, seed, FINAL_WEIGHT);
+    /**
+     * Fits the conditioner of {@code network} on {@code runs}: its laws are taken over the network's
+     * baseline, and their trees read the network's config-only predictions.
+     */
+    public static PrefixConditioner fit(List<Run> runs, long seed, NeuralPredictor network) {
+        List<Run> usable = runs.stream().filter(network::knowsOptimizer).toList();
+        double[] finals = network.predictFinal(usable);
+        Map<Run, Double> byRun = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < usable.size(); i++) {
+            byRun.put(usable.get(i), finals[i]);
+        }
+        return fit(usable, network.model().baseline(), seed, byRun::get);
     }
 
-    /** As {@link #fit(List, long)}, with the weight of each cut's final-point row given. */
-    static PrefixConditioner fit(List<Run> runs, Baseline baseline, long seed, double finalWeight) {
+    /**
+     * Fits one law per source of {@code runs} (those with curves) and one pooled law; {@code seed} fixes
+     * the cuts.
+     *
+     * @param configOnly the config-only final-loss prediction of each run by the network this conditioner
+     *     will serve, or null to fit the ridge regressions alone
+     */
+    public static PrefixConditioner fit(List<Run> runs, Baseline baseline, long seed, ToDoubleFunction<Run> configOnly) {
+        return fit(runs, baseline, seed, FINAL_WEIGHT, configOnly);
+    }
+
+    /** As {@link #fit(List, Baseline, long, ToDoubleFunction)}, with the weight of each cut's final-point row given. */
+    static PrefixConditioner fit(List<Run> runs, Baseline baseline, long seed, double finalWeight,
+                                 ToDoubleFunction<Run> configOnly) {
         Map<String, List<Run>> bySource = new TreeMap<>();
         for (Run r : runs) {
             if (r.hasCurve() && r.curve().size() >= 2) {
@@ -77,7 +118,7 @@ public final class PrefixConditioner {
         }
         Map<String, Law> laws = new TreeMap<>();
         bySource.forEach((source, rs) -> {
-            Law law = fitLaw(rs, baseline, seed, finalWeight);
+            Law law = fitLaw(rs, baseline, seed, finalWeight, source.equals(POOLED) ? null : configOnly);
             if (law != null) {
                 laws.put(source, law);
             }
@@ -88,7 +129,8 @@ public final class PrefixConditioner {
         return new PrefixConditioner(laws);
     }
 
-    private static Law fitLaw(List<Run> runs, Baseline baseline, long seed, double finalWeight) {
+    private static Law fitLaw(List<Run> runs, Baseline baseline, long seed, double finalWeight,
+                              ToDoubleFunction<Run> configOnly) {
         TreeSet<String> opts = new TreeSet<>();
         runs.forEach(r -> r.text("optimizer.name").ifPresent(o -> opts.add(o.toLowerCase(Locale.ROOT))));
         List<String> optimizers = List.copyOf(opts);
@@ -96,12 +138,15 @@ public final class PrefixConditioner {
         List<double[]> xs = new ArrayList<>();
         List<Double> ys = new ArrayList<>();
         List<Double> ws = new ArrayList<>();
+        List<double[]> treeXs = new ArrayList<>();
+        List<String> treeKeys = configOnly == null ? null : numericKeys(runs);
         for (Run run : runs) {
             LrSchedule schedule = LrSchedule.of(run);
             Scale scale = Scale.of(run);
             ChinchillaLaw chinchilla = baseline.law(run.source());
             double batchTokens = Scale.batchTokens(run).orElse(scale.tokens() / schedule.total());
             Curve c = run.curve();
+            double network = configOnly == null ? Double.NaN : configOnly.applyAsDouble(run);
             for (int cut = 0; cut < CUTS; cut++) {
                 double at = (MIN_CUT + (MAX_CUT - MIN_CUT) * rnd.nextDouble()) * schedule.total();
                 int o = lastObserved(c, at);
@@ -111,7 +156,11 @@ public final class PrefixConditioner {
                 int later = c.size() - 1 - o;
                 for (int q = 0; q < Math.min(QUERIES, later); q++) {
                     int j = q == 0 ? c.size() - 1 : o + 1 + rnd.nextInt(later);
-                    xs.add(PrefixFeatures.of(run, schedule, scale, chinchilla, c.step(o), c.loss(o), c.step(j), optimizers));
+                    double[] x = PrefixFeatures.of(run, schedule, scale, chinchilla, c.step(o), c.loss(o), c.step(j), optimizers);
+                    xs.add(x);
+                    if (treeKeys != null) {
+                        treeXs.add(treeInputs(x, run, treeKeys, network, chinchilla, scale));
+                    }
                     ys.add(Math.log(c.loss(j) / c.loss(o))
                             - PrefixFeatures.chinchillaDrop(chinchilla, scale, batchTokens, c.step(o), c.step(j)));
                     ws.add(q == 0 ? finalWeight : 1.0);
@@ -137,7 +186,7 @@ public final class PrefixConditioner {
         for (int k = 0; k < m; k++) {
             std[k] = std[k] > 1e-12 ? Math.sqrt(std[k]) : 1;
         }
-        Law shape = new Law(optimizers, mean, std, null, xs.size());
+        Law shape = new Law(optimizers, mean, std, null, xs.size(), null, null);
         int p = expand(shape, xs.get(0)).length;
         double[][] gram = new double[p][p];
         double[] rhs = new double[p];
@@ -164,7 +213,61 @@ public final class PrefixConditioner {
                 gram[a][a] += RIDGE;
             }
         }
-        return new Law(optimizers, mean, std, Cholesky.solve(gram, rhs), xs.size());
+        double[] weights = Cholesky.solve(gram, rhs);
+        if (treeKeys == null) {
+            return new Law(optimizers, mean, std, weights, xs.size(), null, null);
+        }
+        double[] left = new double[xs.size()];
+        double[] w = new double[xs.size()];
+        for (int i = 0; i < xs.size(); i++) {
+            left[i] = ys.get(i) - dot(weights, expand(shape, xs.get(i)));
+            w[i] = ws.get(i);
+        }
+        BoostedTrees trees = BoostedTrees.fit(treeXs, left, w, TREES);
+        return new Law(optimizers, mean, std, weights, xs.size(), trees, treeKeys);
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int k = 0; k < a.length; k++) {
+            s += a[k] * b[k];
+        }
+        return s;
+    }
+
+    /** The numeric config fields that vary between {@code runs}, sorted. */
+    static List<String> numericKeys(List<Run> runs) {
+        Map<String, Set<Double>> values = new TreeMap<>();
+        for (Run r : runs) {
+            Map<String, JsonNode> flat = new LinkedHashMap<>();
+            ConfigFlattener.flatten("", r.config(), flat);
+            flat.forEach((k, v) -> {
+                if (v.isNumber()) {
+                    values.computeIfAbsent(k, x -> new HashSet<>()).add(v.asDouble());
+                }
+            });
+        }
+        List<String> keys = new ArrayList<>();
+        values.forEach((k, v) -> {
+            if (v.size() > 1) {
+                keys.add(k);
+            }
+        });
+        return List.copyOf(keys);
+    }
+
+    /**
+     * The trees' inputs: the prefix features, the values of {@code keys} (below every value when a run
+     * lacks the field) and the log of the network's config-only final loss over the Chinchilla law's.
+     */
+    static double[] treeInputs(double[] x, Run run, List<String> keys, double configOnlyFinal, ChinchillaLaw chinchilla,
+                               Scale scale) {
+        double[] out = Arrays.copyOf(x, x.length + keys.size() + 1);
+        for (int k = 0; k < keys.size(); k++) {
+            out[x.length + k] = run.number(keys.get(k)).orElse(-Double.MAX_VALUE);
+        }
+        out[out.length - 1] = Math.log(configOnlyFinal / chinchilla.predict(scale.params(), scale.tokens()));
+        return out;
     }
 
     /** The last curve point with a positive step at or before {@code step}, not the run's last point; -1 if none. */
@@ -209,9 +312,11 @@ public final class PrefixConditioner {
 
     /**
      * The predicted loss at {@code queryStep} of a run whose loss was {@code observedLoss} at {@code
-     * observedStep}; {@code chinchilla} is the law of the run's source in the predictor's baseline.
+     * observedStep}; {@code chinchilla} is the law of the run's source in the predictor's baseline,
+     * {@code configOnlyFinal} the network's config-only prediction of the run's final loss.
      */
-    public double predict(Run run, ChinchillaLaw chinchilla, double observedStep, double observedLoss, double queryStep) {
+    public double predict(Run run, ChinchillaLaw chinchilla, double observedStep, double observedLoss, double queryStep,
+                          double configOnlyFinal) {
         Law law = law(run.source());
         if (law == null) {
             throw new IllegalStateException("no prefix law for source " + run.source());
@@ -219,11 +324,12 @@ public final class PrefixConditioner {
         LrSchedule schedule = LrSchedule.of(run);
         Scale scale = Scale.of(run);
         double batchTokens = Scale.batchTokens(run).orElse(scale.tokens() / schedule.total());
-        double[] z = expand(law, PrefixFeatures.of(run, schedule, scale, chinchilla, observedStep, observedLoss,
-                queryStep, law.optimizers()));
-        double s = PrefixFeatures.chinchillaDrop(chinchilla, scale, batchTokens, observedStep, queryStep);
-        for (int k = 0; k < z.length; k++) {
-            s += law.weights()[k] * z[k];
+        double[] x = PrefixFeatures.of(run, schedule, scale, chinchilla, observedStep, observedLoss, queryStep,
+                law.optimizers());
+        double s = PrefixFeatures.chinchillaDrop(chinchilla, scale, batchTokens, observedStep, queryStep)
+                + dot(law.weights(), expand(law, x));
+        if (law.trees() != null) {
+            s += law.trees().predict(treeInputs(x, run, law.treeKeys(), configOnlyFinal, chinchilla, scale));
         }
         return observedLoss * Math.exp(s);
     }

@@ -192,7 +192,10 @@ public final class PredictorTrainer {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
-            PrefixConditioner prefix = PrefixConditioner.fit(trainRuns, baseline, recipe.seed());
+            PrefixConditioner prefix;
+            try (NeuralPredictor network = new NeuralPredictor(NcplModel.load(staging, device), "ncpl")) {
+                prefix = PrefixConditioner.fit(trainRuns, recipe.seed(), network);
+            }
             PrefixConditioner parentPrefix = parent == null ? null : parent.prefix();
             PrefixConditioner merged = parentPrefix == null ? prefix : parentPrefix.withNewSources(prefix);
             merged.save(staging.resolve(PrefixConditioner.FILE));

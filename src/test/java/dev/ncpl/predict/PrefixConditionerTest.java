@@ -22,7 +22,7 @@ class PrefixConditionerTest {
         List<Run> held = runs.stream().filter(r -> r.split().equals("in_val")).toList();
         dev.ncpl.baseline.Baseline baseline = dev.ncpl.baseline.Baseline.fit(train);
         dev.ncpl.baseline.ChinchillaLaw law = baseline.law("alpha");
-        PrefixConditioner c = PrefixConditioner.fit(train, baseline, 1);
+        PrefixConditioner c = PrefixConditioner.fit(train, baseline, 1, null);
         assertTrue(c.laws().containsKey("alpha") && c.laws().containsKey(PrefixConditioner.POOLED));
         double errModel = 0;
         double errHold = 0;
@@ -30,7 +30,7 @@ class PrefixConditionerTest {
             Curve curve = r.curve();
             int o = curve.size() / 3;
             double truth = curve.finalLoss();
-            errModel += Math.abs(c.predict(r, law, curve.step(o), curve.loss(o), curve.lastStep()) - truth);
+            errModel += Math.abs(c.predict(r, law, curve.step(o), curve.loss(o), curve.lastStep(), Double.NaN) - truth);
             errHold += Math.abs(curve.loss(o) - truth);
         }
         errModel /= held.size();
@@ -42,11 +42,11 @@ class PrefixConditionerTest {
         c.save(file);
         PrefixConditioner again = PrefixConditioner.load(file);
         Run r = held.get(0);
-        assertEquals(c.predict(r, law, r.curve().step(2), r.curve().loss(2), r.curve().lastStep()),
-                again.predict(r, law, r.curve().step(2), r.curve().loss(2), r.curve().lastStep()), 0);
+        assertEquals(c.predict(r, law, r.curve().step(2), r.curve().loss(2), r.curve().lastStep(), Double.NaN),
+                again.predict(r, law, r.curve().step(2), r.curve().loss(2), r.curve().lastStep(), Double.NaN), 0);
         // an unseen source falls back to the pooled law
         Run other = new Run("o", "beta", "", "loss", r.config(), r.curve());
-        assertTrue(Double.isFinite(c.predict(other, law, r.curve().step(2), r.curve().loss(2), r.curve().lastStep())));
+        assertTrue(Double.isFinite(c.predict(other, law, r.curve().step(2), r.curve().loss(2), r.curve().lastStep(), Double.NaN)));
         IOException e = assertThrows(IOException.class, () -> PrefixConditioner.load(dir.resolve("none.json")));
         assertTrue(e.getMessage().contains("ncpl prefix"), e.getMessage());
     }
@@ -56,17 +56,49 @@ class PrefixConditionerTest {
         // trained on the smallest shape only, asked about a model 40x larger with 40x its largest token budget
         List<Run> small = Fixtures.runs(200, 1, 0.002, 5, "alpha");
         dev.ncpl.baseline.Baseline baseline = dev.ncpl.baseline.Baseline.fit(small);
-        PrefixConditioner c = PrefixConditioner.fit(small, baseline, 2);
+        PrefixConditioner c = PrefixConditioner.fit(small, baseline, 2, null);
         Run big = Fixtures.run("big", "alpha", "", 20, 1280, 3e-3, 80, 0, new java.util.Random(4));
         Curve curve = big.curve();
         int o = 3;
-        double predicted = c.predict(big, baseline.law("alpha"), curve.step(o), curve.loss(o), curve.lastStep());
+        double predicted = c.predict(big, baseline.law("alpha"), curve.step(o), curve.loss(o), curve.lastStep(), Double.NaN);
         double truth = curve.finalLoss();
         // the loss keeps falling, and the Chinchilla drop carries the size trend the small models cannot teach
         assertTrue(predicted < curve.loss(o), predicted + " from " + curve.loss(o));
         // it recovers most of the drop that remains after the observed point
         assertTrue(Math.abs(predicted - truth) < 0.35 * (curve.loss(o) - truth), predicted + " vs " + truth
                 + ", observed " + curve.loss(o));
+    }
+
+    @Test
+    void itsTreesLearnHowFarToTrustTheNetworksPrediction(@TempDir Path dir) throws IOException {
+        // noisy curves: the last observed point says little about the final loss; a network that predicts the
+        // final loss to within 0.002 says more, and the trees must learn to use it
+        List<Run> runs = Fixtures.runs(400, 4, 0.03, 7, "alpha");
+        List<Run> train = runs.stream().filter(r -> r.split().equals("train")).toList();
+        List<Run> held = runs.stream().filter(r -> r.split().equals("in_val")).toList();
+        dev.ncpl.baseline.Baseline baseline = dev.ncpl.baseline.Baseline.fit(train);
+        dev.ncpl.baseline.ChinchillaLaw law = baseline.law("alpha");
+        java.util.function.ToDoubleFunction<Run> network = r -> r.curve().finalLoss()
+                + 0.002 * Math.sin(r.id().hashCode());
+        PrefixConditioner ridge = PrefixConditioner.fit(train, baseline, 1, null);
+        PrefixConditioner trees = PrefixConditioner.fit(train, baseline, 1, network);
+        assertTrue(trees.laws().get("alpha").trees() != null && trees.laws().get(PrefixConditioner.POOLED).trees() == null);
+        double errRidge = 0;
+        double errTrees = 0;
+        for (Run r : held) {
+            Curve curve = r.curve();
+            int o = curve.size() / 3;
+            double truth = curve.finalLoss();
+            errRidge += Math.abs(ridge.predict(r, law, curve.step(o), curve.loss(o), curve.lastStep(), Double.NaN) - truth);
+            errTrees += Math.abs(trees.predict(r, law, curve.step(o), curve.loss(o), curve.lastStep(),
+                    network.applyAsDouble(r)) - truth);
+        }
+        assertTrue(errTrees < 0.5 * errRidge, "with trees " + errTrees / held.size() + " vs ridge " + errRidge / held.size());
+        Path file = dir.resolve(PrefixConditioner.FILE);
+        trees.save(file);
+        Run r = held.get(0);
+        assertEquals(trees.predict(r, law, r.curve().step(2), r.curve().loss(2), r.curve().lastStep(), 3.0),
+                PrefixConditioner.load(file).predict(r, law, r.curve().step(2), r.curve().loss(2), r.curve().lastStep(), 3.0), 0);
     }
 
     @Test

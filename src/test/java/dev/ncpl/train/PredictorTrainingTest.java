@@ -110,6 +110,30 @@ class PredictorTrainingTest {
         assertEquals(first.validationMae().get("alpha"), mae, 0.0);
     }
 
+    @Test
+    void aBatchOfMixedLengthsPredictsWhatEachConfigDoesAlone() throws IOException {
+        // 200 configs, every third one longer by an extra key: the batch is run as two groups of equal length
+        List<Run> mixed = new ArrayList<>();
+        List<Run> base = Fixtures.runs(200, 4, 0.003, 21, "alpha");
+        for (int i = 0; i < base.size(); i++) {
+            Run r = base.get(i);
+            if (i % 3 == 0) {
+                com.fasterxml.jackson.databind.node.ObjectNode cfg = r.config().deepCopy();
+                ((com.fasterxml.jackson.databind.node.ObjectNode) cfg.get("optimizer")).put("eps", 1e-8);
+                r = new Run(r.id(), r.source(), r.split(), r.metric(), cfg, r.curve());
+            }
+            mixed.add(r);
+        }
+        try (NeuralPredictor p = NeuralPredictor.load(dir.resolve("model"))) {
+            List<Prediction> together = p.predict(mixed);
+            for (int i = 0; i < mixed.size(); i += 7) {
+                Prediction alone = p.predict(List.of(mixed.get(i))).get(0);
+                assertEquals(alone.finalLoss(), together.get(i).finalLoss(), 1e-5, mixed.get(i).id());
+                assertArrayEquals(alone.losses(), together.get(i).losses(), 1e-5);
+            }
+        }
+    }
+
     /**
      * Same seed, same weights, byte for byte. The one known exception: PyTorch on CPU now and then gives a
      * non-finite gradient that the trainer skips (not reproducibly; see README), so the comparison is made

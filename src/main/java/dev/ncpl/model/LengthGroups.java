@@ -1,0 +1,38 @@
+package dev.ncpl.model;
+
+import dev.ncpl.text.EncodedConfig;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Splits a batch of configs into groups of similar token length, so that a network call pads each
+ * config only to the longest of its group. A group closes when the next config is longer than the
+ * group's shortest and the group already holds {@value #MIN_GROUP} configs (smaller calls would cost
+ * more in per-call overhead than the padding they save).
+ */
+final class LengthGroups {
+    /** The smallest group that may be closed. */
+    static final int MIN_GROUP = 64;
+
+    private LengthGroups() {}
+
+    /** Indices into {@code configs}, one array per group, shortest configs first; one group when all lengths agree. */
+    static List<int[]> of(List<EncodedConfig> configs) {
+        Integer[] order = new Integer[configs.size()];
+        Arrays.setAll(order, i -> i);
+        Arrays.sort(order, Comparator.comparingInt(i -> configs.get(i).length()));
+        List<int[]> groups = new ArrayList<>();
+        int start = 0;
+        for (int i = 1; i <= order.length; i++) {
+            boolean close = i == order.length || (i - start >= MIN_GROUP
+                    && configs.get(order[i]).length() > configs.get(order[start]).length());
+            if (close) {
+                groups.add(Arrays.stream(order, start, i).mapToInt(Integer::intValue).toArray());
+                start = i;
+            }
+        }
+        return groups;
+    }
+}

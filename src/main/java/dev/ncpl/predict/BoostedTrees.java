@@ -1,0 +1,241 @@
+package dev.ncpl.predict;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Gradient-boosted regression trees (squared error, histogram splits), small enough to be fitted in
+ * seconds and saved as JSON. Used by {@link PrefixConditioner} to correct what its ridge regression
+ * misses. A tree's prediction is constant beyond the range of its training inputs, so a correction
+ * learnt on smaller models is carried to larger ones as it was at the edge, not extrapolated.
+ *
+ * @param base the constant every prediction starts from
+ * @param trees the fitted trees, each a flat array of nodes (see {@link Tree})
+ */
+public record BoostedTrees(@JsonProperty("base") double base, @JsonProperty("trees") List<Tree> trees) {
+
+    /**
+     * One tree in flat form: node i splits on {@code feature[i]} at {@code threshold[i]} (going to
+     * {@code left[i]} when the input is at or below it, else to {@code right[i]}), or is a leaf with
+     * {@code value[i]} when {@code feature[i]} is -1.
+     */
+    public record Tree(@JsonProperty("feature") int[] feature, @JsonProperty("threshold") double[] threshold,
+                       @JsonProperty("left") int[] left, @JsonProperty("right") int[] right,
+                       @JsonProperty("value") double[] value) {
+        double predict(double[] x) {
+            int i = 0;
+            while (feature[i] >= 0) {
+                i = x[feature[i]] <= threshold[i] ? left[i] : right[i];
+            }
+            return value[i];
+        }
+    }
+
+    /**
+     * How trees are grown: boosting rounds, the depth of each tree, the shrinkage of each tree's output,
+     * the least row weight a leaf may hold, the L2 penalty on leaf values and the histogram bins per input
+     * (at most 128: bin indices are stored as bytes).
+     */
+    public record Settings(int rounds, int depth, double learningRate, double minLeafWeight, double l2, int bins) {
+        public Settings {
+            if (rounds < 1 || depth < 1 || !(learningRate > 0) || minLeafWeight < 0 || l2 < 0 || bins < 2 || bins > 128) {
+                throw new IllegalArgumentException("invalid tree settings " + this);
+            }
+        }
+    }
+
+    /** The sum of the base and every tree's output at {@code x}. */
+    public double predict(double[] x) {
+        double s = base;
+        for (Tree t : trees) {
+            s += t.predict(x);
+        }
+        return s;
+    }
+
+    /** Fits trees to targets {@code y} with row weights {@code w}; deterministic. */
+    public static BoostedTrees fit(List<double[]> xs, double[] y, double[] w, Settings settings) {
+        int n = xs.size();
+        int m = xs.get(0).length;
+        double[][] cuts = new double[m][];
+        byte[][] bin = new byte[m][n];
+        for (int k = 0; k < m; k++) {
+            double[] col = new double[n];
+            for (int i = 0; i < n; i++) {
+                col[i] = xs.get(i)[k];
+            }
+            cuts[k] = binEdges(col, settings.bins());
+            for (int i = 0; i < n; i++) {
+                bin[k][i] = (byte) binOf(cuts[k], col[i]);
+            }
+        }
+        double sw = 0;
+        double swy = 0;
+        for (int i = 0; i < n; i++) {
+            sw += w[i];
+            swy += w[i] * y[i];
+        }
+        double base = swy / sw;
+        double[] residual = new double[n];
+        for (int i = 0; i < n; i++) {
+            residual[i] = y[i] - base;
+        }
+        List<Tree> trees = new ArrayList<>();
+        int[] all = new int[n];
+        Arrays.setAll(all, i -> i);
+        for (int round = 0; round < settings.rounds(); round++) {
+            TreeBuilder b = new TreeBuilder(bin, cuts, residual, w, settings);
+            b.grow(all, 0);
+            Tree tree = b.build();
+            for (int i = 0; i < n; i++) {
+                residual[i] -= tree.predict(xs.get(i));
+            }
+            trees.add(tree);
+        }
+        return new BoostedTrees(base, trees);
+    }
+
+    /** Upper edges of up to {@code bins} quantile bins of {@code col} (distinct values only). */
+    private static double[] binEdges(double[] col, int bins) {
+        double[] sorted = col.clone();
+        Arrays.sort(sorted);
+        double[] edges = new double[bins - 1];
+        int count = 0;
+        for (int b = 1; b < bins; b++) {
+            double e = sorted[Math.min(sorted.length - 1, (int) ((long) b * sorted.length / bins))];
+            if (count == 0 || e > edges[count - 1]) {
+                edges[count++] = e;
+            }
+        }
+        return Arrays.copyOf(edges, count);
+    }
+
+    /** The first bin whose upper edge is at or above {@code v} (the last bin for values above every edge). */
+    private static int binOf(double[] edges, double v) {
+        int lo = 0;
+        int hi = edges.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (edges[mid] >= v) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
+    }
+
+    /** Grows one tree depth-first on binned inputs. */
+    private static final class TreeBuilder {
+        private final byte[][] bin;
+        private final double[][] cuts;
+        private final double[] g;
+        private final double[] w;
+        private final Settings s;
+        private final List<Integer> feature = new ArrayList<>();
+        private final List<Double> threshold = new ArrayList<>();
+        private final List<Integer> left = new ArrayList<>();
+        private final List<Integer> right = new ArrayList<>();
+        private final List<Double> value = new ArrayList<>();
+
+        TreeBuilder(byte[][] bin, double[][] cuts, double[] g, double[] w, Settings s) {
+            this.bin = bin;
+            this.cuts = cuts;
+            this.g = g;
+            this.w = w;
+            this.s = s;
+        }
+
+        int grow(int[] rows, int depth) {
+            int node = feature.size();
+            feature.add(-1);
+            threshold.add(0.0);
+            left.add(-1);
+            right.add(-1);
+            double sg = 0;
+            double sw = 0;
+            for (int i : rows) {
+                sg += w[i] * g[i];
+                sw += w[i];
+            }
+            value.add(s.learningRate() * sg / (sw + s.l2()));
+            if (depth >= s.depth() || sw < 2 * s.minLeafWeight()) {
+                return node;
+            }
+            double totalG = sg;
+            double totalW = sw;
+            // features are searched in parallel; the best split is then chosen in feature order, so the
+            // tree does not depend on the thread count
+            double[][] splits = java.util.stream.IntStream.range(0, bin.length).parallel()
+                    .mapToObj(k -> bestSplit(k, rows, totalG, totalW)).toArray(double[][]::new);
+            double bestGain = 1e-12;
+            int bestFeature = -1;
+            int bestBin = -1;
+            for (int k = 0; k < splits.length; k++) {
+                if (splits[k][0] > bestGain) {
+                    bestGain = splits[k][0];
+                    bestFeature = k;
+                    bestBin = (int) splits[k][1];
+                }
+            }
+            if (bestFeature < 0) {
+                return node;
+            }
+            byte[] bk = bin[bestFeature];
+            final int split = bestBin;
+            int[] l = Arrays.stream(rows).filter(i -> bk[i] <= split).toArray();
+            int[] r = Arrays.stream(rows).filter(i -> bk[i] > split).toArray();
+            feature.set(node, bestFeature);
+            threshold.set(node, cuts[bestFeature][bestBin]);
+            int li = grow(l, depth + 1);
+            int ri = grow(r, depth + 1);
+            left.set(node, li);
+            right.set(node, ri);
+            return node;
+        }
+
+        /** {gain, bin} of the best split of {@code rows} on feature {@code k}; gain 0 when none is allowed. */
+        private double[] bestSplit(int k, int[] rows, double sg, double sw) {
+            int nb = cuts[k].length + 1;
+            double[] best = {0, -1};
+            if (nb < 2) {
+                return best;
+            }
+            double[] hg = new double[nb];
+            double[] hw = new double[nb];
+            byte[] bk = bin[k];
+            for (int i : rows) {
+                hg[bk[i]] += w[i] * g[i];
+                hw[bk[i]] += w[i];
+            }
+            double parent = sg * sg / (sw + s.l2());
+            double lg = 0;
+            double lw = 0;
+            for (int b = 0; b < nb - 1; b++) {
+                lg += hg[b];
+                lw += hw[b];
+                double rw = sw - lw;
+                if (lw < s.minLeafWeight() || rw < s.minLeafWeight()) {
+                    continue;
+                }
+                double rg = sg - lg;
+                double gain = lg * lg / (lw + s.l2()) + rg * rg / (rw + s.l2()) - parent;
+                if (gain > best[0]) {
+                    best[0] = gain;
+                    best[1] = b;
+                }
+            }
+            return best;
+        }
+
+        Tree build() {
+            return new Tree(feature.stream().mapToInt(Integer::intValue).toArray(),
+                    threshold.stream().mapToDouble(Double::doubleValue).toArray(),
+                    left.stream().mapToInt(Integer::intValue).toArray(),
+                    right.stream().mapToInt(Integer::intValue).toArray(),
+                    value.stream().mapToDouble(Double::doubleValue).toArray());
+        }
+    }
+}

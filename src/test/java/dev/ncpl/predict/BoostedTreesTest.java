@@ -1,0 +1,87 @@
+package dev.ncpl.predict;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ncpl.util.Json;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Gradient-boosted trees on a target with an interaction and a step that no linear model fits. */
+class BoostedTreesTest {
+    private static final BoostedTrees.Settings SETTINGS = new BoostedTrees.Settings(150, 4, 0.1, 10, 1.0, 32);
+
+    private static double target(double[] x) {
+        return (x[0] > 0.5 ? 1.0 : -1.0) * x[1] + 0.3 * x[2] * x[2];
+    }
+
+    private static List<double[]> inputs(int n, long seed) {
+        Random rnd = new Random(seed);
+        List<double[]> xs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            xs.add(new double[] {rnd.nextDouble(), rnd.nextDouble() * 2 - 1, rnd.nextDouble() * 2 - 1, rnd.nextDouble()});
+        }
+        return xs;
+    }
+
+    @Test
+    void fitsAnInteractionAndIsDeterministic(@TempDir Path dir) throws IOException {
+        List<double[]> xs = inputs(3000, 1);
+        double[] y = xs.stream().mapToDouble(BoostedTreesTest::target).toArray();
+        double[] w = new double[y.length];
+        java.util.Arrays.fill(w, 1);
+        BoostedTrees trees = BoostedTrees.fit(xs, y, w, SETTINGS);
+        // no linear model can fit the sign-times-slope interaction: the best is close to predicting the mean
+        double mean = java.util.Arrays.stream(y).average().orElseThrow();
+        double err = 0;
+        double errMean = 0;
+        for (double[] x : inputs(500, 2)) {
+            err += Math.abs(trees.predict(x) - target(x));
+            errMean += Math.abs(mean - target(x));
+        }
+        assertTrue(err < 0.25 * errMean, "trees MAE " + err / 500 + " vs the mean's " + errMean / 500);
+        // the same data give the same trees, and saved trees predict the same numbers
+        BoostedTrees again = BoostedTrees.fit(xs, y, w, SETTINGS);
+        double[] probe = {0.7, 0.2, -0.4, 0.5};
+        assertEquals(trees.predict(probe), again.predict(probe), 0);
+        Path file = dir.resolve("trees.json");
+        Json.writePretty(file, trees);
+        assertEquals(trees.predict(probe), Json.read(file, BoostedTrees.class).predict(probe), 0);
+    }
+
+    @Test
+    void holdsItsEdgeValueBeyondTheTrainingRange() {
+        List<double[]> xs = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            xs.add(new double[] {i / 400.0});
+        }
+        double[] y = xs.stream().mapToDouble(x -> 2 * x[0]).toArray();
+        double[] w = new double[y.length];
+        java.util.Arrays.fill(w, 1);
+        BoostedTrees trees = BoostedTrees.fit(xs, y, w, SETTINGS);
+        double edge = trees.predict(new double[] {1.0});
+        assertEquals(edge, trees.predict(new double[] {50.0}), 0);
+        assertTrue(edge > 1.8, "edge " + edge);
+        assertEquals(trees.predict(new double[] {0}), trees.predict(new double[] {-3}), 0);
+    }
+
+    @Test
+    void rowWeightsCount() {
+        // two groups at the same input: the weighted mean is what a leaf must predict
+        List<double[]> xs = new ArrayList<>();
+        double[] y = new double[200];
+        double[] w = new double[200];
+        for (int i = 0; i < 200; i++) {
+            xs.add(new double[] {1.0});
+            y[i] = i < 100 ? 0 : 1;
+            w[i] = i < 100 ? 1 : 3;
+        }
+        BoostedTrees trees = BoostedTrees.fit(xs, y, w, SETTINGS);
+        assertEquals(0.75, trees.predict(new double[] {1.0}), 1e-9);
+    }
+}
