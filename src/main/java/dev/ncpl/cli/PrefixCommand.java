@@ -10,7 +10,8 @@ import picocli.CommandLine.Mixin;
 
 /**
  * {@code ncpl prefix}: fits (again) the observed-prefix model of a trained predictor on the runs it was
- * trained on, for models trained before training did so itself. Takes seconds.
+ * trained on, for models trained before training did so itself, or before the conditioner changed. Takes
+ * about a minute on the shared logs (2 CPU cores).
  */
 @Command(name = "prefix", mixinStandardHelpOptions = true,
         description = "Fit the observed-prefix model (predict --condition-on-curve) of a trained predictor on the "

@@ -192,6 +192,7 @@ public final class PredictorTrainer {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
+            log.printf(Locale.ROOT, "fitting the observed-prefix model (runs in progress) on %d runs%n", trainRuns.size());
             PrefixConditioner prefix;
             try (NeuralPredictor network = new NeuralPredictor(NcplModel.load(staging, device), "ncpl")) {
                 prefix = PrefixConditioner.fit(trainRuns, recipe.seed(), network);
