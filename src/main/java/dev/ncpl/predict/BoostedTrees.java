@@ -7,8 +7,8 @@ import java.util.List;
 
 /**
  * Gradient-boosted regression trees (squared error, histogram splits), small enough to be fitted in
- * under a minute on 2 cores (about 95,000 rows, 50 inputs) and saved as JSON. Used by {@link PrefixConditioner} to correct what its ridge regression
- * misses. A tree's prediction is constant beyond the range of its training inputs, so a correction
+ * under a minute on 2 cores (about 95,000 rows, 50 inputs) and saved as JSON. Used by {@link
+ * PrefixConditioner} to correct what its ridge regression misses. A tree's prediction is constant beyond the range of its training inputs, so a correction
  * learnt on smaller models is carried to larger ones as it was at the edge, not extrapolated.
  *
  * @param base the constant every prediction starts from
