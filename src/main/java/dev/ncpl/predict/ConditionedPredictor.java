@@ -80,7 +80,8 @@ public final class ConditionedPredictor implements LossPredictor {
             return configOnlyPrediction;
         }
         double observedStep = seen.step(o);
-        dev.ncpl.baseline.ChinchillaLaw law = configOnly.model().baseline().law(run.source());
+        PrefixConditioner.Continuation continuation = conditioner.continuation(run,
+                configOnly.model().baseline().law(run.source()), configOnlyPrediction.finalLoss());
         double observedLoss = seen.loss(o);
         double[] steps = configOnlyPrediction.steps();
         double[] seenSteps = seen.steps();
@@ -88,21 +89,20 @@ public final class ConditionedPredictor implements LossPredictor {
         for (int j = 0; j < steps.length; j++) {
             int k = java.util.Arrays.binarySearch(seenSteps, steps[j]);
             losses[j] = steps[j] <= observedStep && k >= 0 ? seen.loss(k)
-                    : continued(run, law, seen, o, Math.max(steps[j], observedStep), configOnlyPrediction.finalLoss());
+                    : continued(continuation, seen, o, Math.max(steps[j], observedStep));
         }
         double finalStep = observedFraction == null ? total - 1 : run.curve().lastStep();
         double finalLoss = finalStep <= observedStep ? observedLoss
-                : continued(run, law, seen, o, finalStep, configOnlyPrediction.finalLoss());
+                : continued(continuation, seen, o, finalStep);
         return new Prediction(run.id(), finalLoss, steps, losses);
     }
 
     /** The loss at {@code step}: the conditioner's mean over the last observed points (up to point {@code o}). */
-    private double continued(Run run, dev.ncpl.baseline.ChinchillaLaw law, Curve seen, int o, double step,
-                             double configOnlyFinal) {
+    private static double continued(PrefixConditioner.Continuation continuation, Curve seen, int o, double step) {
         double sum = 0;
         int used = 0;
         for (int a = o; a > o - ANCHORS && a >= 0 && seen.step(a) > 0; a--) {
-            sum += conditioner.predict(run, law, seen.step(a), seen.loss(a), step, configOnlyFinal);
+            sum += continuation.predict(seen.step(a), seen.loss(a), step);
             used++;
         }
         return sum / used;

@@ -146,7 +146,8 @@ public final class PrefixConditioner {
             ChinchillaLaw chinchilla = baseline.law(run.source());
             double batchTokens = Scale.batchTokens(run).orElse(scale.tokens() / schedule.total());
             Curve c = run.curve();
-            double network = configOnly == null ? Double.NaN : configOnly.applyAsDouble(run);
+            double[] runInputs = treeKeys == null ? null
+                    : runInputs(run, treeKeys, configOnly.applyAsDouble(run), chinchilla, scale);
             for (int cut = 0; cut < CUTS; cut++) {
                 double at = (MIN_CUT + (MAX_CUT - MIN_CUT) * rnd.nextDouble()) * schedule.total();
                 int o = lastObserved(c, at);
@@ -159,7 +160,7 @@ public final class PrefixConditioner {
                     double[] x = PrefixFeatures.of(run, schedule, scale, chinchilla, c.step(o), c.loss(o), c.step(j), optimizers);
                     xs.add(x);
                     if (treeKeys != null) {
-                        treeXs.add(treeInputs(x, run, treeKeys, network, chinchilla, scale));
+                        treeXs.add(concat(x, runInputs));
                     }
                     ys.add(Math.log(c.loss(j) / c.loss(o))
                             - PrefixFeatures.chinchillaDrop(chinchilla, scale, batchTokens, c.step(o), c.step(j)));
@@ -257,16 +258,22 @@ public final class PrefixConditioner {
     }
 
     /**
-     * The trees' inputs: the prefix features, the values of {@code keys} (below every value when a run
-     * lacks the field) and the log of the network's config-only final loss over the Chinchilla law's.
+     * The trees' inputs that stay the same for every query of a run: the values of {@code keys} (below
+     * every value when a run lacks the field) and the log of the network's config-only final loss over
+     * the Chinchilla law's. The trees read them after the prefix features.
      */
-    static double[] treeInputs(double[] x, Run run, List<String> keys, double configOnlyFinal, ChinchillaLaw chinchilla,
-                               Scale scale) {
-        double[] out = Arrays.copyOf(x, x.length + keys.size() + 1);
+    static double[] runInputs(Run run, List<String> keys, double configOnlyFinal, ChinchillaLaw chinchilla, Scale scale) {
+        double[] out = new double[keys.size() + 1];
         for (int k = 0; k < keys.size(); k++) {
-            out[x.length + k] = run.number(keys.get(k)).orElse(-Double.MAX_VALUE);
+            out[k] = run.number(keys.get(k)).orElse(-Double.MAX_VALUE);
         }
-        out[out.length - 1] = Math.log(configOnlyFinal / chinchilla.predict(scale.params(), scale.tokens()));
+        out[keys.size()] = Math.log(configOnlyFinal / chinchilla.predict(scale.params(), scale.tokens()));
+        return out;
+    }
+
+    private static double[] concat(double[] a, double[] b) {
+        double[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
 
@@ -317,21 +324,53 @@ public final class PrefixConditioner {
      */
     public double predict(Run run, ChinchillaLaw chinchilla, double observedStep, double observedLoss, double queryStep,
                           double configOnlyFinal) {
+        return continuation(run, chinchilla, configOnlyFinal).predict(observedStep, observedLoss, queryStep);
+    }
+
+    /**
+     * The predictions for one run, with what does not depend on the observed or queried point (schedule,
+     * scale, the trees' config inputs) worked out once: a curve asks for many points.
+     */
+    public Continuation continuation(Run run, ChinchillaLaw chinchilla, double configOnlyFinal) {
         Law law = law(run.source());
         if (law == null) {
             throw new IllegalStateException("no prefix law for source " + run.source());
         }
-        LrSchedule schedule = LrSchedule.of(run);
-        Scale scale = Scale.of(run);
-        double batchTokens = Scale.batchTokens(run).orElse(scale.tokens() / schedule.total());
-        double[] x = PrefixFeatures.of(run, schedule, scale, chinchilla, observedStep, observedLoss, queryStep,
-                law.optimizers());
-        double s = PrefixFeatures.chinchillaDrop(chinchilla, scale, batchTokens, observedStep, queryStep)
-                + dot(law.weights(), expand(law, x));
-        if (law.trees() != null) {
-            s += law.trees().predict(treeInputs(x, run, law.treeKeys(), configOnlyFinal, chinchilla, scale));
+        return new Continuation(run, chinchilla, law, configOnlyFinal);
+    }
+
+    /** The conditioner applied to one run; see {@link #continuation}. */
+    public static final class Continuation {
+        private final Run run;
+        private final ChinchillaLaw chinchilla;
+        private final Law law;
+        private final LrSchedule schedule;
+        private final Scale scale;
+        private final double batchTokens;
+        private final double[] runInputs;
+
+        private Continuation(Run run, ChinchillaLaw chinchilla, Law law, double configOnlyFinal) {
+            this.run = run;
+            this.chinchilla = chinchilla;
+            this.law = law;
+            this.schedule = LrSchedule.of(run);
+            this.scale = Scale.of(run);
+            this.batchTokens = Scale.batchTokens(run).orElse(scale.tokens() / schedule.total());
+            this.runInputs = law.trees() == null ? null
+                    : runInputs(run, law.treeKeys(), configOnlyFinal, chinchilla, scale);
         }
-        return observedLoss * Math.exp(s);
+
+        /** The loss at {@code queryStep} of the run, whose loss was {@code observedLoss} at {@code observedStep}. */
+        public double predict(double observedStep, double observedLoss, double queryStep) {
+            double[] x = PrefixFeatures.of(run, schedule, scale, chinchilla, observedStep, observedLoss, queryStep,
+                    law.optimizers());
+            double s = PrefixFeatures.chinchillaDrop(chinchilla, scale, batchTokens, observedStep, queryStep)
+                    + dot(law.weights(), expand(law, x));
+            if (runInputs != null) {
+                s += law.trees().predict(concat(x, runInputs));
+            }
+            return observedLoss * Math.exp(s);
+        }
     }
 
     /**

@@ -64,8 +64,7 @@ final class ParentModel {
 
     /** The parent's observed-prefix model, or null when it has none. */
     PrefixConditioner prefix() throws IOException {
-        Path f = dir.resolve(PrefixConditioner.FILE);
-        return Files.isRegularFile(f) ? PrefixConditioner.load(f) : null;
+        return PrefixConditioner.loadIfPresent(dir);
     }
 
     /** The parent's network shape with a vocabulary of {@code vocabularySize} words. */
