@@ -193,14 +193,14 @@ public final class PredictorTrainer {
             double seconds = (System.nanoTime() - start) / 1e9;
             Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
             log.printf(Locale.ROOT, "fitting the observed-prefix model (runs in progress) on %d runs%n", trainRuns.size());
-            PrefixConditioner prefix;
+            Map<String, Double> valMae;
             try (NeuralPredictor network = new NeuralPredictor(NcplModel.load(staging, device), "ncpl")) {
-                prefix = PrefixConditioner.fit(trainRuns, recipe.seed(), network);
+                PrefixConditioner prefix = PrefixConditioner.fit(trainRuns, recipe.seed(), network);
+                PrefixConditioner parentPrefix = parent == null ? null : parent.prefix();
+                PrefixConditioner merged = parentPrefix == null ? prefix : parentPrefix.withNewSources(prefix);
+                merged.save(staging.resolve(PrefixConditioner.FILE));
+                valMae = validate(network, staging, trainRuns, valRuns, merged);
             }
-            PrefixConditioner parentPrefix = parent == null ? null : parent.prefix();
-            PrefixConditioner merged = parentPrefix == null ? prefix : parentPrefix.withNewSources(prefix);
-            merged.save(staging.resolve(PrefixConditioner.FILE));
-            Map<String, Double> valMae = validate(staging, trainRuns, valRuns, merged);
             manifest = new ModelManifest(manifest.format(), cfg, scaler, stats, members, manifest.knownOptimizers(),
                     provenance(runFiles, trainRuns.size(), valRuns.size(), seconds, valMae, protocol));
             Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
@@ -522,28 +522,26 @@ public final class PredictorTrainer {
      * intervals (config-only, and for runs in progress with {@code prefix}) on those runs' errors and
      * writes them beside it.
      */
-    private Map<String, Double> validate(Path staging, List<Run> trainRuns, List<Run> valRuns, PrefixConditioner prefix)
-            throws IOException {
+    private static Map<String, Double> validate(NeuralPredictor p, Path staging, List<Run> trainRuns, List<Run> valRuns,
+                                                PrefixConditioner prefix) throws IOException {
         Map<String, Double> out = new LinkedHashMap<>();
         if (valRuns.isEmpty()) {
             return out;
         }
-        try (NeuralPredictor p = new NeuralPredictor(NcplModel.load(staging, device), "ncpl")) {
-            List<Prediction> preds = p.predict(valRuns);
-            IntervalFitter.fit(trainRuns, IntervalFitter.residuals(valRuns, preds), PredictionIntervals.DEFAULT_GROWTH)
-                    .save(staging.resolve(PredictionIntervals.FILE));
-            if (!ConditionedIntervals.withCurves(valRuns).isEmpty()) {
-                ConditionedIntervals.fit(trainRuns, valRuns, p, prefix, PredictionIntervals.DEFAULT_GROWTH)
-                        .save(staging.resolve(ConditionedIntervals.FILE));
-            }
-            Map<String, List<Integer>> bySource = new TreeMap<>();
-            for (int i = 0; i < valRuns.size(); i++) {
-                bySource.computeIfAbsent(valRuns.get(i).source(), s -> new ArrayList<>()).add(i);
-            }
-            bySource.forEach((src, idx) -> out.put(src, Metrics.mae(
-                    idx.stream().mapToDouble(i -> preds.get(i).finalLoss()).toArray(),
-                    idx.stream().mapToDouble(i -> valRuns.get(i).curve().finalLoss()).toArray())));
+        List<Prediction> preds = p.predict(valRuns);
+        IntervalFitter.fit(trainRuns, IntervalFitter.residuals(valRuns, preds), PredictionIntervals.DEFAULT_GROWTH)
+                .save(staging.resolve(PredictionIntervals.FILE));
+        if (!ConditionedIntervals.withCurves(valRuns).isEmpty()) {
+            ConditionedIntervals.fit(trainRuns, valRuns, p, prefix, PredictionIntervals.DEFAULT_GROWTH)
+                    .save(staging.resolve(ConditionedIntervals.FILE));
         }
+        Map<String, List<Integer>> bySource = new TreeMap<>();
+        for (int i = 0; i < valRuns.size(); i++) {
+            bySource.computeIfAbsent(valRuns.get(i).source(), s -> new ArrayList<>()).add(i);
+        }
+        bySource.forEach((src, idx) -> out.put(src, Metrics.mae(
+                idx.stream().mapToDouble(i -> preds.get(i).finalLoss()).toArray(),
+                idx.stream().mapToDouble(i -> valRuns.get(i).curve().finalLoss()).toArray())));
         return out;
     }
 
