@@ -65,7 +65,7 @@ public final class PredictCommand implements Callable<Integer> {
             description = "Nominal coverage of the prediction intervals (\"final_loss_interval\") and curve bands "
                     + "(\"curve_band\": [[step, lo, hi], …]) added when the model has them (intervals.json); "
                     + "default: ${DEFAULT-VALUE}. Runs in progress (--condition-on-curve) get intervals calibrated on held-out "
-                    + "runs cut at 10-70% of training (conditioned-intervals.json), zero-width over observed points.")
+                    + "runs cut at 10-70%% of training (conditioned-intervals.json), zero-width over observed points.")
     double level;
 
     /** Curves drawn by --plot, and how many of them get their band (more would hide the curves). */

@@ -24,7 +24,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--from", paramLabel = "DIR",
             description = "Fine-tune this trained model on --runs instead of training from scratch: new config keys "
-                    + "and sources are learnt, a few dozen runs suffice. Runs without in_val get 20% held out.")
+                    + "and sources are learnt, a few dozen runs suffice. Runs without in_val get 20%% held out.")
     Path from;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Model folder to write.")

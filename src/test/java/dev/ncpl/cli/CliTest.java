@@ -27,13 +27,14 @@ class CliTest {
     private record Outcome(int code, String out, String err) {}
 
     private Outcome run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter err = new StringWriter();
-        cl.setErr(new PrintWriter(err));
         PrintStream old = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         try {
+            // built after System.out is replaced: picocli's help writer is bound to System.out when it is made
+            CommandLine cl = Main.commandLine();
+            StringWriter err = new StringWriter();
+            cl.setErr(new PrintWriter(err));
             int code = cl.execute(args);
             return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString());
         } finally {
@@ -69,6 +70,25 @@ class CliTest {
         assertEquals(2, run("--no-such-option").code());
         assertEquals(2, run("predict").code());
         assertEquals(2, run("runs").code());
+    }
+
+    /** A stray % in a description makes picocli print a format warning instead of the help text. */
+    @Test
+    void everyHelpTextFormatsWithoutWarnings() {
+        PrintStream old = System.err;
+        ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8));
+        try {
+            for (String sub : Main.commandLine().getSubcommands().keySet()) {
+                Outcome o = run(sub, "--help");
+                assertEquals(0, o.code(), sub);
+                assertTrue(o.out().contains("Usage: ncpl " + sub), sub + ": " + o.out());
+            }
+        } finally {
+            System.setErr(old);
+        }
+        String w = warnings.toString(StandardCharsets.UTF_8);
+        assertTrue(w.isEmpty(), w);
     }
 
     @Test
