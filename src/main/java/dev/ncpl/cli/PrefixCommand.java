@@ -33,8 +33,10 @@ public final class PrefixCommand implements Callable<Integer> {
         }
         Path file = model.model.resolve(PrefixConditioner.FILE);
         fitted.save(file);
-        fitted.laws().forEach((source, law) -> System.out.printf(Locale.ROOT, "%-8s %6d training cuts, %d weights%n",
-                source, law.rows(), law.weights().length));
+        fitted.laws().forEach((source, law) -> System.out.printf(Locale.ROOT,
+                "%-8s %6d training rows, %d weights%s, in each of %d members%n", source, law.rows(),
+                law.weights().length, law.trees() == null ? "" : " and " + law.trees().trees().size() + " trees",
+                fitted.members().size()));
         System.out.println("wrote " + file);
         return 0;
     }

@@ -31,7 +31,7 @@ class PrefixConditionerTest {
         List<Run> held = data.held();
         dev.ncpl.baseline.Baseline baseline = data.baseline();
         dev.ncpl.baseline.ChinchillaLaw law = baseline.law("alpha");
-        PrefixConditioner c = PrefixConditioner.fit(train, baseline, 1, null);
+        PrefixConditioner c = PrefixConditioner.fit(train, baseline, 1, 1, null);
         assertTrue(c.laws().containsKey("alpha") && c.laws().containsKey(PrefixConditioner.POOLED));
         double errModel = 0;
         double errHold = 0;
@@ -65,7 +65,7 @@ class PrefixConditionerTest {
         // trained on the smallest shape only, asked about a model 40x larger with 40x its largest token budget
         List<Run> small = Fixtures.runs(200, 1, 0.002, 5, "alpha");
         dev.ncpl.baseline.Baseline baseline = dev.ncpl.baseline.Baseline.fit(small);
-        PrefixConditioner c = PrefixConditioner.fit(small, baseline, 2, null);
+        PrefixConditioner c = PrefixConditioner.fit(small, baseline, 2, 1, null);
         Run big = Fixtures.run("big", "alpha", "", 20, 1280, 3e-3, 80, 0, new java.util.Random(4));
         Curve curve = big.curve();
         int o = 3;
@@ -89,8 +89,8 @@ class PrefixConditionerTest {
         dev.ncpl.baseline.ChinchillaLaw law = baseline.law("alpha");
         java.util.function.ToDoubleFunction<Run> network = r -> r.curve().finalLoss()
                 + 0.002 * Math.sin(r.id().hashCode());
-        PrefixConditioner ridge = PrefixConditioner.fit(train, baseline, 1, null);
-        PrefixConditioner trees = PrefixConditioner.fit(train, baseline, 1, network);
+        PrefixConditioner ridge = PrefixConditioner.fit(train, baseline, 1, 1, null);
+        PrefixConditioner trees = PrefixConditioner.fit(train, baseline, 1, 1, network);
         assertTrue(trees.laws().get("alpha").trees() != null && trees.laws().get(PrefixConditioner.POOLED).trees() == null);
         double errRidge = 0;
         double errTrees = 0;
@@ -108,6 +108,34 @@ class PrefixConditionerTest {
         Run r = held.get(0);
         assertEquals(trees.predict(r, law, r.curve().step(2), r.curve().loss(2), r.curve().lastStep(), 3.0),
                 PrefixConditioner.load(file).predict(r, law, r.curve().step(2), r.curve().loss(2), r.curve().lastStep(), 3.0), 0);
+    }
+
+    @Test
+    void membersFittedOnOtherCutsAverageTheirPredictedDrops(@TempDir Path dir) throws IOException {
+        Split data = Split.of(Fixtures.runs(200, 3, 0.01, 11, "alpha"));
+        java.util.function.ToDoubleFunction<Run> network = r -> r.curve().finalLoss() + 0.01;
+        PrefixConditioner bag = PrefixConditioner.fit(data.train(), data.baseline(), 5, 3, network);
+        assertEquals(3, bag.members().size());
+        dev.ncpl.baseline.ChinchillaLaw law = data.baseline().law("alpha");
+        Run r = data.held().get(0);
+        Curve c = r.curve();
+        double[] single = new double[3];
+        for (int k = 0; k < 3; k++) {
+            PrefixConditioner one = new PrefixConditioner(List.of(bag.members().get(k)));
+            single[k] = one.predict(r, law, c.step(1), c.loss(1), c.lastStep(), 3.0);
+        }
+        // other seeds cut the curves elsewhere, so the members differ, and the bag predicts their geometric mean
+        assertTrue(single[0] != single[1] && single[1] != single[2], java.util.Arrays.toString(single));
+        double geometric = Math.exp((Math.log(single[0]) + Math.log(single[1]) + Math.log(single[2])) / 3);
+        assertEquals(geometric, bag.predict(r, law, c.step(1), c.loss(1), c.lastStep(), 3.0), 1e-12);
+        // the first member is the single conditioner of the same seed
+        PrefixConditioner first = PrefixConditioner.fit(data.train(), data.baseline(), 5, 1, network);
+        assertEquals(single[0], first.predict(r, law, c.step(1), c.loss(1), c.lastStep(), 3.0), 1e-12);
+        // a conditioner saved before members existed ({"laws": …}) still loads, as one member
+        Path legacy = dir.resolve("legacy.json");
+        java.nio.file.Files.writeString(legacy, dev.ncpl.util.Json.MAPPER.writeValueAsString(
+                java.util.Map.of("laws", first.laws())));
+        assertEquals(single[0], PrefixConditioner.load(legacy).predict(r, law, c.step(1), c.loss(1), c.lastStep(), 3.0), 1e-12);
     }
 
     @Test
