@@ -11,8 +11,7 @@ final class PredictorLoader {
 
     /** Loads the model in {@code dir}, named {@code name} in the report. */
     static NeuralPredictor load(Path dir, String name, EvalReport report) throws IOException {
-        NeuralPredictor loaded = NeuralPredictor.load(dir);
-        NeuralPredictor p = new NeuralPredictor(loaded.model(), name);
+        NeuralPredictor p = NeuralPredictor.load(dir).named(name);
         var prov = p.model().manifest().provenance();
         report.provenance(name + " model", dir + " (recipe " + prov.path("recipe").path("name").asText("?")
                 + ", protocol " + prov.path("protocol").asText("?") + ", seed " + prov.path("seed").asText("?")

@@ -1,22 +1,24 @@
 package dev.ncpl.cli;
 
+import dev.ncpl.predict.CurveModels;
+import dev.ncpl.predict.CurveShape;
 import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.PrefixConditioner;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /**
- * {@code ncpl prefix}: fits (again) the observed-prefix model of a trained predictor on the runs it was
- * trained on, for models trained before training did so itself, or before the conditioner changed. Takes
- * about a minute on the shared logs (2 CPU cores).
+ * {@code ncpl prefix}: fits (again) the curve models of a trained predictor (the observed-prefix model
+ * and the curve shape) on the runs it was trained on, for models trained before training did so itself,
+ * or before these models changed. Takes about four minutes on the shared logs (2 CPU cores).
  */
 @Command(name = "prefix", mixinStandardHelpOptions = true,
-        description = "Fit the observed-prefix model (predict --condition-on-curve) of a trained predictor on the "
-                + "training runs of its protocol, and write prefix.json into the model folder. Training does this "
-                + "itself; use it for models trained before.")
+        description = "Fit the curve models of a trained predictor on the training runs of its protocol: the "
+                + "observed-prefix model (predict --condition-on-curve; prefix.json) and the curve shape averaged "
+                + "into its curves (shape.json), written into the model folder. Training does this itself; use it "
+                + "for models trained before. Takes a few minutes on the shared logs.")
 public final class PrefixCommand implements Callable<Integer> {
     @Mixin
     DataOptions data = new DataOptions();
@@ -27,17 +29,18 @@ public final class PrefixCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelData md = ModelData.of(model.model, data);
-        PrefixConditioner fitted;
+        CurveModels fitted;
         try (NeuralPredictor network = NeuralPredictor.load(model.model)) {
-            fitted = PrefixConditioner.fit(md.training(), md.seed(), network);
+            fitted = CurveModels.fit(md.training(), md.seed(), network);
         }
-        Path file = model.model.resolve(PrefixConditioner.FILE);
-        fitted.save(file);
-        fitted.laws().forEach((source, law) -> System.out.printf(Locale.ROOT,
+        fitted.save(model.model);
+        PrefixConditioner prefix = fitted.prefix();
+        prefix.laws().forEach((source, law) -> System.out.printf(Locale.ROOT,
                 "%-8s %6d training rows, %d weights%s, in each of %d members%n", source, law.rows(),
                 law.weights().length, law.trees() == null ? "" : " and " + law.trees().trees().size() + " trees",
-                fitted.members().size()));
-        System.out.println("wrote " + file);
+                prefix.members().size()));
+        System.out.println("wrote " + model.model.resolve(PrefixConditioner.FILE) + " and "
+                + model.model.resolve(CurveShape.FILE));
         return 0;
     }
 }

@@ -15,22 +15,43 @@ import java.util.List;
  * The trained NCPL predictor: final loss = Chinchilla L(N, D) + the network's residual, averaged over
  * the ensemble; the curve = Chinchilla at the tokens seen + the curve head's residual at each step,
  * from one encoder pass per config. The curve is tied to the final loss at its end: the gap between
- * the curve head at the last step and the final-loss head is spread linearly over the run.
+ * the curve head at the last step and the final-loss head is spread linearly over the run. When the
+ * model folder has a {@link CurveShape}, each curve point is the geometric mean of that and the shape's
+ * curve back from the final loss.
  */
 public final class NeuralPredictor implements LossPredictor, AutoCloseable {
     /** Configs per network call ({@code -Dncpl.batch}); 512 ran ~10% faster than 128 or 256 on 2 CPU cores, 1,024 slower. */
     public static final int BATCH = Integer.getInteger("ncpl.batch", 512);
     private final NcplModel model;
     private final String name;
+    private final CurveShape shape;
 
+    /** The network's own curves, without a {@link CurveShape}. */
     public NeuralPredictor(NcplModel model, String name) {
-        this.model = model;
-        this.name = name;
+        this(model, name, null);
     }
 
-    /** Loads the model in {@code dir} on the CPU (or the GPU when built with the CUDA profile). */
+    /** @param shape the curve shape averaged into the network's curves, or null for the network's alone */
+    public NeuralPredictor(NcplModel model, String name, CurveShape shape) {
+        this.model = model;
+        this.name = name;
+        this.shape = shape;
+    }
+
+    /** Loads the model in {@code dir}, and its curve shape when it has one, on the CPU (or the GPU when built with the CUDA profile). */
     public static NeuralPredictor load(Path dir) throws IOException {
-        return new NeuralPredictor(NcplModel.load(dir, ai.djl.engine.Engine.getInstance().defaultDevice()), "ncpl");
+        return new NeuralPredictor(NcplModel.load(dir, ai.djl.engine.Engine.getInstance().defaultDevice()), "ncpl",
+                CurveShape.loadIfPresent(dir));
+    }
+
+    /** The same network and curve shape under another name (closing either closes the network). */
+    public NeuralPredictor named(String newName) {
+        return new NeuralPredictor(model, newName, shape);
+    }
+
+    /** The curve shape averaged into the network's curves, or null. */
+    public CurveShape shape() {
+        return shape;
     }
 
     public NcplModel model() {
@@ -199,6 +220,15 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
             for (int j = 0; j < s.length; j++) {
                 double frac = Math.min(1.0, s[j] / f.schedule().total());
                 losses[j] = FeatureExtractor.curveBaseline(f, s[j]) + curveRes[j] + gap * frac;
+            }
+            if (shape != null) {
+                double[] shaped = shape.losses(runs.get(i), model.baseline().law(runs.get(i).source()), finalLoss,
+                        f.schedule().total(), s);
+                for (int j = 0; j < s.length; j++) {
+                    if (shaped[j] > 0 && losses[j] > 0) {
+                        losses[j] = Math.sqrt(losses[j] * shaped[j]);
+                    }
+                }
             }
             out.add(new Prediction(runs.get(i).id(), finalLoss, s, losses, std(memberFinals)));
         }

@@ -66,6 +66,14 @@ public final class PrefixConditioner {
      */
     static final int MEMBERS = 3;
 
+    /** Which (observed, queried) point pairs of the training curves the laws learn from. */
+    enum Pairs {
+        /** {@value #CUTS} random cuts, the final point and a few other later points of each queried. */
+        CUTS_FORWARD,
+        /** The final point observed, {@value #CUTS} × {@value #QUERIES} random earlier points queried: a curve's shape back from its end. */
+        FROM_FINAL
+    }
+
     /** How the correction trees are grown: chosen on in_val at 30% seen, checked on the held-back sizes. */
     static final BoostedTrees.Settings TREES = new BoostedTrees.Settings(300, 6, 0.1, 50, 1.0, 64);
 
@@ -118,13 +126,9 @@ public final class PrefixConditioner {
      * taken over the network's baseline, and their trees read the network's config-only predictions.
      */
     public static PrefixConditioner fit(List<Run> runs, long seed, NeuralPredictor network) {
-        List<Run> usable = runs.stream().filter(network::knowsOptimizer).toList();
-        double[] finals = network.predictFinal(usable);
-        Map<Run, Double> byRun = new java.util.IdentityHashMap<>();
-        for (int i = 0; i < usable.size(); i++) {
-            byRun.put(usable.get(i), finals[i]);
-        }
-        return fit(usable, network.model().baseline(), seed, MEMBERS, byRun::get);
+        Map<Run, Double> finals = configOnlyFinals(runs, network);
+        List<Run> usable = runs.stream().filter(finals::containsKey).toList();
+        return fit(usable, network.model().baseline(), seed, MEMBERS, finals::get);
     }
 
     /**
@@ -136,14 +140,31 @@ public final class PrefixConditioner {
      */
     public static PrefixConditioner fit(List<Run> runs, Baseline baseline, long seed, int members,
                                         ToDoubleFunction<Run> configOnly) {
+        return fit(runs, baseline, seed, members, Pairs.CUTS_FORWARD, configOnly);
+    }
+
+    /** As {@link #fit(List, Baseline, long, int, ToDoubleFunction)}, learning from the {@code pairs} given. */
+    static PrefixConditioner fit(List<Run> runs, Baseline baseline, long seed, int members, Pairs pairs,
+                                 ToDoubleFunction<Run> configOnly) {
         List<Map<String, Law>> fitted = new ArrayList<>();
         for (int k = 0; k < members; k++) {
-            fitted.add(fitMember(runs, baseline, seed + k, configOnly));
+            fitted.add(fitMember(runs, baseline, seed + k, pairs, configOnly));
         }
         return new PrefixConditioner(fitted);
     }
 
-    private static Map<String, Law> fitMember(List<Run> runs, Baseline baseline, long seed,
+    /** The predictions of {@code network} of the final loss of each of {@code runs} it can predict. */
+    static Map<Run, Double> configOnlyFinals(List<Run> runs, NeuralPredictor network) {
+        List<Run> usable = runs.stream().filter(network::knowsOptimizer).toList();
+        double[] finals = network.predictFinal(usable);
+        Map<Run, Double> byRun = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < usable.size(); i++) {
+            byRun.put(usable.get(i), finals[i]);
+        }
+        return byRun;
+    }
+
+    private static Map<String, Law> fitMember(List<Run> runs, Baseline baseline, long seed, Pairs pairs,
                                               ToDoubleFunction<Run> configOnly) {
         Map<String, List<Run>> bySource = new TreeMap<>();
         for (Run r : runs) {
@@ -154,7 +175,7 @@ public final class PrefixConditioner {
         }
         Map<String, Law> laws = new TreeMap<>();
         bySource.forEach((source, rs) -> {
-            Law law = fitLaw(rs, baseline, seed, source.equals(POOLED) ? null : configOnly);
+            Law law = fitLaw(rs, baseline, seed, pairs, source.equals(POOLED) ? null : configOnly);
             if (law != null) {
                 laws.put(source, law);
             }
@@ -165,7 +186,7 @@ public final class PrefixConditioner {
         return laws;
     }
 
-    private static Law fitLaw(List<Run> runs, Baseline baseline, long seed, ToDoubleFunction<Run> configOnly) {
+    private static Law fitLaw(List<Run> runs, Baseline baseline, long seed, Pairs pairs, ToDoubleFunction<Run> configOnly) {
         TreeSet<String> opts = new TreeSet<>();
         runs.forEach(r -> r.text("optimizer.name").ifPresent(o -> opts.add(o.toLowerCase(Locale.ROOT))));
         List<String> optimizers = List.copyOf(opts);
@@ -183,24 +204,17 @@ public final class PrefixConditioner {
             Curve c = run.curve();
             double[] runInputs = treeKeys == null ? null
                     : runInputs(run, treeKeys, configOnly.applyAsDouble(run), chinchilla, scale);
-            for (int cut = 0; cut < CUTS; cut++) {
-                double at = (MIN_CUT + (MAX_CUT - MIN_CUT) * rnd.nextDouble()) * schedule.total();
-                int o = lastObserved(c, at);
-                if (o < 0) {
-                    continue;
+            for (int[] pair : pairs(pairs, c, schedule.total(), rnd)) {
+                int o = pair[0];
+                int j = pair[1];
+                double[] x = PrefixFeatures.of(run, schedule, scale, chinchilla, c.step(o), c.loss(o), c.step(j), optimizers);
+                xs.add(x);
+                if (treeKeys != null) {
+                    treeXs.add(concat(x, runInputs));
                 }
-                int later = c.size() - 1 - o;
-                for (int q = 0; q < Math.min(QUERIES, later); q++) {
-                    int j = q == 0 ? c.size() - 1 : o + 1 + rnd.nextInt(later);
-                    double[] x = PrefixFeatures.of(run, schedule, scale, chinchilla, c.step(o), c.loss(o), c.step(j), optimizers);
-                    xs.add(x);
-                    if (treeKeys != null) {
-                        treeXs.add(concat(x, runInputs));
-                    }
-                    ys.add(Math.log(c.loss(j) / c.loss(o))
-                            - PrefixFeatures.chinchillaDrop(chinchilla, scale, batchTokens, c.step(o), c.step(j)));
-                    ws.add(q == 0 ? FINAL_WEIGHT : 1.0);
-                }
+                ys.add(Math.log(c.loss(j) / c.loss(o))
+                        - PrefixFeatures.chinchillaDrop(chinchilla, scale, batchTokens, c.step(o), c.step(j)));
+                ws.add(pair[2] == 1 ? FINAL_WEIGHT : 1.0);
             }
         }
         if (xs.size() < 10) {
@@ -261,6 +275,38 @@ public final class PrefixConditioner {
         }
         BoostedTrees trees = BoostedTrees.fit(treeXs, left, w, TREES);
         return new Law(optimizers, mean, std, weights, xs.size(), trees, treeKeys);
+    }
+
+    /**
+     * The (observed index, queried index, 1 if the row is a cut's final-point query else 0) triples
+     * that curve {@code c} of a run of {@code total} steps contributes.
+     */
+    private static List<int[]> pairs(Pairs pairs, Curve c, double total, Random rnd) {
+        List<int[]> out = new ArrayList<>();
+        if (pairs == Pairs.FROM_FINAL) {
+            int o = c.size() - 1;
+            List<Integer> earlier = new ArrayList<>();
+            for (int i = 0; i < o; i++) {
+                if (c.step(i) > 0 && c.step(i) >= MIN_CUT * total) {
+                    earlier.add(i);
+                }
+            }
+            for (int q = 0; q < CUTS * QUERIES && !earlier.isEmpty(); q++) {
+                out.add(new int[] {o, earlier.get(rnd.nextInt(earlier.size())), 0});
+            }
+            return out;
+        }
+        for (int cut = 0; cut < CUTS; cut++) {
+            int o = lastObserved(c, (MIN_CUT + (MAX_CUT - MIN_CUT) * rnd.nextDouble()) * total);
+            if (o < 0) {
+                continue;
+            }
+            int later = c.size() - 1 - o;
+            for (int q = 0; q < Math.min(QUERIES, later); q++) {
+                out.add(q == 0 ? new int[] {o, c.size() - 1, 1} : new int[] {o, o + 1 + rnd.nextInt(later), 0});
+            }
+        }
+        return out;
     }
 
     private static double dot(double[] a, double[] b) {

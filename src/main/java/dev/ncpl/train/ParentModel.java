@@ -11,7 +11,7 @@ import dev.ncpl.model.NcplModel;
 import dev.ncpl.model.NcplNetwork;
 import dev.ncpl.model.TargetStats;
 import dev.ncpl.predict.NeuralPredictor;
-import dev.ncpl.predict.PrefixConditioner;
+import dev.ncpl.predict.CurveModels;
 import dev.ncpl.runs.Run;
 import dev.ncpl.util.Hashing;
 import dev.ncpl.util.Json;
@@ -62,9 +62,9 @@ final class ParentModel {
         return dir.resolve(NcplModel.TOKENIZER);
     }
 
-    /** The parent's observed-prefix model, or null when it has none. */
-    PrefixConditioner prefix() throws IOException {
-        return PrefixConditioner.loadIfPresent(dir);
+    /** The parent's observed-prefix model and curve shape (each null when it has none). */
+    CurveModels curveModels() throws IOException {
+        return CurveModels.loadIfPresent(dir);
     }
 
     /** The parent's network shape with a vocabulary of {@code vocabularySize} words. */

@@ -24,6 +24,7 @@ import dev.ncpl.model.NcplNetwork;
 import dev.ncpl.model.RunFeatures;
 import dev.ncpl.model.TargetStats;
 import dev.ncpl.predict.ConditionedIntervals;
+import dev.ncpl.predict.CurveModels;
 import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.Prediction;
 import dev.ncpl.predict.IntervalFitter;
@@ -192,14 +193,14 @@ public final class PredictorTrainer {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
-            log.printf(Locale.ROOT, "fitting the observed-prefix model (runs in progress) on %d runs%n", trainRuns.size());
+            log.printf(Locale.ROOT, "fitting the curve models (runs in progress, curve shape) on %d runs%n", trainRuns.size());
             Map<String, Double> valMae;
-            try (NeuralPredictor network = new NeuralPredictor(NcplModel.load(staging, device), "ncpl")) {
-                PrefixConditioner prefix = PrefixConditioner.fit(trainRuns, recipe.seed(), network);
-                PrefixConditioner parentPrefix = parent == null ? null : parent.prefix();
-                PrefixConditioner merged = parentPrefix == null ? prefix : parentPrefix.withNewSources(prefix);
-                merged.save(staging.resolve(PrefixConditioner.FILE));
-                valMae = validate(network, staging, trainRuns, valRuns, merged);
+            try (NcplModel network = NcplModel.load(staging, device)) {
+                CurveModels fitted = CurveModels.fit(trainRuns, recipe.seed(), new NeuralPredictor(network, "ncpl"));
+                CurveModels merged = parent == null ? fitted : fitted.under(parent.curveModels());
+                merged.save(staging);
+                valMae = validate(new NeuralPredictor(network, "ncpl", merged.shape()), staging, trainRuns, valRuns,
+                        merged.prefix());
             }
             manifest = new ModelManifest(manifest.format(), cfg, scaler, stats, members, manifest.knownOptimizers(),
                     provenance(runFiles, trainRuns.size(), valRuns.size(), seconds, valMae, protocol));

@@ -1,0 +1,39 @@
+package dev.ncpl.predict;
+
+import dev.ncpl.runs.Run;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What a trained network's curves lean on, fitted after the network on its training runs: the
+ * observed-prefix conditioner (runs in progress, {@value PrefixConditioner#FILE}) and the curve shape
+ * ({@value CurveShape#FILE}). Either may be null in a model folder written before it existed.
+ */
+public record CurveModels(PrefixConditioner prefix, CurveShape shape) {
+    /** Fits both on {@code runs}, reading {@code network}'s config-only final losses; {@code seed} fixes the random cuts. */
+    public static CurveModels fit(List<Run> runs, long seed, NeuralPredictor network) {
+        return new CurveModels(PrefixConditioner.fit(runs, seed, network), CurveShape.fit(runs, seed, network));
+    }
+
+    /** The curve models saved in {@code modelDir}; a missing file gives a null part. */
+    public static CurveModels loadIfPresent(Path modelDir) throws IOException {
+        return new CurveModels(PrefixConditioner.loadIfPresent(modelDir), CurveShape.loadIfPresent(modelDir));
+    }
+
+    /**
+     * These models under {@code parent}'s: the parent's laws are kept for the sources it knows (they
+     * learnt from more runs than a fine-tuning brings), these serve the new sources and whatever the
+     * parent lacks.
+     */
+    public CurveModels under(CurveModels parent) {
+        return new CurveModels(parent.prefix() == null ? prefix : parent.prefix().withNewSources(prefix),
+                parent.shape() == null ? shape : parent.shape().withNewSources(shape));
+    }
+
+    /** Writes both into {@code modelDir}, each atomically. */
+    public void save(Path modelDir) throws IOException {
+        prefix.save(modelDir.resolve(PrefixConditioner.FILE));
+        shape.save(modelDir.resolve(CurveShape.FILE));
+    }
+}

@@ -1,0 +1,66 @@
+package dev.ncpl.predict;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ncpl.baseline.Baseline;
+import dev.ncpl.baseline.ChinchillaLaw;
+import dev.ncpl.runs.Curve;
+import dev.ncpl.runs.Run;
+import dev.ncpl.runs.Scale;
+import dev.ncpl.testing.Fixtures;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The curve shape back from the final loss, on generated runs whose curves follow their cosine schedule. */
+class CurveShapeTest {
+    @Test
+    void drawsHeldOutCurvesBackFromTheirFinalLoss(@TempDir Path dir) throws IOException {
+        List<Run> runs = Fixtures.runs(300, 4, 0.002, 21, "alpha");
+        List<Run> train = runs.stream().filter(r -> r.split().equals("train")).toList();
+        List<Run> held = runs.stream().filter(r -> r.split().equals("in_val")).toList();
+        Baseline baseline = Baseline.fit(train);
+        ChinchillaLaw law = baseline.law("alpha");
+        // a network that knows each final loss to within 0.01
+        java.util.function.ToDoubleFunction<Run> network = r -> r.curve().finalLoss() + 0.01 * Math.sin(r.id().hashCode());
+        CurveShape shape = CurveShape.fit(train, baseline, 3, network);
+        double errShape = 0;
+        double errFlat = 0;
+        int points = 0;
+        for (Run r : held) {
+            Curve c = r.curve();
+            double total = Scale.totalSteps(r).orElseThrow();
+            double[] predicted = shape.losses(r, law, network.applyAsDouble(r), total, c.steps());
+            for (int j = 0; j < c.size(); j++) {
+                if (c.step(j) < 0.1 * total) {
+                    continue;
+                }
+                errShape += Math.abs(predicted[j] - c.loss(j));
+                errFlat += Math.abs(network.applyAsDouble(r) - c.loss(j));
+                points++;
+            }
+        }
+        errShape /= points;
+        errFlat /= points;
+        // the curve falls to the final loss: the shape must recover most of how far above it each point lies
+        assertTrue(errShape < 0.2 * errFlat, "shape " + errShape + " vs the final loss held flat " + errFlat);
+        assertTrue(errShape < 0.02, "shape MAE " + errShape);
+
+        Run r = held.get(0);
+        double total = Scale.totalSteps(r).orElseThrow();
+        double[] steps = {0.01 * total, 0.5 * total, total, 2 * total};
+        double[] at = shape.losses(r, law, 3.0, total, steps);
+        assertTrue(Double.isNaN(at[0]), "before the earliest share of training it learnt from: " + at[0]);
+        assertTrue(at[1] > 3.0, "mid-run the loss lies above the final loss: " + at[1]);
+        assertEquals(3.0, at[2], 0);
+        assertEquals(3.0, at[3], 0);
+        // saved and read back, it draws the same curve
+        shape.save(dir.resolve(CurveShape.FILE));
+        assertArrayEquals(at, CurveShape.loadIfPresent(dir).losses(r, law, 3.0, total, steps), 0);
+        assertEquals(null, CurveShape.loadIfPresent(dir.resolve("elsewhere")));
+    }
+}
