@@ -12,7 +12,7 @@ import picocli.CommandLine.Mixin;
 /**
  * {@code ncpl prefix}: fits (again) the curve models of a trained predictor (the observed-prefix model
  * and the curve shape) on the runs it was trained on, for models trained before training did so itself,
- * or before these models changed. Takes about four minutes on the shared logs (2 CPU cores).
+ * or before these models changed. Takes about three minutes on the shared logs (2 CPU cores).
  */
 @Command(name = "prefix", mixinStandardHelpOptions = true,
         description = "Fit the curve models of a trained predictor on the training runs of its protocol: the "

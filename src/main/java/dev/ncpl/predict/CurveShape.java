@@ -20,8 +20,9 @@ import java.util.function.ToDoubleFunction;
  * model's curve errs the other way as often. {@link NeuralPredictor} returns the geometric mean of the
  * two: curve MAE after the first 10% of training fell from 0.0293 to 0.0244 (Marin in_val) and from
  * 0.0484 to 0.0406 (Step Law in_val), and on the held-back sizes from 0.0660 to 0.0592 (Marin 300m)
- * and from 0.0654 to 0.0505 (Step Law 429 M), where either alone did worse than the mean. Saved
- * beside a trained predictor as {@value #FILE}.
+ * and from 0.0654 to 0.0505 (Step Law 429 M). The mean beat both alone on three of the four; on Step
+ * Law in_val the shape alone did a little better (0.0398), but it did worse than the network early in
+ * the held-back sizes' runs. Saved beside a trained predictor as {@value #FILE}.
  */
 public final class CurveShape {
     /** File name in a model folder. */

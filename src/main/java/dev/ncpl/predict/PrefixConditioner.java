@@ -451,10 +451,14 @@ public final class PrefixConditioner {
          */
         public double predict(double observedStep, double observedLoss, double queryStep) {
             double s = 0;
+            double[] x = null;
             for (int m = 0; m < laws.size(); m++) {
                 Law law = laws.get(m);
-                double[] x = PrefixFeatures.of(run, schedule, scale, chinchilla, observedStep, observedLoss, queryStep,
-                        law.optimizers());
+                // members fitted on the same runs know the same optimizers, hence read the same features
+                if (x == null || !law.optimizers().equals(laws.get(m - 1).optimizers())) {
+                    x = PrefixFeatures.of(run, schedule, scale, chinchilla, observedStep, observedLoss, queryStep,
+                            law.optimizers());
+                }
                 s += dot(law.weights(), expand(law, x));
                 if (runInputs[m] != null) {
                     s += law.trees().predict(concat(x, runInputs[m]));
