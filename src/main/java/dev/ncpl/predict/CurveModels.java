@@ -1,9 +1,12 @@
 package dev.ncpl.predict;
 
+import dev.ncpl.baseline.Baseline;
 import dev.ncpl.runs.Run;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a trained network's curves lean on, fitted after the network on its training runs: the
@@ -11,9 +14,21 @@ import java.util.List;
  * ({@value CurveShape#FILE}). Either may be null in a model folder written before it existed.
  */
 public record CurveModels(PrefixConditioner prefix, CurveShape shape) {
-    /** Fits both on {@code runs}, reading {@code network}'s config-only final losses; {@code seed} fixes the random cuts. */
+    /**
+     * Fits both on the {@code runs} whose optimizer {@code network} knows, over its baseline: the
+     * conditioner's {@value PrefixConditioner#MEMBERS} members and the shape, whose trees read the
+     * network's config-only final losses (predicted once for both); {@code seed} fixes the random cuts.
+     */
     public static CurveModels fit(List<Run> runs, long seed, NeuralPredictor network) {
-        return new CurveModels(PrefixConditioner.fit(runs, seed, network), CurveShape.fit(runs, seed, network));
+        List<Run> usable = runs.stream().filter(network::knowsOptimizer).toList();
+        double[] predicted = network.predictFinal(usable);
+        Map<Run, Double> finals = new IdentityHashMap<>();
+        for (int i = 0; i < usable.size(); i++) {
+            finals.put(usable.get(i), predicted[i]);
+        }
+        Baseline baseline = network.model().baseline();
+        return new CurveModels(PrefixConditioner.fit(usable, baseline, seed, PrefixConditioner.MEMBERS, finals::get),
+                CurveShape.fit(usable, baseline, seed, finals::get));
     }
 
     /** The curve models saved in {@code modelDir}; a missing file gives a null part. */

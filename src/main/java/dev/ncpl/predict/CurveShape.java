@@ -9,7 +9,6 @@ import dev.ncpl.util.Json;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -38,13 +37,6 @@ public final class CurveShape {
     @JsonProperty("from_final")
     PrefixConditioner fromFinal() {
         return fromFinal;
-    }
-
-    /** Fits the shape of {@code network}'s curves on {@code runs}; its trees read the network's final-loss predictions. */
-    public static CurveShape fit(List<Run> runs, long seed, NeuralPredictor network) {
-        Map<Run, Double> finals = PrefixConditioner.configOnlyFinals(runs, network);
-        List<Run> usable = runs.stream().filter(finals::containsKey).toList();
-        return fit(usable, network.model().baseline(), seed, finals::get);
     }
 
     /** Fits the shape on {@code runs} over {@code baseline}, its trees reading {@code configOnly}'s final losses. */

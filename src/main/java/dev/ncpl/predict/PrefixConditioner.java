@@ -122,16 +122,6 @@ public final class PrefixConditioner {
     }
 
     /**
-     * Fits the conditioner of {@code network} on {@code runs}, {@value #MEMBERS} members: its laws are
-     * taken over the network's baseline, and their trees read the network's config-only predictions.
-     */
-    public static PrefixConditioner fit(List<Run> runs, long seed, NeuralPredictor network) {
-        Map<Run, Double> finals = configOnlyFinals(runs, network);
-        List<Run> usable = runs.stream().filter(finals::containsKey).toList();
-        return fit(usable, network.model().baseline(), seed, MEMBERS, finals::get);
-    }
-
-    /**
      * Fits {@code members} members, each one law per source of {@code runs} (those with curves) and one
      * pooled law; {@code seed} fixes the first member's cuts, seed + k the k-th's.
      *
@@ -151,17 +141,6 @@ public final class PrefixConditioner {
             fitted.add(fitMember(runs, baseline, seed + k, pairs, configOnly));
         }
         return new PrefixConditioner(fitted);
-    }
-
-    /** The predictions of {@code network} of the final loss of each of {@code runs} it can predict. */
-    static Map<Run, Double> configOnlyFinals(List<Run> runs, NeuralPredictor network) {
-        List<Run> usable = runs.stream().filter(network::knowsOptimizer).toList();
-        double[] finals = network.predictFinal(usable);
-        Map<Run, Double> byRun = new java.util.IdentityHashMap<>();
-        for (int i = 0; i < usable.size(); i++) {
-            byRun.put(usable.get(i), finals[i]);
-        }
-        return byRun;
     }
 
     private static Map<String, Law> fitMember(List<Run> runs, Baseline baseline, long seed, Pairs pairs,

@@ -20,10 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 class CurveShapeTest {
     @Test
     void drawsHeldOutCurvesBackFromTheirFinalLoss(@TempDir Path dir) throws IOException {
-        List<Run> runs = Fixtures.runs(300, 4, 0.002, 21, "alpha");
-        List<Run> train = runs.stream().filter(r -> r.split().equals("train")).toList();
-        List<Run> held = runs.stream().filter(r -> r.split().equals("in_val")).toList();
-        Baseline baseline = Baseline.fit(train);
+        FixtureSplit data = FixtureSplit.of(Fixtures.runs(300, 4, 0.002, 21, "alpha"));
+        List<Run> train = data.train();
+        List<Run> held = data.held();
+        Baseline baseline = data.baseline();
         ChinchillaLaw law = baseline.law("alpha");
         // a network that knows each final loss to within 0.01
         java.util.function.ToDoubleFunction<Run> network = r -> r.curve().finalLoss() + 0.01 * Math.sin(r.id().hashCode());

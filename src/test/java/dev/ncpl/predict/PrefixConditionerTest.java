@@ -15,18 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The observed-prefix model on generated runs whose curves follow a known law. */
 class PrefixConditionerTest {
-    /** Generated runs split into training and held-out runs, with the Chinchilla baseline of the training ones. */
-    private record Split(List<Run> train, List<Run> held, dev.ncpl.baseline.Baseline baseline) {
-        static Split of(List<Run> runs) {
-            List<Run> train = runs.stream().filter(r -> r.split().equals("train")).toList();
-            return new Split(train, runs.stream().filter(r -> r.split().equals("in_val")).toList(),
-                    dev.ncpl.baseline.Baseline.fit(train));
-        }
-    }
-
     @Test
     void learnsToFinishCurvesFromTheirBeginning(@TempDir Path dir) throws IOException {
-        Split data = Split.of(Fixtures.runs(300, 4, 0.002, 3, "alpha"));
+        FixtureSplit data = FixtureSplit.of(Fixtures.runs(300, 4, 0.002, 3, "alpha"));
         List<Run> train = data.train();
         List<Run> held = data.held();
         dev.ncpl.baseline.Baseline baseline = data.baseline();
@@ -82,7 +73,7 @@ class PrefixConditionerTest {
     void itsTreesLearnHowFarToTrustTheNetworksPrediction(@TempDir Path dir) throws IOException {
         // noisy curves: the last observed point says little about the final loss; a network that predicts the
         // final loss to within 0.002 says more, and the trees must learn to use it
-        Split data = Split.of(Fixtures.runs(400, 4, 0.03, 7, "alpha"));
+        FixtureSplit data = FixtureSplit.of(Fixtures.runs(400, 4, 0.03, 7, "alpha"));
         List<Run> train = data.train();
         List<Run> held = data.held();
         dev.ncpl.baseline.Baseline baseline = data.baseline();
@@ -112,7 +103,7 @@ class PrefixConditionerTest {
 
     @Test
     void membersFittedOnOtherCutsAverageTheirPredictedDrops(@TempDir Path dir) throws IOException {
-        Split data = Split.of(Fixtures.runs(200, 3, 0.01, 11, "alpha"));
+        FixtureSplit data = FixtureSplit.of(Fixtures.runs(200, 3, 0.01, 11, "alpha"));
         java.util.function.ToDoubleFunction<Run> network = r -> r.curve().finalLoss() + 0.01;
         PrefixConditioner bag = PrefixConditioner.fit(data.train(), data.baseline(), 5, 3, network);
         assertEquals(3, bag.members().size());
