@@ -110,35 +110,73 @@ public final class NcplNetwork extends AbstractBlock {
     /** The config representation (B, 2d): [CLS] state and masked mean of the final states. */
     private NDArray encode(ParameterStore ps, NDList inputs, boolean training) {
         NDArray ids = inputs.get(0);
-        NDArray numbers = inputs.get(1);
-        NDArray numberMask = inputs.get(2);
         NDArray padMask = inputs.get(3);
-        NDManager m = ids.getManager();
         long t = ids.getShape().get(1);
         NDArray emb = ps.getValue(tokenEmbedding, ids.getDevice(), training);
         NDArray pos = ps.getValue(positionEmbedding, ids.getDevice(), training);
         // row lookups (torch.embedding and a slice), not one-hot products: the same numbers at a fraction of the cost
         NDArray tokens = ids.getNDArrayInternal().embedding(ids, emb, SparseFormat.DENSE).singletonOrThrow();
         NDArray x = tokens.add(pos.get(new NDIndex(":{}", t)));
-        NDArray freq = ps.getValue(frequencies, ids.getDevice(), training);
-        NDArray angle = numbers.expandDims(-1).mul(freq).mul((float) (2 * Math.PI));
-        NDArray num = angle.sin().concat(angle.cos(), 2);
-        NDArray numEmb = numberOut.forward(ps, new NDList(Activation.gelu(
-                numberIn.forward(ps, new NDList(num), training).singletonOrThrow())), training).singletonOrThrow();
-        // the key token precedes each placeholder: shift the token embeddings right by one position
-        NDArray previous = m.zeros(new ai.djl.ndarray.types.Shape(ids.getShape().get(0), 1, config.dModel()))
-                .concat(tokens.get(":, :-1, :"), 1);
-        NDArray gated = numEmb.mul(previous.add(1f));
-        x = x.add(gated.mul(numberMask.expandDims(-1)));
-        NDArray keyMask = padMask.expandDims(1).expandDims(1);
+        x = x.add(training ? numberEmbeddingsEverywhere(ps, inputs, tokens, training)
+                : numberEmbeddingsGathered(ps, inputs, emb, training));
+        // without padding (the usual case once batches are grouped by length) the blocks skip the mask
+        NDList maskInput = training || padMask.min().getFloat() < 1f
+                ? new NDList(padMask.expandDims(1).expandDims(1)) : new NDList();
         for (PreLnEncoderBlock block : blocks) {
-            x = block.forward(ps, new NDList(x, keyMask), training).singletonOrThrow();
+            NDList blockInputs = new NDList(x);
+            blockInputs.addAll(maskInput);
+            x = block.forward(ps, blockInputs, training).singletonOrThrow();
         }
         x = finalNorm.forward(ps, new NDList(x), training).singletonOrThrow();
         NDArray cls = x.get(":, 0, :");
         NDArray mask = padMask.expandDims(-1);
         NDArray mean = x.mul(mask).sum(new int[] {1}).div(mask.sum(new int[] {1}));
         return cls.concat(mean, 1);
+    }
+
+    /**
+     * The value embeddings at every position, gated by the embedding of the token before (the key),
+     * zero away from number placeholders: the form training differentiates.
+     */
+    private NDArray numberEmbeddingsEverywhere(ParameterStore ps, NDList inputs, NDArray tokens, boolean training) {
+        NDArray numbers = inputs.get(1);
+        NDArray numberMask = inputs.get(2);
+        NDArray numEmb = valueEmbedding(ps, numbers, training);
+        // the key token precedes each placeholder: shift the token embeddings right by one position
+        NDArray previous = tokens.getManager().zeros(new Shape(tokens.getShape().get(0), 1, config.dModel()))
+                .concat(tokens.get(":, :-1, :"), 1);
+        return numEmb.mul(previous.add(1f)).mul(numberMask.expandDims(-1));
+    }
+
+    /**
+     * The same embeddings as {@link #numberEmbeddingsEverywhere}, computed at the number placeholders
+     * only (about one token in four) and put in place by a row lookup into [zero row; one row per
+     * number]: the inference form, a fraction of the work. [CLS] comes first, so no placeholder is at
+     * position 0 and each has a key token before it.
+     */
+    private NDArray numberEmbeddingsGathered(ParameterStore ps, NDList inputs, NDArray emb, boolean training) {
+        NDArray ids = inputs.get(0);
+        NDArray numberMask = inputs.get(2);
+        long b = ids.getShape().get(0);
+        long t = ids.getShape().get(1);
+        NDArray isNumber = numberMask.toType(DataType.BOOLEAN, false);
+        NDArray values = inputs.get(1).booleanMask(isNumber);
+        NDArray keyIds = ids.get(":, :-1").booleanMask(isNumber.get(":, 1:"));
+        NDArray keys = ids.getNDArrayInternal().embedding(keyIds, emb, SparseFormat.DENSE).singletonOrThrow();
+        NDArray gated = valueEmbedding(ps, values, training).mul(keys.add(1f));
+        NDArray table = ids.getManager().zeros(new Shape(1, config.dModel())).concat(gated, 0);
+        NDArray flatMask = numberMask.reshape(b * t);
+        NDArray rows = flatMask.cumSum(0).mul(flatMask).toType(DataType.INT64, false).reshape(b, t);
+        return ids.getNDArrayInternal().embedding(rows, table, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    /** The periodic embedding of scaled values of any shape (..., ) → (..., d), before gating. */
+    private NDArray valueEmbedding(ParameterStore ps, NDArray values, boolean training) {
+        NDArray freq = ps.getValue(frequencies, values.getDevice(), training).reshape(FREQUENCIES);
+        NDArray angle = values.expandDims(-1).mul(freq).mul((float) (2 * Math.PI));
+        NDArray num = angle.sin().concat(angle.cos(), angle.getShape().dimension() - 1);
+        return numberOut.forward(ps, new NDList(Activation.gelu(
+                numberIn.forward(ps, new NDList(num), training).singletonOrThrow())), training).singletonOrThrow();
     }
 
     @Override

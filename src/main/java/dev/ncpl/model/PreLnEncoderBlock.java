@@ -17,7 +17,8 @@ import ai.djl.util.PairList;
  * A pre-LayerNorm transformer encoder block: x + Attention(LN(x)), then x + MLP(LN(x)), built
  * from DJL's Linear and LayerNorm blocks (DJL's own TransformerEncoderBlock normalises with
  * BatchNorm). Inputs: x of shape (B, T, d) and a key mask of shape (B, 1, 1, T), 1 on real tokens
- * and 0 on padding. In training the masked softmax multiplies by the mask instead of adding a large
+ * and 0 on padding; in inference the mask may be left out when nothing is padded (one pass over the
+ * attention scores fewer). In training the masked softmax multiplies by the mask instead of adding a large
  * negative number: PyTorch's CPU softmax backward was seen to return NaN now and then with an
  * additive -1e9 mask. Inference has no backward and uses PyTorch's fused softmax with the additive
  * mask (the same function, several passes over the scores fewer).
@@ -53,7 +54,7 @@ public final class PreLnEncoderBlock extends AbstractBlock {
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
                                      PairList<String, Object> params) {
         NDArray x = inputs.get(0);
-        NDArray keyMask = inputs.get(1);
+        NDArray keyMask = inputs.size() > 1 ? inputs.get(1) : null;
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
         int dh = dModel / heads;
@@ -62,8 +63,13 @@ public final class PreLnEncoderBlock extends AbstractBlock {
         NDArray q = parts.get(0).reshape(b, t, heads, dh).transpose(0, 2, 1, 3);
         NDArray k = parts.get(1).reshape(b, t, heads, dh).transpose(0, 2, 3, 1);
         NDArray v = parts.get(2).reshape(b, t, heads, dh).transpose(0, 2, 1, 3);
-        NDArray weights = training ? maskedSoftmax(q.matMul(k).div(Math.sqrt(dh)), keyMask)
-                : q.mul((float) (1 / Math.sqrt(dh))).matMul(k).add(keyMask.sub(1f).mul(1e9f)).softmax(-1);
+        NDArray weights;
+        if (training) {
+            weights = maskedSoftmax(q.matMul(k).div(Math.sqrt(dh)), keyMask);
+        } else {
+            NDArray scores = q.mul((float) (1 / Math.sqrt(dh))).matMul(k);
+            weights = (keyMask == null ? scores : scores.add(keyMask.sub(1f).mul(1e9f))).softmax(-1);
+        }
         NDArray attended = weights.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, dModel);
         NDList projected = out.forward(ps, new NDList(attended), training);
         x = x.add(dropAttention.forward(ps, projected, training).singletonOrThrow());
