@@ -38,7 +38,7 @@ public final class FeatureExtractor {
         LrSchedule schedule = LrSchedule.of(run);
         double bt = Scale.batchTokens(run).orElse(s.tokens() / schedule.total());
         ChinchillaLaw law = baseline.law(run.source());
-        return new RunFeatures(run.id(), tokenizer.encode(ConfigSerializer.serialize(run), scaler), s.params(),
+        return new RunFeatures(run.id(), tokenizer.encode(ConfigSerializer.serialize(run, schedule), scaler), s.params(),
                 s.tokens(), bt, law, schedule);
     }
 

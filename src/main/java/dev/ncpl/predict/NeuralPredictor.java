@@ -200,7 +200,9 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
         }
         float[][][] res = model.residuals(enc, queries);
         int members = res.length;
-        List<Prediction> out = new ArrayList<>(runs.size());
+        double[] finals = new double[runs.size()];
+        double[] spreads = new double[runs.size()];
+        double[][] losses = new double[runs.size()][];
         for (int i = 0; i < runs.size(); i++) {
             RunFeatures f = feats.get(i);
             double[] s = steps.get(i);
@@ -213,26 +215,36 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
                     curveRes[j] += member[1][i * k + Math.min(j, k - 1)] / members;
                 }
             }
-            double finalLoss = f.baselineFinal() + mean(memberFinals);
+            finals[i] = f.baselineFinal() + mean(memberFinals);
+            spreads[i] = std(memberFinals);
             double curveEnd = FeatureExtractor.curveBaseline(f, f.schedule().total()) + curveRes[s.length];
-            double gap = finalLoss - curveEnd;
-            double[] losses = new double[s.length];
+            double gap = finals[i] - curveEnd;
+            losses[i] = new double[s.length];
             for (int j = 0; j < s.length; j++) {
                 double frac = Math.min(1.0, s[j] / f.schedule().total());
-                losses[j] = FeatureExtractor.curveBaseline(f, s[j]) + curveRes[j] + gap * frac;
+                losses[i][j] = FeatureExtractor.curveBaseline(f, s[j]) + curveRes[j] + gap * frac;
             }
-            if (shape != null) {
-                double[] shaped = shape.losses(runs.get(i), model.baseline().law(runs.get(i).source()), finalLoss,
-                        f.schedule().total(), s);
-                for (int j = 0; j < s.length; j++) {
-                    if (shaped[j] > 0 && losses[j] > 0) {
-                        losses[j] = Math.sqrt(losses[j] * shaped[j]);
-                    }
-                }
-            }
-            out.add(new Prediction(runs.get(i).id(), finalLoss, s, losses, std(memberFinals)));
+        }
+        if (shape != null) {
+            // the shape's trees are CPU work the network threads are not doing meanwhile: spread them over the cores
+            java.util.stream.IntStream.range(0, runs.size()).parallel().forEach(i -> shapeInto(runs.get(i),
+                    feats.get(i), finals[i], steps.get(i), losses[i]));
+        }
+        List<Prediction> out = new ArrayList<>(runs.size());
+        for (int i = 0; i < runs.size(); i++) {
+            out.add(new Prediction(runs.get(i).id(), finals[i], steps.get(i), losses[i], spreads[i]));
         }
         return out;
+    }
+
+    /** Replaces each of the network's curve points by its geometric mean with the shape's curve back from {@code finalLoss}. */
+    private void shapeInto(Run run, RunFeatures f, double finalLoss, double[] steps, double[] losses) {
+        double[] shaped = shape.losses(run, model.baseline().law(run.source()), finalLoss, f.schedule().total(), steps);
+        for (int j = 0; j < steps.length; j++) {
+            if (shaped[j] > 0 && losses[j] > 0) {
+                losses[j] = Math.sqrt(losses[j] * shaped[j]);
+            }
+        }
     }
 
     @Override

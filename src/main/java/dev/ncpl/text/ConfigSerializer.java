@@ -28,6 +28,14 @@ public final class ConfigSerializer {
     private ConfigSerializer() {}
 
     public static SerializedConfig serialize(Run run) {
+        return serialize(run, null);
+    }
+
+    /**
+     * {@link #serialize(Run)} with the run's schedule already worked out ({@code schedule}, or null to
+     * work it out here): prediction needs it anyway, and building it is a sizeable part of preparing a config.
+     */
+    public static SerializedConfig serialize(Run run, LrSchedule schedule) {
         List<String> lines = new ArrayList<>();
         List<String> keys = new ArrayList<>();
         List<Double> values = new ArrayList<>();
@@ -49,12 +57,13 @@ public final class ConfigSerializer {
                 lines.add(e.getKey() + ": " + word(v.asText()));
             }
         }
-        derived(run, lines, keys, values);
+        derived(run, schedule, lines, keys, values);
         return new SerializedConfig(List.copyOf(lines), List.copyOf(keys),
                 values.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
-    private static void derived(Run run, List<String> lines, List<String> keys, List<Double> values) {
+    private static void derived(Run run, LrSchedule schedule, List<String> lines, List<String> keys,
+                                List<Double> values) {
         Scale.params(run).ifPresent(n -> addNumber(lines, keys, values, "derived.params", n));
         Scale.tokens(run).ifPresent(d -> addNumber(lines, keys, values, "derived.tokens", d));
         if (Scale.params(run).isPresent() && Scale.tokens(run).isPresent()) {
@@ -67,7 +76,7 @@ public final class ConfigSerializer {
         Scale.batchTokens(run).ifPresent(bt -> run.number("optimizer.lr").ifPresent(lr ->
                 addNumber(lines, keys, values, "derived.lr_sqrt_batch", lr * Math.sqrt(bt))));
         try {
-            LrSchedule s = LrSchedule.of(run);
+            LrSchedule s = schedule != null ? schedule : LrSchedule.of(run);
             addNumber(lines, keys, values, "derived.warmup_fraction", s.warmup() / s.total());
             addNumber(lines, keys, values, "derived.mean_lr_ratio", s.meanRelativeLr());
             addNumber(lines, keys, values, "derived.final_lr_ratio", s.relativeLr(s.total()));

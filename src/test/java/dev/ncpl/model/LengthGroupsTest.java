@@ -22,7 +22,7 @@ class LengthGroupsTest {
         for (int i = 0; i < 512; i++) {
             batch.add(ofLength(i % 4 == 3 ? 75 : 65));
         }
-        List<int[]> groups = LengthGroups.of(batch);
+        List<int[]> groups = LengthGroups.of(batch, Long.MAX_VALUE);
         assertEquals(2, groups.size());
         assertEquals(384, groups.get(0).length);
         assertTrue(Arrays.stream(groups.get(0)).allMatch(i -> batch.get(i).length() == 65));
@@ -39,8 +39,8 @@ class LengthGroupsTest {
         for (int i = 0; i < 40; i++) {
             small.add(ofLength(50 + i));
         }
-        assertEquals(1, LengthGroups.of(small).size());
-        assertEquals(1, LengthGroups.of(java.util.Collections.nCopies(300, ofLength(70))).size());
+        assertEquals(1, LengthGroups.of(small, Long.MAX_VALUE).size());
+        assertEquals(1, LengthGroups.of(java.util.Collections.nCopies(300, ofLength(70)), Long.MAX_VALUE).size());
     }
 
     @Test
@@ -49,7 +49,7 @@ class LengthGroupsTest {
         for (int i = 0; i < 500; i++) {
             batch.add(ofLength(40 + (i * 7) % 50));
         }
-        List<int[]> groups = LengthGroups.of(batch);
+        List<int[]> groups = LengthGroups.of(batch, Long.MAX_VALUE);
         assertTrue(groups.size() > 1);
         for (int g = 0; g < groups.size() - 1; g++) {
             assertTrue(groups.get(g).length >= LengthGroups.MIN_GROUP);
@@ -57,5 +57,16 @@ class LengthGroupsTest {
             int nextShortest = Arrays.stream(groups.get(g + 1)).map(i -> batch.get(i).length()).min().orElseThrow();
             assertTrue(longest <= nextShortest);
         }
+    }
+
+    @Test
+    void capsTheAttentionScoresOfOneCall() {
+        List<EncodedConfig> batch = java.util.Collections.nCopies(512, ofLength(70));
+        List<int[]> groups = LengthGroups.of(batch, 2_000_000L);
+        assertEquals(List.of(408, 104), groups.stream().map(g -> g.length).toList());
+        assertEquals(1, LengthGroups.of(batch, 512L * 70 * 70).size());
+        // the cap never cuts a group below the minimum, however long its configs
+        assertEquals(512 / LengthGroups.MIN_GROUP, LengthGroups.of(java.util.Collections.nCopies(512, ofLength(500)),
+                2_000_000L).size());
     }
 }
