@@ -188,8 +188,8 @@ public final class NcplModel implements AutoCloseable {
     /**
      * Attention scores (configs × heads × length²) one network call may hold: 8 M floats, under glibc's
      * 32 MiB ceiling for keeping freed blocks in the heap. A larger block is handed back to the kernel
-     * when freed and faulted in afresh on the next call, page by page (with the launcher's malloc
-     * settings, measured: 5 times fewer page faults and half the system time).
+     * when freed and faulted in afresh on the next call, page by page (this cap with the launcher's
+     * malloc settings, measured on {@code ncpl bench}: 5 times fewer page faults, a third of the system time).
      */
     static final long MAX_SCORES_PER_CALL = 8_000_000L;
 
