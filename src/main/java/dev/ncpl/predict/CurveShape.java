@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.ncpl.baseline.Baseline;
 import dev.ncpl.baseline.ChinchillaLaw;
 import dev.ncpl.runs.Run;
+import dev.ncpl.text.LrSchedule;
 import dev.ncpl.util.Json;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -46,14 +47,15 @@ public final class CurveShape {
     }
 
     /**
-     * The loss of {@code run} at each of {@code steps} given its final loss {@code finalLoss} at step
-     * {@code totalSteps}: NaN before the earliest share of training it learnt from ({@value
-     * PrefixConditioner#MIN_CUT}), {@code finalLoss} from {@code totalSteps} on.
+     * The loss of {@code run} at each of {@code steps} given its final loss {@code finalLoss} at the end
+     * of its {@code schedule}: NaN before the earliest share of training it learnt from ({@value
+     * PrefixConditioner#MIN_CUT}), {@code finalLoss} from the schedule's last step on.
      *
      * @param chinchilla the law of the run's source in the predictor's baseline
      */
-    public double[] losses(Run run, ChinchillaLaw chinchilla, double finalLoss, double totalSteps, double[] steps) {
-        PrefixConditioner.Continuation back = fromFinal.continuation(run, chinchilla, finalLoss);
+    public double[] losses(Run run, ChinchillaLaw chinchilla, double finalLoss, LrSchedule schedule, double[] steps) {
+        PrefixConditioner.Continuation back = fromFinal.continuation(run, chinchilla, finalLoss, schedule);
+        double totalSteps = schedule.total();
         double[] out = new double[steps.length];
         for (int j = 0; j < steps.length; j++) {
             out[j] = steps[j] >= totalSteps ? finalLoss

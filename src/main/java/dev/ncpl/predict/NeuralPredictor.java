@@ -239,7 +239,7 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
 
     /** Replaces each of the network's curve points by its geometric mean with the shape's curve back from {@code finalLoss}. */
     private void shapeInto(Run run, RunFeatures f, double finalLoss, double[] steps, double[] losses) {
-        double[] shaped = shape.losses(run, model.baseline().law(run.source()), finalLoss, f.schedule().total(), steps);
+        double[] shaped = shape.losses(run, model.baseline().law(run.source()), finalLoss, f.schedule(), steps);
         for (int j = 0; j < steps.length; j++) {
             if (shaped[j] > 0 && losses[j] > 0) {
                 losses[j] = Math.sqrt(losses[j] * shaped[j]);

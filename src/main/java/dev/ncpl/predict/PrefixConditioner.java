@@ -392,11 +392,16 @@ public final class PrefixConditioner {
      * scale, the trees' config inputs) worked out once: a curve asks for many points.
      */
     public Continuation continuation(Run run, ChinchillaLaw chinchilla, double configOnlyFinal) {
+        return continuation(run, chinchilla, configOnlyFinal, LrSchedule.of(run));
+    }
+
+    /** {@link #continuation(Run, ChinchillaLaw, double)} with the run's schedule, where the caller has it already. */
+    public Continuation continuation(Run run, ChinchillaLaw chinchilla, double configOnlyFinal, LrSchedule schedule) {
         List<Law> laws = members.stream().map(m -> law(m, run.source())).toList();
         if (laws.contains(null)) {
             throw new IllegalStateException("no prefix law for source " + run.source());
         }
-        return new Continuation(run, chinchilla, laws, configOnlyFinal);
+        return new Continuation(run, chinchilla, laws, configOnlyFinal, schedule);
     }
 
     /** The conditioner applied to one run; see {@link #continuation}. */
@@ -409,11 +414,12 @@ public final class PrefixConditioner {
         private final Scale scale;
         private final double batchTokens;
 
-        private Continuation(Run run, ChinchillaLaw chinchilla, List<Law> laws, double configOnlyFinal) {
+        private Continuation(Run run, ChinchillaLaw chinchilla, List<Law> laws, double configOnlyFinal,
+                             LrSchedule schedule) {
             this.run = run;
             this.chinchilla = chinchilla;
             this.laws = laws;
-            this.schedule = LrSchedule.of(run);
+            this.schedule = schedule;
             this.scale = Scale.of(run);
             this.batchTokens = Scale.batchTokens(run).orElse(scale.tokens() / schedule.total());
             this.runInputs = new double[laws.size()][];

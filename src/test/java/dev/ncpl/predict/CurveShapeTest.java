@@ -10,6 +10,7 @@ import dev.ncpl.runs.Curve;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
 import dev.ncpl.testing.Fixtures;
+import dev.ncpl.text.LrSchedule;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,7 +35,7 @@ class CurveShapeTest {
         for (Run r : held) {
             Curve c = r.curve();
             double total = Scale.totalSteps(r).orElseThrow();
-            double[] predicted = shape.losses(r, law, network.applyAsDouble(r), total, c.steps());
+            double[] predicted = shape.losses(r, law, network.applyAsDouble(r), LrSchedule.of(r), c.steps());
             for (int j = 0; j < c.size(); j++) {
                 if (c.step(j) < 0.1 * total) {
                     continue;
@@ -53,14 +54,14 @@ class CurveShapeTest {
         Run r = held.get(0);
         double total = Scale.totalSteps(r).orElseThrow();
         double[] steps = {0.01 * total, 0.5 * total, total, 2 * total};
-        double[] at = shape.losses(r, law, 3.0, total, steps);
+        double[] at = shape.losses(r, law, 3.0, LrSchedule.of(r), steps);
         assertTrue(Double.isNaN(at[0]), "before the earliest share of training it learnt from: " + at[0]);
         assertTrue(at[1] > 3.0, "mid-run the loss lies above the final loss: " + at[1]);
         assertEquals(3.0, at[2], 0);
         assertEquals(3.0, at[3], 0);
         // saved and read back, it draws the same curve
         shape.save(dir.resolve(CurveShape.FILE));
-        assertArrayEquals(at, CurveShape.loadIfPresent(dir).losses(r, law, 3.0, total, steps), 0);
+        assertArrayEquals(at, CurveShape.loadIfPresent(dir).losses(r, law, 3.0, LrSchedule.of(r), steps), 0);
         assertEquals(null, CurveShape.loadIfPresent(dir.resolve("elsewhere")));
     }
 }
