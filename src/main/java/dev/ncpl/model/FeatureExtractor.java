@@ -26,11 +26,14 @@ public final class FeatureExtractor {
     private final ConfigTokenizer tokenizer;
     private final NumericScaler scaler;
     private final Baseline baseline;
+    private final ResidualScale residualScale;
 
-    public FeatureExtractor(ConfigTokenizer tokenizer, NumericScaler scaler, Baseline baseline) {
+    public FeatureExtractor(ConfigTokenizer tokenizer, NumericScaler scaler, Baseline baseline,
+                            ResidualScale residualScale) {
         this.tokenizer = tokenizer;
         this.scaler = scaler;
         this.baseline = baseline;
+        this.residualScale = residualScale;
     }
 
     public RunFeatures features(Run run) {
@@ -39,7 +42,7 @@ public final class FeatureExtractor {
         double bt = Scale.batchTokens(run).orElse(s.tokens() / schedule.total());
         ChinchillaLaw law = baseline.law(run.source());
         return new RunFeatures(run.id(), tokenizer.encode(ConfigSerializer.serialize(run, schedule), scaler), s.params(),
-                s.tokens(), bt, law, schedule);
+                s.tokens(), bt, law, schedule, residualScale.unit(law, s.tokens()));
     }
 
     /** Fraction of training at {@code step}, floored at {@link #MIN_FRACTION}. */

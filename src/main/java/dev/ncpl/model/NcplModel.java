@@ -51,7 +51,7 @@ public final class NcplModel implements AutoCloseable {
         this.baseline = baseline;
         this.manager = manager;
         this.members = members;
-        this.features = new FeatureExtractor(tokenizer, manifest.scaler(), baseline);
+        this.features = new FeatureExtractor(tokenizer, manifest.scaler(), baseline, manifest.finalResidualScale());
     }
 
     /** Loads the model in {@code dir} onto {@code device}. */

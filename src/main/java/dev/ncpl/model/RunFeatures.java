@@ -15,11 +15,22 @@ import dev.ncpl.text.LrSchedule;
  * @param batchTokens tokens per step
  * @param law the Chinchilla law of the run's source
  * @param schedule learning-rate schedule
+ * @param finalUnit the unit of the final-loss residual (see {@link ResidualScale}; 1 for loss units)
  */
 public record RunFeatures(String id, EncodedConfig encoded, double params, double tokens, double batchTokens,
-                          ChinchillaLaw law, LrSchedule schedule) {
+                          ChinchillaLaw law, LrSchedule schedule, double finalUnit) {
     /** Chinchilla L(N, D): the reference the final-loss head corrects. */
     public double baselineFinal() {
         return law.predict(params, tokens);
+    }
+
+    /** The final-loss residual of a run that ended at {@code finalLoss}, in {@link #finalUnit} units. */
+    public double finalResidual(double finalLoss) {
+        return (finalLoss - baselineFinal()) / finalUnit;
+    }
+
+    /** The final loss a residual of {@code residual} units stands for. */
+    public double finalLoss(double residual) {
+        return baselineFinal() + finalUnit * residual;
     }
 }

@@ -122,8 +122,8 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
             for (int m = 0; m < res.length; m++) {
                 members[m] = res[m][0][i];
             }
-            mean[i] = feats.get(i).baselineFinal() + mean(members);
-            spread[i] = std(members);
+            mean[i] = feats.get(i).finalLoss(mean(members));
+            spread[i] = feats.get(i).finalUnit() * std(members);
         }
         return new Finals(mean, spread);
     }
@@ -215,8 +215,8 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
                     curveRes[j] += member[1][i * k + Math.min(j, k - 1)] / members;
                 }
             }
-            finals[i] = f.baselineFinal() + mean(memberFinals);
-            spreads[i] = std(memberFinals);
+            finals[i] = f.finalLoss(mean(memberFinals));
+            spreads[i] = f.finalUnit() * std(memberFinals);
             double curveEnd = FeatureExtractor.curveBaseline(f, f.schedule().total()) + curveRes[s.length];
             double gap = finals[i] - curveEnd;
             losses[i] = new double[s.length];

@@ -21,6 +21,7 @@ import dev.ncpl.model.ModelConfig;
 import dev.ncpl.model.ModelManifest;
 import dev.ncpl.model.NcplModel;
 import dev.ncpl.model.NcplNetwork;
+import dev.ncpl.model.ResidualScale;
 import dev.ncpl.model.RunFeatures;
 import dev.ncpl.model.TargetStats;
 import dev.ncpl.predict.ConditionedIntervals;
@@ -156,7 +157,10 @@ public final class PredictorTrainer {
         Path tokenizerFile = staging.resolve(NcplModel.TOKENIZER);
         try (ConfigTokenizer tokenizer = parent == null ? ConfigTokenizer.build(serialized, tokenizerFile)
                 : ConfigTokenizer.extend(parent.tokenizer(), serialized, tokenizerFile)) {
-            FeatureExtractor fx = new FeatureExtractor(tokenizer, scaler, baseline);
+            // a fine-tuned network keeps the unit its parent's weights were trained in
+            ResidualScale residualScale = parent != null ? parent.manifest().finalResidualScale()
+                    : recipe.finalResidualScale();
+            FeatureExtractor fx = new FeatureExtractor(tokenizer, scaler, baseline, residualScale);
             List<RunFeatures> trainFeatures = trainRuns.stream().map(fx::features).toList();
             TargetStats stats = targetStats(trainRuns, trainFeatures);
             List<TrainingExample> train = examples(trainRuns, trainFeatures, fx, stats);
@@ -180,7 +184,8 @@ public final class PredictorTrainer {
             }
             trainRuns.forEach(r -> r.text("optimizer.name").ifPresent(o -> optimizers.add(o.toLowerCase(Locale.ROOT))));
             ModelManifest manifest = new ModelManifest(NcplModel.FORMAT, cfg, scaler, stats, members,
-                    List.copyOf(optimizers), provenance(runFiles, trainRuns.size(), valRuns.size(), 0, Map.of(), protocol));
+                    List.copyOf(optimizers), provenance(runFiles, trainRuns.size(), valRuns.size(), 0, Map.of(), protocol),
+                    residualScale.id());
             long totalEpochs = recipe.ensemble() * (long) recipe.stages().stream().mapToInt(Recipe.Stage::epochs).sum();
             try (ProgressBar bar = new ProgressBar("train", totalEpochs)) {
                 for (int m = 0; m < recipe.ensemble(); m++) {
@@ -203,7 +208,8 @@ public final class PredictorTrainer {
                         merged.prefix());
             }
             manifest = new ModelManifest(manifest.format(), cfg, scaler, stats, members, manifest.knownOptimizers(),
-                    provenance(runFiles, trainRuns.size(), valRuns.size(), seconds, valMae, protocol));
+                    provenance(runFiles, trainRuns.size(), valRuns.size(), seconds, valMae, protocol),
+                    manifest.residualScale());
             Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
             AtomicFiles.writeString(staging.resolve("README.md"), ModelCard.render(out.getFileName().toString(), manifest));
             Files.deleteIfExists(staging.resolve("state.json"));
@@ -230,7 +236,7 @@ public final class PredictorTrainer {
         long cn = 0;
         for (int i = 0; i < runs.size(); i++) {
             RunFeatures f = feats.get(i);
-            double r = runs.get(i).curve().finalLoss() - f.baselineFinal();
+            double r = f.finalResidual(runs.get(i).curve().finalLoss());
             fs += r;
             fss += r * r;
             for (int j = 0; j < runs.get(i).curve().size(); j++) {
@@ -271,9 +277,9 @@ public final class PredictorTrainer {
                 targets[j] = ts2.get(j);
             }
             double fin = run.curve().finalLoss();
-            checkFinite(run, f, qs, targets, (fin - f.baselineFinal() - ts.finalMean()) / ts.finalStd());
-            out.add(new TrainingExample(run.source(), f, fin,
-                    (float) ((fin - f.baselineFinal() - ts.finalMean()) / ts.finalStd()),
+            double finalTarget = (f.finalResidual(fin) - ts.finalMean()) / ts.finalStd();
+            checkFinite(run, f, qs, targets, finalTarget);
+            out.add(new TrainingExample(run.source(), f, fin, (float) finalTarget,
                     qs.toArray(new float[0][]), targets));
         }
         return out;
@@ -508,7 +514,7 @@ public final class PredictorTrainer {
                 float[] z = trainer.evaluate(inputs).get(0).toFloatArray();
                 for (int i = 0; i < batch.size(); i++) {
                     TrainingExample e = batch.get(i);
-                    double pred = e.features().baselineFinal() + ts.finalMean() + ts.finalStd() * z[i];
+                    double pred = e.features().finalLoss(ts.finalMean() + ts.finalStd() * z[i]);
                     double[] acc = bySource.computeIfAbsent(e.source(), x -> new double[2]);
                     acc[0] += Math.abs(pred - e.trueFinal());
                     acc[1]++;

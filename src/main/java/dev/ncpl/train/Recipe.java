@@ -25,11 +25,15 @@ import java.util.List;
  * @param weightDecay decoupled (AdamW) weight decay
  * @param patience epochs without improvement on validation before a stage stops
  * @param stages the training stages, in order
+ * @param residualScale the unit of the final-loss residual: {@code none} (loss units, the default) or
+ *     {@code data_term} (the Chinchilla law's B/D^β; see {@link dev.ncpl.model.ResidualScale}); a
+ *     fine-tuning keeps its parent's
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record Recipe(String name, String description, String protocol, List<String> targetSources, long seed,
                      int ensemble, Network model, int batchSize, int curvePointsPerRun, double curveWeight,
-                     double huberDelta, double weightDecay, int patience, List<Stage> stages) {
+                     double huberDelta, double weightDecay, int patience, List<Stage> stages,
+                     String residualScale) {
 
     /** Network shape. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -47,6 +51,11 @@ public record Recipe(String name, String description, String protocol, List<Stri
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Stage(String name, List<String> sources, int epochs, double lr, double warmupEpochs) {}
 
+    /** The unit a model trained from scratch on this recipe measures final-loss residuals in. */
+    public dev.ncpl.model.ResidualScale finalResidualScale() {
+        return dev.ncpl.model.ResidualScale.of(residualScale);
+    }
+
     public static Recipe load(Path file) throws IOException {
         Recipe r = Json.read(file, Recipe.class);
         r.validate(file.toString());
@@ -62,6 +71,11 @@ public record Recipe(String name, String description, String protocol, List<Stri
         }
         if (batchSize <= 0 || ensemble <= 0) {
             throw new IllegalArgumentException(where + ": fields 'batch_size' and 'ensemble' must be positive");
+        }
+        try {
+            finalResidualScale();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": field 'residual_scale': " + e.getMessage(), e);
         }
         for (Stage s : stages) {
             if (s.epochs() <= 0 || !(s.lr() > 0)) {

@@ -39,7 +39,7 @@ class ScoreAndBenchTest {
         RunWriter.writeAll(data, Fixtures.runs(120, 3, 0.003, 21, "alpha"));
         Recipe recipe = new Recipe("tiny", "test", "in_val", List.of("alpha"), 3, 1,
                 new Recipe.Network(16, 2, 1, 32, 32, 0.0), 32, 4, 0.5, 1.0, 0.0, 50,
-                List.of(new Recipe.Stage("all", List.of(), 3, 0.003, 0.5)));
+                List.of(new Recipe.Stage("all", List.of(), 3, 0.003, 0.5)), null);
         model = dir.resolve("model");
         new PredictorTrainer(recipe, Device.cpu(), new PrintStream(OutputStream.nullOutputStream()))
                 .train(List.of(data), model);

@@ -50,7 +50,7 @@ class PredictorTrainingTest {
         return new Recipe("tiny", "test", "in_val", List.of("alpha", "beta"), 5, ensemble,
                 new Recipe.Network(16, 2, 1, 32, 32, 0.1), 32, 4, 0.5, 1.0, 0.0, 50,
                 List.of(new Recipe.Stage("all", List.of(), 6, 0.003, 0.5),
-                        new Recipe.Stage("targets", List.of("alpha"), 2, 0.001, 0.0)));
+                        new Recipe.Stage("targets", List.of("alpha"), 2, 0.001, 0.0)), "data_term");
     }
 
     @BeforeAll
@@ -236,7 +236,7 @@ class PredictorTrainingTest {
         Path tuneFile = dir.resolve("gamma.jsonl");
         RunWriter.writeAll(tuneFile, tuneOn);
         Recipe fineTune = new Recipe("ft", "test", "in_val", List.of(), 5, 2, recipe.model(), 8, 4, 0.5, 1.0, 0.0, 50,
-                List.of(new Recipe.Stage("new", List.of(), 4, 0.001, 0.5)));
+                List.of(new Recipe.Stage("new", List.of(), 4, 0.001, 0.5)), null);
         Path tuned = dir.resolve("tuned");
         new PredictorTrainer(fineTune, Device.cpu(), quiet()).fineTuneFrom(dir.resolve("model")).train(List.of(tuneFile), tuned);
 
@@ -250,6 +250,9 @@ class PredictorTrainingTest {
             assertEquals(pm.network().dModel(), cm.network().dModel());
             assertTrue(child.model().baseline().knows("gamma") && child.model().baseline().knows("alpha"));
             assertTrue(cm.provenance().has("fine_tuned_from"), cm.provenance().toString());
+            // the recipe's unit is saved, and a fine-tuning keeps its parent's (its weights were trained in it)
+            assertEquals("data_term", pm.residualScale());
+            assertEquals(pm.residualScale(), cm.residualScale());
             // the child's residuals are standardised on its own runs, over gamma's own law, not on the parent's
             assertNotEquals(pm.targets(), cm.targets());
             assertEquals(0, cm.targets().finalMean(), 0.2 * cm.targets().finalStd(), cm.targets().toString());
@@ -331,7 +334,7 @@ class PredictorTrainingTest {
         Path file = dir.resolve("alpha-shifted.jsonl");
         RunWriter.writeAll(file, shifted.subList(0, 30));
         Recipe fineTune = new Recipe("ft", "test", "in_val", List.of(), 5, 1, recipe.model(), 8, 4, 0.5, 1.0, 0.0, 50,
-                List.of(new Recipe.Stage("new", List.of(), 2, 0.0003, 0.5)));
+                List.of(new Recipe.Stage("new", List.of(), 2, 0.0003, 0.5)), null);
         Path tuned = dir.resolve("tuned-alpha");
         new PredictorTrainer(fineTune, Device.cpu(), quiet()).fineTuneFrom(dir.resolve("model")).train(List.of(file), tuned);
         try (NeuralPredictor parent = NeuralPredictor.load(dir.resolve("model"));
