@@ -11,6 +11,8 @@
 # Studies:
 #   new-source   Step Law never seen: the parent is trained on Marin and open_lm only (trained here first, ~7 min
 #                on 2 cores); N Step Law train runs; scored on all 360 Step Law in_val runs.
+#   new-source-429m  The same parent (Step Law never seen); N Step Law train runs of the sizes up to 268 M; scored
+#                on every Step Law 429 M run: a new source and a size beyond its fine-tuning runs.
 #   steplaw-429m A size held out of the parent: models/extrapolation (trained on Step Law up to 268 M); N runs of
 #                Step Law 429 M (split train); scored on every other 429 M run.
 #   marin-300m   The same for Marin: N runs of Marin 300m; scored on every other 300m run.
@@ -20,7 +22,7 @@
 # eval/finetune-<study>-<N>/ and the MAE of every draw, with their mean, to eval/finetune-<study>-<N>/draws.md.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")/../.." && pwd)"
-STUDY="${1:?usage: run-study.sh new-source|steplaw-429m|marin-300m [N] [DRAWS]}"
+STUDY="${1:?usage: run-study.sh new-source|new-source-429m|steplaw-429m|marin-300m [N] [DRAWS]}"
 N="${2:-50}"
 DRAWS="${3:-3}"
 DATA="$HERE/../shared/pretraining-logs"
@@ -38,6 +40,18 @@ case "$STUDY" in
     POOL="$WORK/pool-$STUDY.jsonl"; grep '"split": *"train"' "$DATA/steplaw.jsonl" > "$POOL"
     SCORED="$WORK/scored-$STUDY.jsonl"; grep '"split": *"in_val"' "$DATA/steplaw.jsonl" > "$SCORED"
     MODELS_EXTRA="" ;;
+  new-source-429m)
+    PARENT="$WORK/base-no-steplaw"
+    if [ ! -f "$PARENT/model.json" ]; then
+      echo "training the parent without Step Law (several minutes)..."
+      ./ncpl train --recipe training-configs/experiments/base-no-steplaw.json \
+        --runs "$DATA/marin.jsonl,$DATA/openlm.jsonl" --out "$PARENT" --device cpu
+    fi
+    POOL="$WORK/pool-$STUDY.jsonl"
+    grep '"split": *"train"' "$DATA/steplaw.jsonl" | grep -v '"non_embedding_params": *429260800[,}]' > "$POOL"
+    SCORED="$WORK/scored-$STUDY.jsonl"
+    grep '"non_embedding_params": *429260800[,}]' "$DATA/steplaw.jsonl" | sed 's/"split": *"train"/"split": "in_val"/' > "$SCORED"
+    MODELS_EXTRA="" ;;
   steplaw-429m|marin-300m)
     PARENT="$HERE/models/extrapolation"
     if [ "$STUDY" = steplaw-429m ]; then FILE=steplaw.jsonl; SIZE=429260800; else FILE=marin.jsonl; SIZE=$(python3 -c "
@@ -46,7 +60,7 @@ print(max(json.loads(l)['config']['model']['non_embedding_params'] for l in open
     SIZED="$WORK/size-$STUDY.jsonl"; grep "\"non_embedding_params\": *$SIZE[,}]" "$DATA/$FILE" > "$SIZED"
     POOL="$WORK/pool-$STUDY.jsonl"; grep '"split": *"train"' "$SIZED" > "$POOL"
     SCORED="" ;;
-  *) echo "unknown study '$STUDY' (new-source, steplaw-429m or marin-300m)" >&2; exit 2 ;;
+  *) echo "unknown study '$STUDY' (new-source, new-source-429m, steplaw-429m or marin-300m)" >&2; exit 2 ;;
 esac
 SUMMARY="$WORK/$STUDY-$N-draws.tsv"; : > "$SUMMARY"
 for DRAW in $(seq 1 "$DRAWS"); do
@@ -66,7 +80,7 @@ for DRAW in $(seq 1 "$DRAWS"); do
   ./ncpl train --from "$PARENT" --runs "$RUN/sample.jsonl" --out "$RUN/finetuned" --device cpu
   ./ncpl train --recipe training-configs/finetune.json --runs "$RUN/sample.jsonl" --out "$RUN/scratch" --device cpu
   MODELS="$RUN/finetuned,$RUN/scratch"
-  [ "$STUDY" != new-source ] && MODELS="$MODELS,$PARENT"
+  case "$STUDY" in new-source*) ;; *) MODELS="$MODELS,$PARENT" ;; esac
   ./ncpl eval --runs "$RUN/evalset.jsonl" --model "$MODELS" --name "finetune-$STUDY-$N" --out "$RUN"
   grep '/in_val |' "$RUN/finetune-$STUDY-$N/report.md" | awk -F'|' -v d="$DRAW" '{gsub(/ /,"",$3); gsub(/ /,"",$5);
     gsub(/ /,"",$8); print d "\t" $3 "\t" $5 "\t" $8}' >> "$SUMMARY"
