@@ -29,12 +29,15 @@ final class ModelCard {
         sb.append("| created | ").append(p.path("created").asText()).append(" |\n");
         sb.append(String.format(Locale.ROOT, "| network | d_model %d, %d heads, %d layers, vocabulary %d |%n",
                 m.network().dModel(), m.network().heads(), m.network().layers(), m.network().vocabularySize()));
+        sb.append("| final-loss residual | ").append(m.finalResidualScale() == dev.ncpl.model.ResidualScale.NONE
+                ? "in loss units" : "in units of the Chinchilla law's data term B/D^β").append(" |\n");
         if (p.has("fine_tuned_from")) {
             sb.append("| fine-tuned from | `").append(p.path("fine_tuned_from").path("model").asText()).append("` (model.json ")
               .append(p.path("fine_tuned_from").path("model_json_sha256").asText()).append(") |\n");
         }
         sb.append("\nBeside the networks: `baseline.json` (the Chinchilla law of each source), `prefix.json` (runs in "
-                + "progress, `predict --condition-on-curve`), `intervals.json` (prediction intervals calibrated on the "
+                + "progress, `predict --condition-on-curve`), `shape.json` (the curve shape averaged into every "
+                + "predicted curve), `intervals.json` (prediction intervals calibrated on the "
                 + "validation runs) and `conditioned-intervals.json` (the same for runs in progress, from the "
                 + "validation runs cut at 10–70% of training); `ncpl calibrate` prints their measured coverage.\n");
         sb.append("\nData files (SHA-256):\n\n");

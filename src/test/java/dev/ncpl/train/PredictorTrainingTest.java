@@ -124,6 +124,9 @@ class PredictorTrainingTest {
                 .train(List.of(data), model);
         List<Double> losses = result.epochLosses();
         assertTrue(losses.get(losses.size() - 1) < 0.8 * losses.get(0), losses.toString());
+        // the model card says which unit, beside the loss-unit model trained once for the other tests
+        assertTrue(Files.readString(model.resolve("README.md")).contains("| final-loss residual | in units of the Chinchilla"));
+        assertTrue(Files.readString(dir.resolve("model").resolve("README.md")).contains("| final-loss residual | in loss units |"));
         Path few = dir.resolve("alpha-few.jsonl");
         RunWriter.writeAll(few, Fixtures.runs(20, 4, 0.003, 41, "alpha"));
         Recipe noUnit = new Recipe("ft", "test", "in_val", List.of(), 5, 1, recipe.model(), 8, 4, 0.5, 1.0, 0.0, 50,
