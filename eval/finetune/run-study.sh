@@ -30,28 +30,22 @@ WORK="${NCPL_STUDY_DIR:-$HERE/target/finetune-study}"
 mkdir -p "$WORK"
 cd "$HERE"
 case "$STUDY" in
-  new-source)
+  new-source|new-source-429m)
     PARENT="$WORK/base-no-steplaw"
     if [ ! -f "$PARENT/model.json" ]; then
       echo "training the parent without Step Law (several minutes)..."
       ./ncpl train --recipe training-configs/experiments/base-no-steplaw.json \
         --runs "$DATA/marin.jsonl,$DATA/openlm.jsonl" --out "$PARENT" --device cpu
     fi
-    POOL="$WORK/pool-$STUDY.jsonl"; grep '"split": *"train"' "$DATA/steplaw.jsonl" > "$POOL"
-    SCORED="$WORK/scored-$STUDY.jsonl"; grep '"split": *"in_val"' "$DATA/steplaw.jsonl" > "$SCORED"
-    MODELS_EXTRA="" ;;
-  new-source-429m)
-    PARENT="$WORK/base-no-steplaw"
-    if [ ! -f "$PARENT/model.json" ]; then
-      echo "training the parent without Step Law (several minutes)..."
-      ./ncpl train --recipe training-configs/experiments/base-no-steplaw.json \
-        --runs "$DATA/marin.jsonl,$DATA/openlm.jsonl" --out "$PARENT" --device cpu
-    fi
-    POOL="$WORK/pool-$STUDY.jsonl"
-    grep '"split": *"train"' "$DATA/steplaw.jsonl" | grep -v '"non_embedding_params": *429260800[,}]' > "$POOL"
-    SCORED="$WORK/scored-$STUDY.jsonl"
-    grep '"non_embedding_params": *429260800[,}]' "$DATA/steplaw.jsonl" | sed 's/"split": *"train"/"split": "in_val"/' > "$SCORED"
-    MODELS_EXTRA="" ;;
+    POOL="$WORK/pool-$STUDY.jsonl"; SCORED="$WORK/scored-$STUDY.jsonl"
+    if [ "$STUDY" = new-source ]; then
+      grep '"split": *"train"' "$DATA/steplaw.jsonl" > "$POOL"
+      grep '"split": *"in_val"' "$DATA/steplaw.jsonl" > "$SCORED"
+    else
+      LARGEST='"non_embedding_params": *429260800[,}]'
+      grep '"split": *"train"' "$DATA/steplaw.jsonl" | grep -v "$LARGEST" > "$POOL"
+      grep "$LARGEST" "$DATA/steplaw.jsonl" | sed 's/"split": *"train"/"split": "in_val"/' > "$SCORED"
+    fi ;;
   steplaw-429m|marin-300m)
     PARENT="$HERE/models/extrapolation"
     if [ "$STUDY" = steplaw-429m ]; then FILE=steplaw.jsonl; SIZE=429260800; else FILE=marin.jsonl; SIZE=$(python3 -c "
