@@ -16,7 +16,8 @@ import java.util.TreeMap;
  * A CSV export of logged metrics, one row per logged step: a W&B run's history export ({@code _step}
  * column), PyTorch Lightning's {@code metrics.csv} ({@code step} column; rows are sparse, each holds
  * the metrics logged at that step) or any CSV with a step column. The config comes from a JSON/YAML
- * file beside it (config.yaml, hparams.yaml, …).
+ * file beside it (config.yaml, hparams.yaml, …). Loss columns are read, and a learning-rate column
+ * when there is one (the schedule is recovered from it, see {@link ScheduleInference}).
  */
 public final class CsvMetricsFormat implements LogFormat {
     /** Step columns, in order of preference. */
@@ -71,7 +72,7 @@ public final class CsvMetricsFormat implements LogFormat {
                             || e.getKey().startsWith("_")) {
                         continue;
                     }
-                    if (e.getKey().toLowerCase(Locale.ROOT).contains("loss")) {
+                    if (e.getKey().toLowerCase(Locale.ROOT).contains("loss") || ScheduleInference.isLearningRate(e.getKey())) {
                         series.computeIfAbsent(e.getKey(), k -> new TreeMap<>())
                                 .put(step, parse(file, line, e.getKey(), e.getValue()));
                     }

@@ -123,6 +123,7 @@ public final class LogImporter {
         List<JsonNode> configs = new ArrayList<>(log.configs());
         configs.add(overrides());
         ObjectNode config = ConfigMapper.map(configs, points.lastKey());
+        String inferred = inferSchedule(log, config);
         ObjectNode doc = Json.MAPPER.createObjectNode();
         doc.put("id", uniqueId(settings.source() + "/" + log.name(), ids));
         doc.put("source", settings.source());
@@ -131,7 +132,33 @@ public final class LogImporter {
         doc.set("config", config);
         doc.set("curve", curve);
         Run run = RunReader.parse(log.origin().toString(), doc);
-        return new Imported(run, format, log.origin(), warnings(run));
+        List<String> warnings = warnings(run);
+        if (inferred != null) {
+            warnings.add(inferred);
+        }
+        return new Imported(run, format, log.origin(), warnings);
+    }
+
+    /**
+     * Fills in the schedule from the logged learning rate when the config names none; keys the config
+     * already has are kept. Returns a note saying what was inferred, or null.
+     */
+    private static String inferSchedule(ImportedLog log, ObjectNode config) {
+        Optional<String> lrName = ScheduleInference.learningRateSeries(log.series().keySet());
+        if (lrName.isEmpty() || ConfigMapper.has(config, "schedule.lr_schedule")) {
+            return null;
+        }
+        double total = ConfigMapper.number(config, "schedule.total_steps").orElse(0.0);
+        Double warmup = ConfigMapper.number(config, "schedule.warmup_steps").orElse(null);
+        Map<String, Object> keys = ScheduleInference.infer(log.series().get(lrName.get()), total, warmup);
+        List<String> set = new ArrayList<>();
+        keys.forEach((k, v) -> {
+            if (!ConfigMapper.has(config, k)) {
+                ConfigMapper.put(config, k, Json.MAPPER.valueToTree(v));
+                set.add(k.substring(k.indexOf('.') + 1) + "=" + v);
+            }
+        });
+        return set.isEmpty() ? null : "schedule inferred from the logged '" + lrName.get() + "': " + String.join(", ", set);
     }
 
     private JsonNode overrides() {

@@ -80,6 +80,10 @@ public final class ConfigSerializer {
             addNumber(lines, keys, values, "derived.warmup_fraction", s.warmup() / s.total());
             addNumber(lines, keys, values, "derived.mean_lr_ratio", s.meanRelativeLr());
             addNumber(lines, keys, values, "derived.final_lr_ratio", s.relativeLr(s.total()));
+            if (s.kind().equals("wsd")) {
+                // only where it varies: cosine and linear schedules decay from the end of warmup
+                addNumber(lines, keys, values, "derived.decay_fraction", s.decayFraction());
+            }
         } catch (RuntimeException e) {
             // a config without a usable schedule simply has no schedule-derived lines
         }

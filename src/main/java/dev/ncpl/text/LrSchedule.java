@@ -9,12 +9,17 @@ import java.util.Set;
 /**
  * The learning rate of a run at each step, from its config: linear warmup, then cosine, linear,
  * constant or warmup-stable-decay (WSD) down to the minimum learning rate ({@code schedule.min_lr},
- * or {@code schedule.min_lr_ratio} × peak; 0 when neither is given). Also the cumulative learning
- * rate ("area" under the schedule), which drives how far the loss has fallen.
+ * or {@code schedule.min_lr_ratio} × peak; 0 when neither is given). A WSD schedule holds the peak
+ * until its last {@code schedule.decay_steps} (or {@code decay_fraction}; 20% when neither is given)
+ * and decays in the shape {@code schedule.decay_shape}: linear (the default), cosine, exponential
+ * (geometric from peak to minimum) or step (an instant drop to the minimum). Also the cumulative
+ * learning rate ("area" under the schedule), which drives how far the loss has fallen.
  */
 public final class LrSchedule {
     /** Schedule kinds understood. */
     public static final Set<String> KINDS = Set.of("cosine", "linear", "constant", "wsd");
+    /** Decay shapes of a WSD schedule. */
+    public static final Set<String> DECAY_SHAPES = Set.of("linear", "cosine", "exponential", "step");
     private static final int AREA_SAMPLES = 512;
 
     private final String kind;
@@ -23,14 +28,26 @@ public final class LrSchedule {
     private final double warmup;
     private final double total;
     private final double decayStart;
+    private final String decayShape;
     private final double[] cumulative;
 
+    /** A schedule whose WSD decay (if any) is linear. */
     public LrSchedule(String kind, double peak, double min, double warmup, double total, double decaySteps) {
+        this(kind, peak, min, warmup, total, decaySteps, "linear");
+    }
+
+    public LrSchedule(String kind, double peak, double min, double warmup, double total, double decaySteps,
+                      String decayShape) {
         if (!KINDS.contains(kind)) {
             throw new IllegalArgumentException("unknown schedule '" + kind + "' (known: " + String.join(", ",
                     new java.util.TreeSet<>(KINDS)) + ")");
         }
+        if (!DECAY_SHAPES.contains(decayShape)) {
+            throw new IllegalArgumentException("unknown decay shape '" + decayShape + "' (known: " + String.join(", ",
+                    new java.util.TreeSet<>(DECAY_SHAPES)) + ")");
+        }
         this.kind = kind;
+        this.decayShape = decayShape;
         this.peak = peak;
         this.min = min;
         this.total = Math.max(total, 1);
@@ -60,7 +77,12 @@ public final class LrSchedule {
                 .orElse(run.number("schedule.warmup_fraction").map(f -> f * total).orElse(0.0));
         double decay = run.number("schedule.decay_steps")
                 .orElse(run.number("schedule.decay_fraction").map(f -> f * total).orElse(0.2 * total));
-        return new LrSchedule(kind, peak, min, warmup, total, decay);
+        String shape = run.text("schedule.decay_shape").orElse("linear").toLowerCase(Locale.ROOT);
+        if (!DECAY_SHAPES.contains(shape)) {
+            throw new InvalidRunException(run.id(), 0, "schedule.decay_shape", "unknown decay shape '" + shape
+                    + "' (known: cosine, exponential, linear, step)");
+        }
+        return new LrSchedule(kind, peak, min, warmup, total, decay, shape);
     }
 
     /** Learning rate at {@code step}. */
@@ -73,10 +95,34 @@ public final class LrSchedule {
         }
         double p = Math.min(1.0, (step - decayStart) / Math.max(1.0, total - decayStart));
         return switch (kind) {
-            case "cosine" -> min + (peak - min) * 0.5 * (1 + Math.cos(Math.PI * p));
-            case "linear", "wsd" -> peak + (min - peak) * p;
+            case "cosine" -> cosine(p);
+            case "linear" -> peak + (min - peak) * p;
+            case "wsd" -> switch (decayShape) {
+                case "cosine" -> cosine(p);
+                case "exponential" -> min > 0 && peak > 0 ? peak * Math.pow(min / peak, p) : peak + (min - peak) * p;
+                case "step" -> step > decayStart ? min : peak;
+                default -> peak + (min - peak) * p;
+            };
             default -> peak;
         };
+    }
+
+    private double cosine(double p) {
+        return min + (peak - min) * 0.5 * (1 + Math.cos(Math.PI * p));
+    }
+
+    /** Share of the steps spent decaying from the peak (after warmup for cosine and linear; 0 when constant). */
+    public double decayFraction() {
+        return kind.equals("constant") ? 0 : (total - decayStart) / total;
+    }
+
+    public String kind() {
+        return kind;
+    }
+
+    /** The decay shape of a WSD schedule ({@code linear} for the other kinds, where it is unused). */
+    public String decayShape() {
+        return decayShape;
     }
 
     /** Learning rate at {@code step} relative to the peak. */

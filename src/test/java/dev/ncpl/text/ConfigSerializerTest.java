@@ -1,11 +1,15 @@
 package dev.ncpl.text;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ncpl.runs.Curve;
+import dev.ncpl.runs.InvalidRunException;
 import dev.ncpl.runs.Run;
+import dev.ncpl.runs.RunReader;
 import dev.ncpl.testing.Fixtures;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -117,5 +121,58 @@ class ConfigSerializerTest {
         assertEquals(1.0, wsd.lr(79), 1e-12);
         assertEquals(0.5, wsd.lr(90), 1e-12);
         assertEquals(0.9, wsd.meanRelativeLr(), 1e-3);
+        assertEquals(0.2, wsd.decayFraction(), 1e-12);
+    }
+
+    @Test
+    void wsdDecayShapes() {
+        // 100 steps, no warmup, decay over the last 40 from 1.0 to 0.01; at step 80 the decay is half done
+        LrSchedule exp = new LrSchedule("wsd", 1.0, 0.01, 0, 100, 40, "exponential");
+        assertEquals(1.0, exp.lr(60), 1e-12);
+        assertEquals(0.1, exp.lr(80), 1e-12);
+        assertEquals(0.01, exp.lr(100), 1e-12);
+        LrSchedule step = new LrSchedule("wsd", 1.0, 0.01, 0, 100, 40, "step");
+        assertEquals(1.0, step.lr(60), 1e-12);
+        assertEquals(0.01, step.lr(61), 1e-12);
+        assertEquals(0.6 + 0.4 * 0.01, step.meanRelativeLr(), 5e-3);
+        LrSchedule cos = new LrSchedule("wsd", 1.0, 0.0, 0, 100, 40, "cosine");
+        assertEquals(0.5, cos.lr(80), 1e-12);
+        assertEquals(0.4, cos.decayFraction(), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> new LrSchedule("wsd", 1, 0, 0, 100, 40, "sqrt"));
+    }
+
+    @Test
+    void aWsdRunReadsItsDecayShapeAndSerializesItsDecayFraction() {
+        Run wsd = withSchedule("{\"lr_schedule\": \"wsd\", \"warmup_steps\": 0, \"total_steps\": 1000,"
+                + " \"decay_steps\": 250, \"decay_shape\": \"step\", \"min_lr\": 0.0001}");
+        LrSchedule s = LrSchedule.of(wsd);
+        assertEquals(1e-3, s.lr(750), 1e-15);
+        assertEquals(1e-4, s.lr(751), 1e-15);
+        SerializedConfig text = ConfigSerializer.serialize(wsd, null);
+        int i = text.numberKeys().indexOf("derived.decay_fraction");
+        assertTrue(i >= 0, text.lines().toString());
+        assertEquals(0.25, text.numbers()[i], 1e-12);
+        Run bad = withSchedule("{\"lr_schedule\": \"wsd\", \"total_steps\": 1000, \"decay_shape\": \"sqrt\"}");
+        InvalidRunException e = assertThrows(InvalidRunException.class, () -> LrSchedule.of(bad));
+        assertTrue(e.getMessage().contains("schedule.decay_shape"), e.getMessage());
+        // cosine runs (every shipped model's training runs) get no decay-fraction line
+        Run cosine = withSchedule("{\"lr_schedule\": \"cosine\", \"warmup_steps\": 10, \"total_steps\": 1000}");
+        assertFalse(ConfigSerializer.serialize(cosine, null).numberKeys().contains("derived.decay_fraction"));
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode readTree(String json) {
+        try {
+            return dev.ncpl.util.Json.MAPPER.readTree(json);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Run withSchedule(String schedule) {
+        return RunReader.parse("test", readTree("{\"id\": \"r\", \"source\": \"s\", \"split\": \"train\","
+                + " \"metric\": \"loss\", \"config\": {\"model\": {\"non_embedding_params\": 1000000},"
+                + " \"optimizer\": {\"name\": \"adamw\", \"lr\": 0.001},"
+                + " \"data\": {\"batch_tokens\": 1000, \"tokens_total\": 1000000}, \"schedule\": " + schedule + "},"
+                + " \"curve\": [[0, 5.0], [1000, 3.0]]}"));
     }
 }
