@@ -16,13 +16,22 @@
 #   steplaw-429m A size held out of the parent: models/extrapolation (trained on Step Law up to 268 M); N runs of
 #                Step Law 429 M (split train); scored on every other 429 M run.
 #   marin-300m   The same for Marin: N runs of Marin 300m; scored on every other 300m run.
+#   mpl-400m     A source no model here was trained on: the Multi-Power Law curves (raw/multi-power-law: 25M, 100M
+#                and 400M models under 9 learning-rate schedules), imported by `ncpl import` with their schedules
+#                recovered from the logged lr. Parent models/default; the 18 runs of 25M and 100M (N 18); scored on
+#                the nine 400M runs. Their logs lack the batch size: 0.5M tokens per step is assumed for all (a
+#                common factor on D, which the Chinchilla law fitted on them absorbs into B).
+#   mpl-schedules  The same source, the Multi-Power Law paper's own protocol: the 12 constant and cosine runs of
+#                every size (N 12); scored on the 15 WSD runs (exponential, linear and step decays).
+#   The two mpl studies use every run they may (run them with N 18 and 12): each draw takes them all in another
+#   order, which changes the 20% held out for early stopping, and with so few runs that moves the result.
 #
 #   usage: eval/finetune/run-study.sh STUDY [N] [DRAWS]
 # Each draw's report goes to target/finetune-study/<study>-<N>-<draw>/; the first draw's report is copied to
 # eval/finetune-<study>-<N>/ and the MAE of every draw, with their mean, to eval/finetune-<study>-<N>/draws.md.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")/../.." && pwd)"
-STUDY="${1:?usage: run-study.sh new-source|new-source-429m|steplaw-429m|marin-300m [N] [DRAWS]}"
+STUDY="${1:?usage: run-study.sh new-source|new-source-429m|steplaw-429m|marin-300m|mpl-400m|mpl-schedules [N] [DRAWS]}"
 N="${2:-50}"
 DRAWS="${3:-3}"
 DATA="$HERE/../shared/pretraining-logs"
@@ -54,7 +63,21 @@ print(max(json.loads(l)['config']['model']['non_embedding_params'] for l in open
     SIZED="$WORK/size-$STUDY.jsonl"; grep "\"non_embedding_params\": *$SIZE[,}]" "$DATA/$FILE" > "$SIZED"
     POOL="$WORK/pool-$STUDY.jsonl"; grep '"split": *"train"' "$SIZED" > "$POOL"
     SCORED="" ;;
-  *) echo "unknown study '$STUDY' (new-source, new-source-429m, steplaw-429m or marin-300m)" >&2; exit 2 ;;
+  mpl-400m|mpl-schedules)
+    PARENT="$HERE/models/default"
+    ALL="$WORK/mpl-all.jsonl"; : > "$ALL"
+    for SIZE in 25 100 400; do
+      ./ncpl import "$DATA/raw/multi-power-law/$SIZE" --source multi-power-law --out "$WORK/mpl-$SIZE.jsonl" \
+        --set "model.arch=llama,model.non_embedding_params=${SIZE}000000,optimizer.name=adamw,data.seq_len=4096,data.batch_tokens=524288,schedule.warmup_steps=2160" \
+        > "$WORK/mpl-$SIZE.import.log"
+      sed "s|\"id\": *\"multi-power-law/|\"id\":\"multi-power-law/${SIZE}m/|" "$WORK/mpl-$SIZE.jsonl" >> "$ALL"
+    done
+    POOL="$WORK/pool-$STUDY.jsonl"; SCORED="$WORK/scored-$STUDY.jsonl"
+    if [ "$STUDY" = mpl-400m ]; then HELD='/400m/'; else HELD='/(wsd|wsdcon|wsdld)_'; fi
+    grep -Ev "$HELD" "$ALL" > "$POOL"
+    grep -E "$HELD" "$ALL" | sed 's/"split": *"train"/"split": "in_val"/' > "$SCORED" ;;
+  *) echo "unknown study '$STUDY' (new-source, new-source-429m, steplaw-429m, marin-300m, mpl-400m or mpl-schedules)" >&2
+     exit 2 ;;
 esac
 SUMMARY="$WORK/$STUDY-$N-draws.tsv"; : > "$SUMMARY"
 for DRAW in $(seq 1 "$DRAWS"); do
@@ -74,10 +97,10 @@ for DRAW in $(seq 1 "$DRAWS"); do
   ./ncpl train --from "$PARENT" --runs "$RUN/sample.jsonl" --out "$RUN/finetuned" --device cpu
   ./ncpl train --recipe training-configs/finetune.json --runs "$RUN/sample.jsonl" --out "$RUN/scratch" --device cpu
   MODELS="$RUN/finetuned,$RUN/scratch"
-  case "$STUDY" in new-source*) ;; *) MODELS="$MODELS,$PARENT" ;; esac
+  case "$STUDY" in new-source*|mpl-*) ;; *) MODELS="$MODELS,$PARENT" ;; esac
   ./ncpl eval --runs "$RUN/evalset.jsonl" --model "$MODELS" --name "finetune-$STUDY-$N" --out "$RUN"
   grep '/in_val |' "$RUN/finetune-$STUDY-$N/report.md" | awk -F'|' -v d="$DRAW" '{gsub(/ /,"",$3); gsub(/ /,"",$5);
-    gsub(/ /,"",$8); print d "\t" $3 "\t" $5 "\t" $8}' >> "$SUMMARY"
+    gsub(/ /,"",$8); gsub(/ /,"",$9); print d "\t" $3 "\t" $5 "\t" $8 "\t" $9}' >> "$SUMMARY"
   if [ "$DRAW" = 1 ]; then
     rm -rf "$HERE/eval/finetune-$STUDY-$N"; cp -r "$RUN/finetune-$STUDY-$N" "$HERE/eval/finetune-$STUDY-$N"
   fi
@@ -86,12 +109,15 @@ OUT="$HERE/eval/finetune-$STUDY-$N/draws.md"
 {
   echo "# Fine-tuning study $STUDY, $N runs: final-loss MAE over $DRAWS draws"
   echo
-  echo "Written by \`eval/finetune/run-study.sh $STUDY $N $DRAWS\`. Each draw takes another $N runs (seeded); report.md"
-  echo "beside this file is the first draw's full evaluation."
+  echo "Written by \`eval/finetune/run-study.sh $STUDY $N $DRAWS\`. Each draw takes $N runs of the pool in a seeded"
+  echo "order (when $N is the whole pool, only the order changes, and with it the 20% held out for early stopping);"
+  echo "report.md beside this file is the first draw's full evaluation. Curve MAE: every logged point after the first"
+  echo "10% of training."
   echo
-  echo "| predictor | $(seq -s ' | ' 1 "$DRAWS" | sed 's/[0-9]\+/draw &/g') | mean | Spearman ρ (mean) |"
-  echo "|---|$(for _ in $(seq 1 "$DRAWS"); do printf -- '---:|'; done)---:|---:|"
-  awk -F'\t' '{mae[$2]=mae[$2] " | " $3; s[$2]+=$3; r[$2]+=$4; n[$2]++; if(!($2 in seen)){seen[$2]=1; order[++k]=$2}}
-    END {for (i=1;i<=k;i++){p=order[i]; printf "| %s%s | %.4f | %.3f |\n", p, mae[p], s[p]/n[p], r[p]/n[p]}}' "$SUMMARY"
+  echo "| predictor | $(seq -s ' | ' 1 "$DRAWS" | sed 's/[0-9]\+/draw &/g') | mean | Spearman ρ (mean) | curve MAE (mean) |"
+  echo "|---|$(for _ in $(seq 1 "$DRAWS"); do printf -- '---:|'; done)---:|---:|---:|"
+  awk -F'\t' '{mae[$2]=mae[$2] " | " $3; s[$2]+=$3; r[$2]+=$4; c[$2]+=$5; n[$2]++
+      if(!($2 in seen)){seen[$2]=1; order[++k]=$2}}
+    END {for (i=1;i<=k;i++){p=order[i]; printf "| %s%s | %.4f | %.3f | %.4f |\n", p, mae[p], s[p]/n[p], r[p]/n[p], c[p]/n[p]}}' "$SUMMARY"
 } > "$OUT.tmp" && mv "$OUT.tmp" "$OUT"
 cat "$OUT"
