@@ -16,12 +16,11 @@ import java.util.TreeMap;
  * {@code learning_rate} scalar). The schedule decides the shape of the loss curve, so a run imported
  * without it would look constant to the predictor.
  *
- * <p>The peak is the largest logged rate and the minimum where the last two rates point at the end
- * of training. Warmup ends where the rate
- * first reaches the peak (or at the {@code schedule.warmup_steps} already known). Every schedule ncpl
- * knows (constant; cosine or linear from the end of warmup; WSD with a linear, cosine, exponential or
- * step decay from the last step at the peak) is laid over the logged rates, and the one with the
- * smallest mean |log ratio| is kept.
+ * <p>The minimum is where the last two logged rates point at the end of training. Warmup ends where
+ * the rate first reaches its largest logged value (or at the {@code schedule.warmup_steps} already
+ * known). Every schedule ncpl knows (constant; cosine or linear from the end of warmup; WSD with a
+ * linear, cosine, exponential or step decay from the last step at the peak) is laid over the logged
+ * rates with the peak that fits them best, and the one with the smallest mean |log ratio| is kept.
  */
 public final class ScheduleInference {
     /** Relative tolerance within which a logged rate counts as the peak. */
