@@ -91,8 +91,8 @@ public final class ScheduleInference {
         out.put("schedule.min_lr", min);
         LrSchedule best = null;
         double bestError = Double.POSITIVE_INFINITY;
-        for (LrSchedule shape : candidates(peak, min, warmup, total, decayStart)) {
-            LrSchedule candidate = withFittedPeak(shape, steps, rates);
+        for (Candidate c : CANDIDATES) {
+            LrSchedule candidate = fitted(c, peak, min, warmup, total, total - decayStart, steps, rates);
             double error = 0;
             int n = 0;
             for (int i = 0; i < rates.size(); i++) {
@@ -117,40 +117,38 @@ public final class ScheduleInference {
         return out;
     }
 
-    /**
-     * {@code shape} with the peak that fits the logged rates after warmup best (least squares; the
-     * rate is linear in the peak for every shape but the exponential, which keeps the logged peak).
-     * A decay that starts right after warmup is already under way at the first logged rate, so the
-     * largest logged rate is below the true peak.
-     */
-    private static LrSchedule withFittedPeak(LrSchedule shape, List<Long> steps, List<Double> rates) {
-        if (shape.decayShape().equals("exponential")) {
-            return shape;
-        }
-        LrSchedule unit = new LrSchedule(shape.kind(), 1, 0, shape.warmup(), shape.total(),
-                shape.total() * shape.decayFraction(), shape.decayShape());
-        double gg = 0;
-        double gr = 0;
-        for (int i = 0; i < rates.size(); i++) {
-            if (steps.get(i) >= shape.warmup()) {
-                double g = unit.lr(steps.get(i));
-                gg += g * g;
-                gr += g * (rates.get(i) - shape.min());
-            }
-        }
-        double peak = gg > 0 ? shape.min() + gr / gg : shape.peak();
-        return new LrSchedule(shape.kind(), peak, shape.min(), shape.warmup(), shape.total(),
-                shape.total() * shape.decayFraction(), shape.decayShape());
-    }
+    /** A schedule kind with its decay shape (which only WSD uses). */
+    private record Candidate(String kind, String decayShape) {}
 
     /** Standard schedules first, so that a tie keeps the simpler description. */
-    private static List<LrSchedule> candidates(double peak, double min, double warmup, double total, double decayStart) {
-        List<LrSchedule> c = new ArrayList<>();
-        c.add(new LrSchedule("cosine", peak, min, warmup, total, 0));
-        c.add(new LrSchedule("linear", peak, min, warmup, total, 0));
-        for (String shape : List.of("linear", "cosine", "exponential", "step")) {
-            c.add(new LrSchedule("wsd", peak, min, warmup, total, total - decayStart, shape));
+    private static final List<Candidate> CANDIDATES = List.of(new Candidate("cosine", "linear"),
+            new Candidate("linear", "linear"), new Candidate("wsd", "linear"), new Candidate("wsd", "cosine"),
+            new Candidate("wsd", "exponential"), new Candidate("wsd", "step"));
+
+    /**
+     * Candidate {@code c} with the peak that fits the logged rates after warmup best (least squares; the
+     * rate is linear in the peak for every shape but the exponential, which keeps the logged peak
+     * {@code loggedPeak}). A decay that starts right after warmup is already under way at the first
+     * logged rate, so the largest logged rate is below the true peak.
+     */
+    private static LrSchedule fitted(Candidate c, double loggedPeak, double min, double warmup, double total,
+                                     double decaySteps, List<Long> steps, List<Double> rates) {
+        double peak = loggedPeak;
+        if (!c.decayShape().equals("exponential")) {
+            LrSchedule unit = new LrSchedule(c.kind(), 1, 0, warmup, total, decaySteps, c.decayShape());
+            double gg = 0;
+            double gr = 0;
+            for (int i = 0; i < rates.size(); i++) {
+                if (steps.get(i) >= warmup) {
+                    double g = unit.lr(steps.get(i));
+                    gg += g * g;
+                    gr += g * (rates.get(i) - min);
+                }
+            }
+            if (gg > 0) {
+                peak = min + gr / gg;
+            }
         }
-        return c;
+        return new LrSchedule(c.kind(), peak, min, warmup, total, decaySteps, c.decayShape());
     }
 }
