@@ -13,6 +13,9 @@
 #                on 2 cores); N Step Law train runs; scored on all 360 Step Law in_val runs.
 #   new-source-429m  The same parent (Step Law never seen); N Step Law train runs of the sizes up to 268 M; scored
 #                on every Step Law 429 M run: a new source and a size beyond its fine-tuning runs.
+#   new-source-2sizes  The same parent; N Step Law train runs of its two smallest sizes (60 M and 120 M); scored on
+#                every Step Law 429 M run. Two sizes cannot identify how loss falls with size: the fine-tuned model
+#                takes that exponent from the parent's best-identified law, Chinchilla and scratch from the prior.
 #   steplaw-429m A size held out of the parent: models/extrapolation (trained on Step Law up to 268 M); N runs of
 #                Step Law 429 M (split train); scored on every other 429 M run.
 #   marin-300m   The same for Marin: N runs of Marin 300m; scored on every other 300m run.
@@ -31,7 +34,7 @@
 # eval/finetune-<study>-<N>/ and the MAE of every draw, with their mean, to eval/finetune-<study>-<N>/draws.md.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")/../.." && pwd)"
-STUDY="${1:?usage: run-study.sh new-source|new-source-429m|steplaw-429m|marin-300m|mpl-400m|mpl-schedules [N] [DRAWS]}"
+STUDY="${1:?usage: run-study.sh new-source|new-source-429m|new-source-2sizes|steplaw-429m|marin-300m|mpl-400m|mpl-schedules [N] [DRAWS]}"
 N="${2:-50}"
 DRAWS="${3:-3}"
 DATA="$HERE/../shared/pretraining-logs"
@@ -39,7 +42,7 @@ WORK="${NCPL_STUDY_DIR:-$HERE/target/finetune-study}"
 mkdir -p "$WORK"
 cd "$HERE"
 case "$STUDY" in
-  new-source|new-source-429m)
+  new-source|new-source-429m|new-source-2sizes)
     PARENT="$WORK/base-no-steplaw"
     if [ ! -f "$PARENT/model.json" ]; then
       echo "training the parent without Step Law (several minutes)..."
@@ -52,7 +55,11 @@ case "$STUDY" in
       grep '"split": *"in_val"' "$DATA/steplaw.jsonl" > "$SCORED"
     else
       LARGEST='"non_embedding_params": *429260800[,}]'
-      grep '"split": *"train"' "$DATA/steplaw.jsonl" | grep -v "$LARGEST" > "$POOL"
+      if [ "$STUDY" = new-source-2sizes ]; then
+        grep '"split": *"train"' "$DATA/steplaw.jsonl" | grep -E '"non_embedding_params": *(59968512|119992320)[,}]' > "$POOL"
+      else
+        grep '"split": *"train"' "$DATA/steplaw.jsonl" | grep -v "$LARGEST" > "$POOL"
+      fi
       grep "$LARGEST" "$DATA/steplaw.jsonl" | sed 's/"split": *"train"/"split": "in_val"/' > "$SCORED"
     fi ;;
   steplaw-429m|marin-300m)
@@ -76,7 +83,7 @@ print(max(json.loads(l)['config']['model']['non_embedding_params'] for l in open
     if [ "$STUDY" = mpl-400m ]; then HELD='/400m/'; else HELD='/(wsd|wsdcon|wsdld)_'; fi
     grep -Ev "$HELD" "$ALL" > "$POOL"
     grep -E "$HELD" "$ALL" | sed 's/"split": *"train"/"split": "in_val"/' > "$SCORED" ;;
-  *) echo "unknown study '$STUDY' (new-source, new-source-429m, steplaw-429m, marin-300m, mpl-400m or mpl-schedules)" >&2
+  *) echo "unknown study '$STUDY' (new-source, new-source-429m, new-source-2sizes, steplaw-429m, marin-300m, mpl-400m or mpl-schedules)" >&2
      exit 2 ;;
 esac
 SUMMARY="$WORK/$STUDY-$N-draws.tsv"; : > "$SUMMARY"

@@ -41,6 +41,15 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
 
     /** Fits one law per source to the final losses of {@code runs}, and a pooled law. */
     public static Baseline fit(Collection<Run> runs) {
+        return fit(runs, new ChinchillaFitter());
+    }
+
+    /**
+     * Fits one law per source as {@link #fit(Collection)} does, with {@code fitter}'s prior supplying what a
+     * source's runs cannot identify (the size exponent when they hold fewer than three sizes, the token
+     * exponent when they hold fewer than three budgets).
+     */
+    public static Baseline fit(Collection<Run> runs, ChinchillaFitter fitter) {
         Map<String, List<ChinchillaFitter.Point>> bySource = new TreeMap<>();
         List<ChinchillaFitter.Point> all = new ArrayList<>();
         List<String> unresolved = new ArrayList<>();
@@ -59,7 +68,6 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
         if (all.isEmpty()) {
             throw new IllegalArgumentException("no run with a known model size and token budget to fit");
         }
-        ChinchillaFitter fitter = new ChinchillaFitter();
         Map<String, SourceFit> fits = new TreeMap<>();
         bySource.forEach((src, pts) -> fits.put(src, SourceFit.of(fitter.fit(pts))));
         SourceFit pooled = fits.size() == 1 ? fits.values().iterator().next() : SourceFit.of(fitter.fit(all));
@@ -108,6 +116,18 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
     public double predict(Run run) {
         Scale s = Scale.of(run);
         return law(run.source()).predict(s.params(), s.tokens());
+    }
+
+    /**
+     * The source whose runs held the most model sizes (then the most runs): the one whose exponents the
+     * data identified best, and so the best prior for a new source whose few runs cannot.
+     */
+    @JsonIgnore
+    public String bestIdentifiedSource() {
+        return sources.entrySet().stream()
+                .max(java.util.Comparator.<Map.Entry<String, SourceFit>>comparingInt(e -> e.getValue().distinctParams())
+                        .thenComparingInt(e -> e.getValue().runs()))
+                .map(Map.Entry::getKey).orElse(POOLED);
     }
 
     @JsonIgnore

@@ -40,13 +40,17 @@ public final class ChinchillaFitter {
     }
 
     private final ChinchillaLaw prior;
+    /** Where the prior came from, said in the notes after its value; empty for Epoch's refit. */
+    private final String priorOrigin;
 
     public ChinchillaFitter() {
-        this(ChinchillaLaw.EPOCH_REFIT);
+        this(ChinchillaLaw.EPOCH_REFIT, "");
     }
 
-    public ChinchillaFitter(ChinchillaLaw prior) {
+    /** A fitter that fixes what the data cannot identify to {@code prior}, whose origin the notes name. */
+    public ChinchillaFitter(ChinchillaLaw prior, String priorOrigin) {
         this.prior = prior;
+        this.priorOrigin = priorOrigin.isEmpty() ? "" : " (" + priorOrigin + ")";
     }
 
     /** Fits the law to {@code points}; needs at least one point with positive N, D and loss. */
@@ -75,20 +79,22 @@ public final class ChinchillaFitter {
         double[] fixed = {Math.log(prior.e()), Math.log(prior.a()), Math.log(prior.b()), prior.alpha(), prior.beta()};
         if (distinctN < 3) {
             free[3] = false;
-            notes.add(String.format(Locale.ROOT, "only %d distinct model size(s): alpha fixed to the prior %.4f",
-                    distinctN, prior.alpha()));
+            notes.add(String.format(Locale.ROOT, "only %d distinct model size(s): alpha fixed to the prior %.4f%s",
+                    distinctN, prior.alpha(), priorOrigin));
             if (distinctN < 2) {
                 free[1] = false;
-                notes.add(String.format(Locale.ROOT, "one model size: A fixed to the prior %.4g", prior.a()));
+                notes.add(String.format(Locale.ROOT, "one model size: A fixed to the prior %.4g%s", prior.a(),
+                        priorOrigin));
             }
         }
         if (distinctD < 3) {
             free[4] = false;
-            notes.add(String.format(Locale.ROOT, "only %d distinct token budget(s): beta fixed to the prior %.4f",
-                    distinctD, prior.beta()));
+            notes.add(String.format(Locale.ROOT, "only %d distinct token budget(s): beta fixed to the prior %.4f%s",
+                    distinctD, prior.beta(), priorOrigin));
             if (distinctD < 2) {
                 free[2] = false;
-                notes.add(String.format(Locale.ROOT, "one token budget: B fixed to the prior %.4g", prior.b()));
+                notes.add(String.format(Locale.ROOT, "one token budget: B fixed to the prior %.4g%s", prior.b(),
+                        priorOrigin));
             }
         }
         Objective objective = new Objective(logN, logD, logL, free, fixed);

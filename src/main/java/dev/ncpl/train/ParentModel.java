@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import dev.ncpl.baseline.Baseline;
+import dev.ncpl.baseline.ChinchillaFitter;
 import dev.ncpl.model.ModelConfig;
 import dev.ncpl.model.ModelManifest;
 import dev.ncpl.model.NcplModel;
@@ -134,6 +135,20 @@ final class ParentModel {
         }
         w.set(wv);
         b.set(bv);
+    }
+
+    /**
+     * Chinchilla laws fitted on {@code runs}, one per source, for the sources the parent does not know. What
+     * such runs cannot identify (the size exponent from fewer than three sizes: a team's usual sweep) is taken
+     * from the parent's best-identified law rather than from Chinchilla's: the parent learned on sources with
+     * many sizes how loss falls with size, and a new source with two sizes extrapolates by it.
+     */
+    Baseline newSourceLaws(List<Run> runs) {
+        String best = baseline.bestIdentifiedSource();
+        String origin = best.equals(Baseline.POOLED) ? "the parent's pooled law"
+                : String.format(java.util.Locale.ROOT, "the parent's law of %s, fitted on %d sizes", best,
+                baseline.sources().get(best).distinctParams());
+        return Baseline.fit(runs, new ChinchillaFitter(baseline.law(best), origin));
     }
 
     /**

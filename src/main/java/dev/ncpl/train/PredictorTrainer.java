@@ -93,7 +93,9 @@ public final class PredictorTrainer {
      * Fine-tunes the model in {@code parentDir} instead of training from scratch: its network shape,
      * numeric statistics (widened to the new runs), target standardisation and weights are the start;
      * its vocabulary grows by the new runs' words; sources the parent never saw get Chinchilla laws fitted on
-     * their runs, sources it knows keep its laws moved to the level of the new runs (see ParentModel#relevel).
+     * their runs, with what those cannot identify taken from the parent's best-identified law
+     * (ParentModel#newSourceLaws), and each copy starts centred on their runs (NewSourceCentering); sources it
+     * knows keep its laws moved to the level of the new runs (see ParentModel#relevel).
      */
     public PredictorTrainer fineTuneFrom(Path parentDir) throws IOException {
         this.parent = ParentModel.load(parentDir);
@@ -149,7 +151,7 @@ public final class PredictorTrainer {
         }
 
         Baseline baseline = parent == null ? Baseline.fit(trainRuns)
-                : parent.relevel(parent.baseline().withNewSources(Baseline.fit(trainRuns)), trainRuns, log);
+                : parent.relevel(parent.baseline().withNewSources(parent.newSourceLaws(trainRuns)), trainRuns, log);
         baseline.save(staging.resolve(NcplModel.BASELINE));
         List<SerializedConfig> serialized = trainRuns.stream().map(ConfigSerializer::serialize).toList();
         NumericScaler scaler = parent == null ? NumericScaler.fit(serialized)
@@ -328,6 +330,8 @@ public final class PredictorTrainer {
                         new Shape(2, k, FeatureExtractor.QUERY_FEATURES));
                 if (!resumeMember && parent != null) {
                     parent.copyInto(m, net, stats);
+                    NewSourceCentering.apply(net, model.getNDManager(), train.stream()
+                            .filter(e -> !parent.baseline().knows(e.source())).toList(), log);
                 }
                 if (!resumeMember) {
                     state = new State(state.fingerprint(), m, 0, -1, Double.POSITIVE_INFINITY, 0, state.completedMembers());

@@ -53,6 +53,29 @@ class ChinchillaFitterTest {
     }
 
     @Test
+    void aPriorFromAnotherSourceFillsWhatTwoSizesCannotIdentifyAndIsNamed() {
+        // the fixtures' true alpha is 0.33: a prior of 0.2 must be taken as it is, not refitted
+        ChinchillaLaw prior = new ChinchillaLaw(1.5, 60, 900, 0.2, 0.28);
+        Baseline.SourceFit f = Baseline.fit(Fixtures.runs(120, 2, 0.005, 3, "two"),
+                new ChinchillaFitter(prior, "the law of 'wide'")).sources().get("two");
+        assertEquals(0.2, f.law().alpha(), 1e-12);
+        assertTrue(f.notes().get(0).contains("alpha fixed to the prior 0.2000 (the law of 'wide')"), f.notes().toString());
+        // three sizes or more identify alpha: the prior is not used
+        Baseline.SourceFit wide = Baseline.fit(Fixtures.runs(150, 4, 0.003, 6, "four"),
+                new ChinchillaFitter(prior, "the law of 'wide'")).sources().get("four");
+        assertTrue(wide.notes().isEmpty(), wide.notes().toString());
+        assertEquals(Fixtures.TRUE_LAW.alpha(), wide.law().alpha(), 0.1);
+    }
+
+    @Test
+    void theBestIdentifiedSourceIsTheOneWithTheMostSizes() {
+        List<Run> runs = new ArrayList<>(Fixtures.runs(200, 2, 0.003, 7, "many-runs-two-sizes"));
+        runs.addAll(Fixtures.runs(60, 5, 0.003, 8, "few-runs-five-sizes"));
+        runs.addAll(Fixtures.runs(60, 3, 0.003, 9, "few-runs-three-sizes"));
+        assertEquals("few-runs-five-sizes", Baseline.fit(runs).bestIdentifiedSource());
+    }
+
+    @Test
     void oneModelSizeFixesAlphaAndA() {
         List<Run> runs = Fixtures.runs(60, 1, 0.005, 4, "one");
         Baseline.SourceFit f = Baseline.fit(runs).sources().get("one");

@@ -415,6 +415,68 @@ class PredictorTrainingTest {
     }
 
     @Test
+    void aCopyIsCentredOnTheRunsOfASourceItsParentNeverSaw() throws IOException {
+        ParentModel parent = ParentModel.load(dir.resolve("model"));
+        List<Run> gamma = Fixtures.runs(12, 2, 0.003, 51, "gamma");
+        try (NcplModel parentModel = NcplModel.load(dir.resolve("model"), Device.cpu());
+             ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager(Device.cpu())) {
+            NcplNetwork net = new NcplNetwork(parent.network(parentModel.manifest().network().vocabularySize()));
+            net.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 16), new Shape(1, 16),
+                    new Shape(1, 16), new Shape(1, 16), new Shape(1, 1, FeatureExtractor.QUERY_FEATURES));
+            parent.copyInto(0, net, parentModel.manifest().targets());
+            List<RunFeatures> feats = gamma.stream().map(parentModel.features()::features).toList();
+            int points = gamma.get(0).curve().size();
+            float[][][] queries = new float[gamma.size()][points][];
+            for (int i = 0; i < gamma.size(); i++) {
+                for (int j = 0; j < points; j++) {
+                    queries[i][j] = parentModel.features().query(feats.get(i), gamma.get(i).curve().step(j));
+                }
+            }
+            ai.djl.ndarray.NDList before = net.forward(new ai.djl.training.ParameterStore(manager, false),
+                    BatchBuilder.inputs(manager, feats.stream().map(RunFeatures::encoded).toList(), queries), false);
+            float[] z = before.get(0).toFloatArray();
+            float[] c = before.get(1).toFloatArray();
+            // targets 3 above the copy's final-loss outputs and 2 below its curve outputs
+            List<TrainingExample> examples = new ArrayList<>();
+            for (int i = 0; i < gamma.size(); i++) {
+                float[] curveTargets = new float[points];
+                for (int j = 0; j < points; j++) {
+                    curveTargets[j] = c[i * points + j] - 2f;
+                }
+                examples.add(new TrainingExample("gamma", feats.get(i), gamma.get(i).curve().finalLoss(), z[i] + 3f,
+                        queries[i], curveTargets));
+            }
+            assertArrayEquals(new double[2], NewSourceCentering.apply(net, manager, List.of(), quiet()));
+            double[] moves = NewSourceCentering.apply(net, manager, examples, quiet());
+            assertEquals(3.0, moves[0], 1e-4);
+            assertEquals(-2.0, moves[1], 1e-4);
+            ai.djl.ndarray.NDList after = net.forward(new ai.djl.training.ParameterStore(manager, false),
+                    BatchBuilder.inputs(manager, feats.stream().map(RunFeatures::encoded).toList(), queries), false);
+            for (int i = 0; i < gamma.size(); i++) {
+                assertEquals(z[i] + 3f, after.get(0).getFloat(i), 1e-4);
+                assertEquals(c[i * points] - 2f, after.get(1).getFloat(i, 0), 1e-4);
+            }
+        }
+    }
+
+    @Test
+    void aNewSourceWithTwoSizesTakesItsSizeExponentFromTheParentsBestIdentifiedLaw() throws IOException {
+        Path file = dir.resolve("delta.jsonl");
+        RunWriter.writeAll(file, Fixtures.runs(20, 2, 0.003, 61, "delta"));
+        Recipe fineTune = new Recipe("ft", "test", "in_val", List.of(), 5, 1, recipe.model(), 8, 4, 0.5, 1.0, 0.0, 50,
+                List.of(new Recipe.Stage("new", List.of(), 1, 0.0003, 0.5)), null);
+        Path tuned = dir.resolve("tuned-delta");
+        new PredictorTrainer(fineTune, Device.cpu(), quiet()).fineTuneFrom(dir.resolve("model")).train(List.of(file), tuned);
+        dev.ncpl.baseline.Baseline parentLaws = dev.ncpl.baseline.Baseline.load(dir.resolve("model").resolve(NcplModel.BASELINE));
+        // the parent's sources: alpha with four sizes, beta with three
+        assertEquals("alpha", parentLaws.bestIdentifiedSource());
+        var delta = dev.ncpl.baseline.Baseline.load(tuned.resolve(NcplModel.BASELINE)).sources().get("delta");
+        assertEquals(2, delta.distinctParams());
+        assertEquals(parentLaws.law("alpha").alpha(), delta.law().alpha(), 1e-12);
+        assertTrue(delta.notes().get(0).contains("(the parent's law of alpha, fitted on 4 sizes)"), delta.notes().toString());
+    }
+
+    @Test
     void unknownOptimizerIsRefusedByName() throws IOException {
         Run run = Fixtures.runs(1, 1, 0, 3, "alpha").get(0);
         ObjectNode cfg = run.config().deepCopy();
