@@ -27,6 +27,16 @@ public record Metrics(int runs, double finalMae, double finalRmse, double finalA
         return pred.length == 0 ? Double.NaN : s / pred.length;
     }
 
+    /** The median of {@code values} (the mean of the middle two for an even count); NaN for none. */
+    public static double median(double[] values) {
+        if (values.length == 0) {
+            return Double.NaN;
+        }
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
     public static double rmse(double[] pred, double[] truth) {
         double s = 0;
         for (int i = 0; i < pred.length; i++) {

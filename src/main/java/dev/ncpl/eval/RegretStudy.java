@@ -97,12 +97,8 @@ public final class RegretStudy {
                 regrets[c] = runs.get(picker.applyAsInt(cell)).curve().finalLoss() - best;
                 hits += regrets[c] == 0 ? 1 : 0;
             }
-            double[] sorted = regrets.clone();
-            java.util.Arrays.sort(sorted);
-            double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
-                    : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
             out.put(source, new Summary(cells.size(), java.util.Arrays.stream(regrets).average().orElse(Double.NaN),
-                    median, hits));
+                    Metrics.median(regrets), hits));
         });
         summaries.put(name, out);
         return out;

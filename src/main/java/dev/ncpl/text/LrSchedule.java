@@ -39,12 +39,10 @@ public final class LrSchedule {
     public LrSchedule(String kind, double peak, double min, double warmup, double total, double decaySteps,
                       String decayShape) {
         if (!KINDS.contains(kind)) {
-            throw new IllegalArgumentException("unknown schedule '" + kind + "' (known: " + String.join(", ",
-                    new java.util.TreeSet<>(KINDS)) + ")");
+            throw new IllegalArgumentException(unknown("schedule", kind, KINDS));
         }
         if (!DECAY_SHAPES.contains(decayShape)) {
-            throw new IllegalArgumentException("unknown decay shape '" + decayShape + "' (known: " + String.join(", ",
-                    new java.util.TreeSet<>(DECAY_SHAPES)) + ")");
+            throw new IllegalArgumentException(unknown("decay shape", decayShape, DECAY_SHAPES));
         }
         this.kind = kind;
         this.decayShape = decayShape;
@@ -64,8 +62,7 @@ public final class LrSchedule {
     public static LrSchedule of(Run run) {
         String kind = run.text("schedule.lr_schedule").orElse("constant").toLowerCase(Locale.ROOT);
         if (!KINDS.contains(kind)) {
-            throw new InvalidRunException(run.id(), 0, "schedule.lr_schedule", "unknown schedule '" + kind
-                    + "' (known: cosine, constant, linear, wsd)");
+            throw new InvalidRunException(run.id(), 0, "schedule.lr_schedule", unknown("schedule", kind, KINDS));
         }
         double peak = run.number("optimizer.lr").orElseThrow(() -> new InvalidRunException(run.id(), 0,
                 "optimizer.lr", "missing: the peak learning rate is required"));
@@ -79,10 +76,15 @@ public final class LrSchedule {
                 .orElse(run.number("schedule.decay_fraction").map(f -> f * total).orElse(0.2 * total));
         String shape = run.text("schedule.decay_shape").orElse("linear").toLowerCase(Locale.ROOT);
         if (!DECAY_SHAPES.contains(shape)) {
-            throw new InvalidRunException(run.id(), 0, "schedule.decay_shape", "unknown decay shape '" + shape
-                    + "' (known: cosine, exponential, linear, step)");
+            throw new InvalidRunException(run.id(), 0, "schedule.decay_shape",
+                    unknown("decay shape", shape, DECAY_SHAPES));
         }
         return new LrSchedule(kind, peak, min, warmup, total, decay, shape);
+    }
+
+    /** "unknown {what} '{value}' (known: …)", the known names sorted. */
+    private static String unknown(String what, String value, Set<String> known) {
+        return "unknown " + what + " '" + value + "' (known: " + String.join(", ", new java.util.TreeSet<>(known)) + ")";
     }
 
     /** Learning rate at {@code step}. */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
+import dev.ncpl.eval.Metrics;
 import dev.ncpl.model.BatchBuilder;
 import dev.ncpl.model.FeatureExtractor;
 import dev.ncpl.model.NcplNetwork;
@@ -68,7 +69,8 @@ final class NewSourceCentering {
                 }
             }
         }
-        double[] moves = {median(finalGaps), median(curveGaps)};
+        // a source whose runs log no curve points gives no curve gap: its curve output stays
+        double[] moves = {median(finalGaps), curveGaps.isEmpty() ? 0 : median(curveGaps)};
         shiftBias(net, "finalOut_bias", moves[0]);
         shiftBias(net, "curveOut_bias", moves[1]);
         log.printf(Locale.ROOT, "centred the copy on %d runs of new sources: final-loss output %+.3f, curve output "
@@ -89,12 +91,7 @@ final class NewSourceCentering {
         }
     }
 
-    /** The median, 0 for no values (a source whose runs log no curve points gives no curve gap). */
     private static double median(List<Double> values) {
-        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        if (v.length == 0) {
-            return 0;
-        }
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        return Metrics.median(values.stream().mapToDouble(Double::doubleValue).toArray());
     }
 }

@@ -174,9 +174,7 @@ final class ParentModel {
                 for (int i = 0; i < gaps.length; i++) {
                     gaps[i] = e.getValue().get(i).curve().finalLoss() - predicted[i];
                 }
-                java.util.Arrays.sort(gaps);
-                double shift = gaps.length % 2 == 1 ? gaps[gaps.length / 2]
-                        : (gaps[gaps.length / 2 - 1] + gaps[gaps.length / 2]) / 2;
+                double shift = dev.ncpl.eval.Metrics.median(gaps);
                 String why = String.format(java.util.Locale.ROOT, "E moved by %+.4f: the median gap between %d "
                         + "fine-tuning runs and the parent's predictions", shift, gaps.length);
                 log.println(e.getKey() + ": " + why);

@@ -25,6 +25,15 @@ class MetricsTest {
     }
 
     @Test
+    void medianOfOddAndEvenCountsLeavesItsInputAlone() {
+        double[] odd = {3, -1, 2};
+        assertEquals(2, Metrics.median(odd));
+        assertArrayEquals(new double[] {3, -1, 2}, odd);
+        assertEquals(1.5, Metrics.median(new double[] {4, 1, 2, -7}));
+        assertTrue(Double.isNaN(Metrics.median(new double[0])));
+    }
+
+    @Test
     void tiesGetAverageRanks() {
         assertArrayEquals(new double[] {1.5, 1.5, 3, 4}, Metrics.ranks(new double[] {5, 5, 7, 9}));
     }
