@@ -4,20 +4,22 @@ import dev.ncpl.predict.CurveModels;
 import dev.ncpl.predict.CurveShape;
 import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.PrefixConditioner;
+import dev.ncpl.predict.ResidualTrees;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /**
- * {@code ncpl prefix}: fits (again) the curve models of a trained predictor (the observed-prefix model
- * and the curve shape) on the runs it was trained on, for models trained before training did so itself,
- * or before these models changed. Takes about three minutes on the shared logs (2 CPU cores).
+ * {@code ncpl prefix}: fits (again) the models fitted after a trained predictor's network on the runs it
+ * was trained on (the observed-prefix model, the curve shape and the residual trees of the final loss),
+ * for models trained before training did so itself, or before these models changed. Takes about three minutes on the shared logs (2 CPU cores).
  */
 @Command(name = "prefix", mixinStandardHelpOptions = true,
-        description = "Fit the curve models of a trained predictor on the training runs of its protocol: the "
-                + "observed-prefix model (predict --condition-on-curve; prefix.json) and the curve shape averaged "
-                + "into its curves (shape.json), written into the model folder. Training does this itself; use it "
+        description = "Fit the models that follow a trained predictor's network on the training runs of its "
+                + "protocol: the observed-prefix model (predict --condition-on-curve; prefix.json) and the curve shape averaged "
+                + "into its curves (shape.json), and the residual trees averaged into its final losses (final-trees.json), "
+                + "written into the model folder. Training does this itself; use it "
                 + "for models trained before. Takes a few minutes on the shared logs.")
 public final class PrefixCommand implements Callable<Integer> {
     @Mixin
@@ -30,17 +32,23 @@ public final class PrefixCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelData md = ModelData.of(model.model, data);
         CurveModels fitted;
+        ResidualTrees trees;
         try (NeuralPredictor network = NeuralPredictor.load(model.model)) {
-            fitted = CurveModels.fit(md.training(), md.seed(), network);
+            fitted = CurveModels.fit(md.training(), md.seed(), network.networkOnly());
+            trees = ResidualTrees.fit(md.training(), network.model().baseline());
         }
         fitted.save(model.model);
+        trees.save(model.model.resolve(ResidualTrees.FILE));
         PrefixConditioner prefix = fitted.prefix();
         prefix.laws().forEach((source, law) -> System.out.printf(Locale.ROOT,
                 "%-8s %6d training rows, %d weights%s, in each of %d members%n", source, law.rows(),
                 law.weights().length, law.trees() == null ? "" : " and " + law.trees().trees().size() + " trees",
                 prefix.members().size()));
-        System.out.println("wrote " + model.model.resolve(PrefixConditioner.FILE) + " and "
-                + model.model.resolve(CurveShape.FILE));
+        trees.sources().forEach((source, t) -> System.out.printf(Locale.ROOT,
+                "%-8s %6d training runs, %d residual trees over %d config fields%n", source, t.runs(),
+                t.trees().trees().size(), t.keys().size()));
+        System.out.println("wrote " + model.model.resolve(PrefixConditioner.FILE) + ", "
+                + model.model.resolve(CurveShape.FILE) + " and " + model.model.resolve(ResidualTrees.FILE));
         return 0;
     }
 }

@@ -17,7 +17,9 @@ import java.util.List;
  * from one encoder pass per config. The curve is tied to the final loss at its end: the gap between
  * the curve head at the last step and the final-loss head is spread linearly over the run. When the
  * model folder has a {@link CurveShape}, each curve point is the geometric mean of that and the shape's
- * curve back from the final loss.
+ * curve back from the final loss. When it has {@link ResidualTrees}, the final loss is the geometric
+ * mean of the network's and the trees' (where the trees know the run's source and optimizer), and the
+ * curve is tied to that.
  */
 public final class NeuralPredictor implements LossPredictor, AutoCloseable {
     /** Configs per network call ({@code -Dncpl.batch}); 512 ran ~10% faster than 128 or 256 on 2 CPU cores, 1,024 slower. */
@@ -25,33 +27,54 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
     private final NcplModel model;
     private final String name;
     private final CurveShape shape;
+    private final ResidualTrees trees;
 
-    /** The network's own curves, without a {@link CurveShape}. */
+    /** The network's own final losses and curves, without a {@link CurveShape} or {@link ResidualTrees}. */
     public NeuralPredictor(NcplModel model, String name) {
-        this(model, name, null);
+        this(model, name, null, null);
     }
 
-    /** @param shape the curve shape averaged into the network's curves, or null for the network's alone */
-    public NeuralPredictor(NcplModel model, String name, CurveShape shape) {
+    /**
+     * @param shape the curve shape averaged into the network's curves, or null for the network's alone
+     * @param trees the trees averaged into the network's final losses, or null for the network's alone
+     */
+    public NeuralPredictor(NcplModel model, String name, CurveShape shape, ResidualTrees trees) {
         this.model = model;
         this.name = name;
         this.shape = shape;
+        this.trees = trees;
     }
 
-    /** Loads the model in {@code dir}, and its curve shape when it has one, on the CPU (or the GPU when built with the CUDA profile). */
+    /**
+     * Loads the model in {@code dir}, and its curve shape and residual trees when it has them, on the
+     * CPU (or the GPU when built with the CUDA profile).
+     */
     public static NeuralPredictor load(Path dir) throws IOException {
         return new NeuralPredictor(NcplModel.load(dir, ai.djl.engine.Engine.getInstance().defaultDevice()), "ncpl",
-                CurveShape.loadIfPresent(dir));
+                CurveShape.loadIfPresent(dir), ResidualTrees.loadIfPresent(dir));
     }
 
-    /** The same network and curve shape under another name (closing either closes the network). */
+    /** The same network, curve shape and trees under another name (closing either closes the network). */
     public NeuralPredictor named(String newName) {
-        return new NeuralPredictor(model, newName, shape);
+        return new NeuralPredictor(model, newName, shape, trees);
+    }
+
+    /**
+     * The network alone, under the same name (closing either closes the network): what the models fitted
+     * after it on its training runs read, as the trees' in-sample fit would tell them too much.
+     */
+    public NeuralPredictor networkOnly() {
+        return new NeuralPredictor(model, name);
     }
 
     /** The curve shape averaged into the network's curves, or null. */
     public CurveShape shape() {
         return shape;
+    }
+
+    /** The trees averaged into the network's final losses, or null. */
+    public ResidualTrees trees() {
+        return trees;
     }
 
     public NcplModel model() {
@@ -104,14 +127,15 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
     }
 
     /**
-     * Final losses of runs with the members' disagreement.
+     * Final losses of runs with the disagreement of the opinions behind them.
      *
-     * @param mean the ensemble's final loss of each run
-     * @param spread the standard deviation of the members' final losses (0 with one member)
+     * @param mean the final loss of each run
+     * @param spread the standard deviation of the members' final losses (0 with one member), combined with
+     *     half the gap between the network and the residual trees where they have an opinion
      */
     public record Finals(double[] mean, double[] spread) {}
 
-    /** Final losses and ensemble spreads of prepared runs, in one network call per member. */
+    /** Final losses and their spreads of prepared runs, in one network call per member. */
     public Finals finals(Prepared prepared) {
         List<RunFeatures> feats = prepared.features();
         float[][][] res = model.residuals(feats.stream().map(RunFeatures::encoded).toList(), null);
@@ -122,10 +146,31 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
             for (int m = 0; m < res.length; m++) {
                 members[m] = res[m][0][i];
             }
-            mean[i] = feats.get(i).finalLoss(mean(members));
-            spread[i] = feats.get(i).finalUnit() * std(members);
+            FinalLoss f = finalLoss(prepared.runs().get(i), feats.get(i), members);
+            mean[i] = f.value();
+            spread[i] = f.spread();
         }
         return new Finals(mean, spread);
+    }
+
+    /** A run's final loss and how far the opinions behind it disagree (a standard deviation, in loss units). */
+    private record FinalLoss(double value, double spread) {}
+
+    /**
+     * The final loss of {@code run} from its members' residuals: the network's (their mean), or its
+     * geometric mean with the residual trees' where they have one. The spread is the members' standard
+     * deviation, and with the trees also half the gap between the network and them (the two are
+     * different kinds of model, and where they disagree, often beyond the sizes they were trained on,
+     * neither is sure).
+     */
+    private FinalLoss finalLoss(Run run, RunFeatures f, double[] memberResiduals) {
+        double network = f.finalLoss(mean(memberResiduals));
+        double spread = f.finalUnit() * std(memberResiduals);
+        double fromTrees = trees == null ? Double.NaN : trees.predict(run, model.baseline().law(run.source()));
+        if (!(fromTrees > 0 && network > 0)) {
+            return new FinalLoss(network, spread);
+        }
+        return new FinalLoss(Math.sqrt(network * fromTrees), Math.hypot(spread, (network - fromTrees) / 2));
     }
 
     private static double mean(double[] v) {
@@ -215,8 +260,9 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
                     curveRes[j] += member[1][i * k + Math.min(j, k - 1)] / members;
                 }
             }
-            finals[i] = f.finalLoss(mean(memberFinals));
-            spreads[i] = f.finalUnit() * std(memberFinals);
+            FinalLoss fl = finalLoss(runs.get(i), f, memberFinals);
+            finals[i] = fl.value();
+            spreads[i] = fl.spread();
             double curveEnd = FeatureExtractor.curveBaseline(f, f.schedule().total()) + curveRes[s.length];
             double gap = finals[i] - curveEnd;
             losses[i] = new double[s.length];

@@ -13,6 +13,7 @@ import dev.ncpl.model.NcplNetwork;
 import dev.ncpl.model.TargetStats;
 import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.CurveModels;
+import dev.ncpl.predict.ResidualTrees;
 import dev.ncpl.runs.Run;
 import dev.ncpl.util.Hashing;
 import dev.ncpl.util.Json;
@@ -66,6 +67,11 @@ final class ParentModel {
     /** The parent's observed-prefix model and curve shape (each null when it has none). */
     CurveModels curveModels() throws IOException {
         return CurveModels.loadIfPresent(dir);
+    }
+
+    /** The parent's residual trees of the final loss, or null when it has none. */
+    ResidualTrees residualTrees() throws IOException {
+        return ResidualTrees.loadIfPresent(dir);
     }
 
     /** The parent's network shape with a vocabulary of {@code vocabularySize} words. */

@@ -30,6 +30,7 @@ import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.Prediction;
 import dev.ncpl.predict.IntervalFitter;
 import dev.ncpl.predict.PredictionIntervals;
+import dev.ncpl.predict.ResidualTrees;
 import dev.ncpl.predict.PrefixConditioner;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunReader;
@@ -55,6 +56,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * Trains an NCPL predictor from a {@link Recipe}: fits the Chinchilla baseline on the training runs,
@@ -200,14 +202,19 @@ public final class PredictorTrainer {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
-            log.printf(Locale.ROOT, "fitting the curve models (runs in progress, curve shape) on %d runs%n", trainRuns.size());
+            log.printf(Locale.ROOT, "fitting the curve models (runs in progress, curve shape) and the residual trees "
+                    + "on %d runs%n", trainRuns.size());
             Map<String, Double> valMae;
             try (NcplModel network = NcplModel.load(staging, device)) {
                 CurveModels fitted = CurveModels.fit(trainRuns, recipe.seed(), new NeuralPredictor(network, "ncpl"));
                 CurveModels merged = parent == null ? fitted : fitted.under(parent.curveModels());
                 merged.save(staging);
-                valMae = validate(new NeuralPredictor(network, "ncpl", merged.shape()), staging, trainRuns, valRuns,
-                        merged.prefix());
+                ResidualTrees fittedTrees = ResidualTrees.fit(trainRuns, network.baseline());
+                ResidualTrees trees = parent == null ? fittedTrees : fittedTrees.under(parent.residualTrees(),
+                        trainRuns.stream().map(Run::source).collect(Collectors.toSet()));
+                trees.save(staging.resolve(ResidualTrees.FILE));
+                valMae = validate(new NeuralPredictor(network, "ncpl", merged.shape(), trees), staging, trainRuns,
+                        valRuns, merged.prefix());
             }
             manifest = new ModelManifest(manifest.format(), cfg, scaler, stats, members, manifest.knownOptimizers(),
                     provenance(runFiles, trainRuns.size(), valRuns.size(), seconds, valMae, protocol),

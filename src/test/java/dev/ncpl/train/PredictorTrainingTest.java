@@ -22,6 +22,7 @@ import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.PrefixConditioner;
 import dev.ncpl.predict.Prediction;
 import dev.ncpl.predict.PredictionIntervals;
+import dev.ncpl.predict.ResidualTrees;
 import dev.ncpl.runs.Curve;
 import dev.ncpl.runs.InvalidRunException;
 import dev.ncpl.runs.Run;
@@ -78,7 +79,7 @@ class PredictorTrainingTest {
         assertEquals(16, losses.size());
         assertTrue(losses.get(losses.size() - 1) < 0.8 * losses.get(0), losses.toString());
         for (String f : List.of("model.json", "tokenizer.json", "baseline.json", "member-0.params", "member-1.params",
-                "prefix.json", "intervals.json", "conditioned-intervals.json")) {
+                "prefix.json", "shape.json", "final-trees.json", "intervals.json", "conditioned-intervals.json")) {
             assertTrue(Files.isRegularFile(dir.resolve("model").resolve(f)), f);
         }
         assertTrue(!Files.exists(dir.resolve("model.staging")));
@@ -97,8 +98,10 @@ class PredictorTrainingTest {
             a = p.predict(val);
         }
         try (NeuralPredictor p = new NeuralPredictor(NcplModel.load(dir.resolve("model"), Device.cpu()), "ncpl",
-                dev.ncpl.predict.CurveShape.loadIfPresent(dir.resolve("model")))) {
+                dev.ncpl.predict.CurveShape.loadIfPresent(dir.resolve("model")),
+                ResidualTrees.loadIfPresent(dir.resolve("model")))) {
             assertTrue(p.shape() != null, "training fits the curve shape and saves it beside the network");
+            assertTrue(p.trees() != null, "training fits the residual trees and saves them beside the network");
             b = p.predict(val);
         }
         for (int i = 0; i < val.size(); i++) {
@@ -182,6 +185,44 @@ class PredictorTrainingTest {
                     assertEquals(shapedAlone[j], shapedTogether.get(i).losses()[j], 1e-4 * shapedAlone[j]);
                 }
             }
+        }
+    }
+
+    /**
+     * The final loss is the geometric mean of the network's and the residual trees' where the source has
+     * trees (alpha: 120 training runs), the network's alone where it has none (beta: 80, under
+     * {@link ResidualTrees#MIN_RUNS}), in the full prediction and in the final-only fast path; the spread
+     * the intervals scale with takes in half the gap between the two.
+     */
+    @Test
+    void finalLossAveragesTheNetworkAndTheResidualTrees() throws IOException {
+        List<Run> val;
+        try (var s = RunReader.stream(data, RunReader.Options.STRICT)) {
+            val = s.filter(r -> r.split().equals("in_val")).toList();
+        }
+        try (NeuralPredictor p = NeuralPredictor.load(dir.resolve("model"))) {
+            assertEquals(List.of("alpha"), List.copyOf(p.trees().sources().keySet()));
+            List<Prediction> both = p.predict(val);
+            double[] network = p.networkOnly().predictFinal(val);
+            double[] finals = p.predictFinal(val);
+            double[] memberSpread = p.networkOnly().finals(p.prepare(val)).spread();
+            double[] spread = p.finals(p.prepare(val)).spread();
+            int averaged = 0;
+            for (int i = 0; i < val.size(); i++) {
+                Run r = val.get(i);
+                double trees = p.trees().predict(r, p.model().baseline().law(r.source()));
+                double expected = r.source().equals("alpha") ? Math.sqrt(network[i] * trees) : network[i];
+                assertEquals(r.source().equals("alpha"), !Double.isNaN(trees), r.id());
+                assertEquals(expected, both.get(i).finalLoss(), 1e-9 * expected, r.id());
+                assertEquals(both.get(i).finalLoss(), finals[i], 1e-5 * expected, r.id());
+                double expectedSpread = r.source().equals("alpha")
+                        ? Math.hypot(memberSpread[i], (network[i] - trees) / 2) : memberSpread[i];
+                assertEquals(expectedSpread, spread[i], 1e-5 * expected, "members' and trees' disagreement");
+                if (r.source().equals("alpha") && Math.abs(trees - network[i]) > 1e-4) {
+                    averaged++;
+                }
+            }
+            assertTrue(averaged > 10, "the trees moved " + averaged + " alpha finals");
         }
     }
 
@@ -289,6 +330,11 @@ class PredictorTrainingTest {
             assertTrue(cm.network().vocabularySize() > pm.network().vocabularySize());
             assertEquals(pm.network().dModel(), cm.network().dModel());
             assertTrue(child.model().baseline().knows("gamma") && child.model().baseline().knows("alpha"));
+            // 30 runs are too few for trees of gamma's own; alpha, which it did not bring, keeps the parent's
+            assertEquals(List.of("alpha"), List.copyOf(child.trees().sources().keySet()));
+            assertEquals(dev.ncpl.util.Json.MAPPER.writeValueAsString(
+                            ResidualTrees.loadIfPresent(dir.resolve("model")).sources().get("alpha")),
+                    dev.ncpl.util.Json.MAPPER.writeValueAsString(child.trees().sources().get("alpha")));
             assertTrue(cm.provenance().has("fine_tuned_from"), cm.provenance().toString());
             // the child's residuals are standardised on its own runs, over gamma's own law, not on the parent's
             assertNotEquals(pm.targets(), cm.targets());
@@ -383,6 +429,9 @@ class PredictorTrainingTest {
             assertEquals(before.b(), after.b());
             assertEquals(before.beta(), after.beta());
             assertEquals(before.e() + 0.2, after.e(), 0.03);
+            // the parent's trees were fitted under alpha's old level and network: the child drops them
+            assertTrue(parent.trees().sources().containsKey("alpha"));
+            assertTrue(child.trees().sources().isEmpty(), child.trees().sources().keySet().toString());
             List<Run> heldOut = shifted.subList(30, 40);
             double childErr = 0;
             List<Prediction> cp = child.predict(heldOut);
