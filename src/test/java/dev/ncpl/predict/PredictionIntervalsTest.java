@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ncpl.predict.IntervalFitter.Coverage;
 import dev.ncpl.predict.IntervalFitter.Residuals;
+import dev.ncpl.predict.PredictionIntervals.Interval;
 import dev.ncpl.runs.Run;
 import dev.ncpl.testing.Fixtures;
 import java.io.IOException;
@@ -75,6 +76,32 @@ class PredictionIntervalsTest {
         double d = PredictionIntervals.distance(iv.calibration("alpha"), larger);
         assertTrue(d >= Math.log(n / nMax) - 1e-9, "distance " + d);
         assertEquals(base * (1 + 2.0 * d), iv.finalInterval(larger, 3.0, 0, 0.8).width(), 1e-9);
+    }
+
+    @Test
+    void beyondTheTrainingSizesTheIntervalWidensAboutItsCentreNotAboutThePrediction() {
+        // held-out errors centred well above zero: the interval sits above the prediction
+        List<Run> small = Fixtures.runs(300, 3, 0.0, 17, "alpha");
+        PredictionIntervals iv = IntervalFitter.fit(small, residuals(small, 0.03, 0.01, 0, 18), 2.0);
+        Interval inside = iv.finalInterval(small.get(0), 3.0, 0, 0.8);
+        assertTrue(inside.lo() > 3.0, "the skew is kept in distribution: " + inside);
+        Run larger = Fixtures.runs(6, 6, 0.0, 19, "alpha").get(5);
+        double d = PredictionIntervals.distance(iv.calibration("alpha"), larger);
+        assertTrue(d > 0.3, "distance " + d);
+        Interval beyond = iv.finalInterval(larger, 3.0, 0, 0.8);
+        assertEquals((inside.lo() + inside.hi()) / 2, (beyond.lo() + beyond.hi()) / 2, 1e-9);
+        assertEquals(inside.width() * (1 + 2.0 * d), beyond.width(), 1e-9);
+        // scaling the whole interval would have lifted its lower end above 3.03 as well; this one reaches below
+        assertTrue(beyond.lo() < inside.lo() - 0.01, "beyond " + beyond + ", inside " + inside);
+        // the curve band alike, at the same fractions of training
+        Prediction p = new Prediction(larger.id(), 3.0, new double[] {10, 90}, new double[] {4.0, 3.0}, 0);
+        double[] fractions = {0.1, 0.9};
+        PredictionIntervals.Band band = iv.bandAtFractions(larger, p, fractions, 0.8);
+        PredictionIntervals.Band in = iv.bandAtFractions(small.get(0), p, fractions, 0.8);
+        for (int j = 0; j < fractions.length; j++) {
+            assertEquals((in.lo()[j] + in.hi()[j]) / 2, (band.lo()[j] + band.hi()[j]) / 2, 1e-9);
+            assertEquals((in.hi()[j] - in.lo()[j]) * (1 + 2.0 * d), band.hi()[j] - band.lo()[j], 1e-9);
+        }
     }
 
     @Test
