@@ -59,6 +59,13 @@ class CurveShapeTest {
         assertTrue(at[1] > 3.0, "mid-run the loss lies above the final loss: " + at[1]);
         assertEquals(3.0, at[2], 0);
         assertEquals(3.0, at[3], 0);
+        // it runs continuously into the final loss (the laws never queried the final point itself)
+        for (Run h : held.subList(0, 10)) {
+            double t = Scale.totalSteps(h).orElseThrow();
+            double fin = network.applyAsDouble(h);
+            double[] nearEnd = shape.losses(h, law, fin, LrSchedule.of(h), new double[] {t - 1e-6 * t});
+            assertEquals(fin, nearEnd[0], 1e-5 * fin, "a millionth of the run before the end of " + h.id());
+        }
         // saved and read back, it draws the same curve
         shape.save(dir.resolve(CurveShape.FILE));
         assertArrayEquals(at, CurveShape.loadIfPresent(dir).losses(r, law, 3.0, LrSchedule.of(r), steps), 0);
