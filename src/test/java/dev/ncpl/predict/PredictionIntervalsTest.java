@@ -91,7 +91,8 @@ class PredictionIntervalsTest {
         Interval beyond = iv.finalInterval(larger, 3.0, 0, 0.8);
         assertEquals((inside.lo() + inside.hi()) / 2, (beyond.lo() + beyond.hi()) / 2, 1e-9);
         assertEquals(inside.width() * (1 + 2.0 * d), beyond.width(), 1e-9);
-        // scaling the whole interval would have lifted its lower end above 3.03 as well; this one reaches below
+        // scaling the whole interval would have lifted its lower end too (its lower quantile lies above zero);
+        // widened about its centre, it reaches further down
         assertTrue(beyond.lo() < inside.lo() - 0.01, "beyond " + beyond + ", inside " + inside);
         // the curve band alike, at the same fractions of training
         Prediction p = new Prediction(larger.id(), 3.0, new double[] {10, 90}, new double[] {4.0, 3.0}, 0);
