@@ -5,6 +5,7 @@ import dev.ncpl.model.NcplModel;
 import dev.ncpl.model.RunFeatures;
 import dev.ncpl.runs.InvalidRunException;
 import dev.ncpl.runs.Run;
+import dev.ncpl.runs.Scale;
 import dev.ncpl.text.EncodedConfig;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -166,7 +167,8 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
     private FinalLoss finalLoss(Run run, RunFeatures f, double[] memberResiduals) {
         double network = f.finalLoss(mean(memberResiduals));
         double spread = f.finalUnit() * std(memberResiduals);
-        double fromTrees = trees == null ? Double.NaN : trees.predict(run, model.baseline().law(run.source()));
+        double fromTrees = trees == null ? Double.NaN
+                : trees.predict(run, f.law(), new Scale(f.params(), f.tokens()), f.schedule());
         if (!(fromTrees > 0 && network > 0)) {
             return new FinalLoss(network, spread);
         }

@@ -53,9 +53,7 @@ public final class ResidualTrees {
                               @JsonProperty("optimizers") List<String> optimizers,
                               @JsonProperty("runs") int runs,
                               @JsonProperty("trees") BoostedTrees trees) {
-        double[] inputs(Run run) {
-            Scale scale = Scale.of(run);
-            LrSchedule schedule = LrSchedule.of(run);
+        double[] inputs(Run run, Scale scale, LrSchedule schedule) {
             double[] x = new double[DERIVED.size() + keys.size() + optimizers.size()];
             int k = 0;
             x[k++] = Math.log(scale.params());
@@ -116,8 +114,8 @@ public final class ResidualTrees {
         double[] w = new double[runs.size()];
         for (int i = 0; i < runs.size(); i++) {
             Run run = runs.get(i);
-            xs.add(shape.inputs(run));
             Scale scale = Scale.of(run);
+            xs.add(shape.inputs(run, scale, LrSchedule.of(run)));
             y[i] = Math.log(run.curve().finalLoss() / law.predict(scale.params(), scale.tokens()));
             w[i] = 1;
         }
@@ -130,12 +128,19 @@ public final class ResidualTrees {
      * never saw.
      */
     public double predict(Run run, ChinchillaLaw law) {
+        return predict(run, law, Scale.of(run), LrSchedule.of(run));
+    }
+
+    /**
+     * As {@link #predict(Run, ChinchillaLaw)}, with the run's {@code scale} and {@code schedule} already
+     * worked out (the predictor's features hold them: no second parse of the config per prediction).
+     */
+    public double predict(Run run, ChinchillaLaw law, Scale scale, LrSchedule schedule) {
         SourceTrees t = sources.get(run.source());
         if (t == null || !t.knows(run)) {
             return Double.NaN;
         }
-        Scale scale = Scale.of(run);
-        return law.predict(scale.params(), scale.tokens()) * Math.exp(t.trees().predict(t.inputs(run)));
+        return law.predict(scale.params(), scale.tokens()) * Math.exp(t.trees().predict(t.inputs(run, scale, schedule)));
     }
 
     /**
