@@ -30,6 +30,11 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
     private final CurveShape shape;
     private final ResidualTrees trees;
 
+    /** How far below the final loss (log units) a believable shape's curve may go; see {@link #plausible}. */
+    static final double MAX_SHAPE_DIP = 0.05;
+    /** How many times above or below the network's curve a believable shape's curve may lie. */
+    static final double MAX_SHAPE_RATIO = 2.0;
+
     /** The network's own final losses and curves, without a {@link CurveShape} or {@link ResidualTrees}. */
     public NeuralPredictor(NcplModel model, String name) {
         this(model, name, null, null);
@@ -285,14 +290,43 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
         return out;
     }
 
-    /** Replaces each of the network's curve points by its geometric mean with the shape's curve back from {@code finalLoss}. */
+    /**
+     * Replaces each of the network's curve points by its geometric mean with the shape's curve back from {@code
+     * finalLoss}, when the shape's curve is {@link #plausible}; otherwise the network's curve stays as it is.
+     */
     private void shapeInto(Run run, RunFeatures f, double finalLoss, double[] steps, double[] losses) {
         double[] shaped = shape.losses(run, model.baseline().law(run.source()), finalLoss, f.schedule(), steps);
+        if (!plausible(shaped, losses, finalLoss)) {
+            return;
+        }
         for (int j = 0; j < steps.length; j++) {
             if (shaped[j] > 0 && losses[j] > 0) {
                 losses[j] = Math.sqrt(losses[j] * shaped[j]);
             }
         }
+    }
+
+    /**
+     * Whether the shape's curve can be believed for a run: it never lies more than {@value #MAX_SHAPE_DIP} (in
+     * log units) below the final loss, and everywhere within a factor of {@value #MAX_SHAPE_RATIO} of the
+     * network's curve. A schedule unlike every training curve's (a constant learning rate, or a decay that
+     * ends at half the peak: every shared curve decays to a small share of it) lies outside what the shape
+     * learnt, and its quadratic laws then drew curves that dipped 0.18 below the final loss or rose to a
+     * hundred times it, where the network's curve stays smooth. On the shared runs neither bound is reached:
+     * the deepest dip below the final loss was 0.023 and the widest gap to the network's curve 0.38 (a
+     * factor 1.46), over train, in_val and the held-back sizes.
+     */
+    static boolean plausible(double[] shaped, double[] network, double finalLoss) {
+        for (int j = 0; j < shaped.length; j++) {
+            if (Double.isNaN(shaped[j])) {
+                continue; // before the share of training the shape learnt from
+            }
+            if (!(shaped[j] > 0) || Math.log(shaped[j] / finalLoss) < -MAX_SHAPE_DIP
+                    || Math.abs(Math.log(shaped[j] / network[j])) > Math.log(MAX_SHAPE_RATIO)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

@@ -20,6 +20,21 @@ import org.junit.jupiter.api.io.TempDir;
 /** The curve shape back from the final loss, on generated runs whose curves follow their cosine schedule. */
 class CurveShapeTest {
     @Test
+    void aShapeCurveBelowTheFinalLossOrFarFromTheNetworksIsNotBelieved() {
+        double[] network = {3.6, 3.3, 3.1, 3.0};
+        // NaN before the share of training the shape learnt from is not held against it
+        assertTrue(NeuralPredictor.plausible(new double[] {Double.NaN, 3.25, 3.12, 3.0}, network, 3.0));
+        assertTrue(NeuralPredictor.plausible(new double[] {Double.NaN, 3.25, 2.95, 3.0}, network, 3.0),
+                "1.7% below the final loss: within what the shared runs showed");
+        assertTrue(!NeuralPredictor.plausible(new double[] {3.5, 2.7, 2.8, 3.0}, network, 3.0),
+                "10% below the final loss mid-run");
+        assertTrue(!NeuralPredictor.plausible(new double[] {408.0, 99.0, 3.2, 3.0}, network, 3.0),
+                "a hundred times the network's curve");
+        assertTrue(!NeuralPredictor.plausible(new double[] {3.5, 0.0, 3.1, 3.0}, network, 3.0), "a zero loss");
+        assertTrue(!NeuralPredictor.plausible(new double[] {3.5, Double.POSITIVE_INFINITY, 3.1, 3.0}, network, 3.0));
+    }
+
+    @Test
     void drawsHeldOutCurvesBackFromTheirFinalLoss(@TempDir Path dir) throws IOException {
         FixtureSplit data = FixtureSplit.of(Fixtures.runs(300, 4, 0.002, 21, "alpha"));
         List<Run> train = data.train();
@@ -65,6 +80,20 @@ class CurveShapeTest {
             double fin = network.applyAsDouble(h);
             double[] nearEnd = shape.losses(h, law, fin, LrSchedule.of(h), new double[] {t - 1e-6 * t});
             assertEquals(fin, nearEnd[0], 1e-5 * fin, "a millionth of the run before the end of " + h.id());
+        }
+        // a schedule none of its training curves had (every one decayed to a tenth of its peak; a constant one
+        // ends at its peak) is held at the edge of what it learnt from, not extrapolated by its quadratic laws
+        Run constant = new Run(r.id() + "-constant", r.source(), r.split(), r.metric(), r.config().deepCopy(), r.curve());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) constant.config().get("schedule")).put("lr_schedule", "constant");
+        double[] mid = new double[8];
+        for (int j = 0; j < mid.length; j++) {
+            mid[j] = (0.15 + 0.1 * j) * total;
+        }
+        double[] flat = shape.losses(constant, law, 3.0, LrSchedule.of(constant), mid);
+        double[] cosine = shape.losses(r, law, 3.0, LrSchedule.of(r), mid);
+        for (int j = 0; j < mid.length; j++) {
+            assertTrue(flat[j] > 3.0 && flat[j] < 3.0 + 2 * (cosine[0] - 3.0),
+                    "constant schedule at " + mid[j] / total + " of the run: " + flat[j] + " (cosine " + cosine[j] + ")");
         }
         // saved and read back, it draws the same curve
         shape.save(dir.resolve(CurveShape.FILE));
