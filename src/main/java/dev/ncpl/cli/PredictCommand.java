@@ -79,6 +79,7 @@ public final class PredictCommand implements Callable<Integer> {
         List<PredictionIntervals.Band> bands = new ArrayList<>();
         long total = CandidateReader.count(runs);
         long[] written = {0};
+        OutsideTrainingRange outside = new OutsideTrainingRange();
         try (NeuralPredictor predictor = NeuralPredictor.load(model.model);
              CandidateReader reader = CandidateReader.open(runs, source);
              AtomicLineWriter writer = new AtomicLineWriter(out);
@@ -110,10 +111,15 @@ public final class PredictCommand implements Callable<Integer> {
                         iv = intervals == null ? null : intervals.finalInterval(run, p, level);
                         band = intervals == null ? null : intervals.band(run, p, level);
                     }
+                    List<String> unfamiliar = outside.record(chunk.features().get(i).outsideTrainingRange());
                     if (csv) {
                         writeCsv(writer, p, iv, band);
                     } else {
-                        writer.line(Json.MAPPER.writeValueAsString(toJson(p, iv, band)));
+                        ObjectNode o = toJson(p, iv, band);
+                        if (!unfamiliar.isEmpty()) {
+                            unfamiliar.forEach(o.putArray("outside_training_range")::add);
+                        }
+                        writer.line(Json.MAPPER.writeValueAsString(o));
                     }
                     if (plot != null && toPlot.size() < PLOTTED) {
                         toPlot.add(p);
@@ -130,6 +136,7 @@ public final class PredictCommand implements Callable<Integer> {
             System.out.printf("drew %d curves in %s%n", toPlot.size(), plot);
         }
         System.out.printf("wrote %d predictions to %s%n", written[0], out);
+        outside.report(written[0], System.err);
         return 0;
     }
 

@@ -8,6 +8,7 @@ import dev.ncpl.text.ConfigSerializer;
 import dev.ncpl.text.ConfigTokenizer;
 import dev.ncpl.text.LrSchedule;
 import dev.ncpl.text.NumericScaler;
+import dev.ncpl.text.SerializedConfig;
 
 /**
  * Turns runs into {@link RunFeatures} and positions within a run into curve-query features. Shared
@@ -41,8 +42,9 @@ public final class FeatureExtractor {
         LrSchedule schedule = LrSchedule.of(run);
         double bt = Scale.batchTokens(run).orElse(s.tokens() / schedule.total());
         ChinchillaLaw law = baseline.law(run.source());
-        return new RunFeatures(run.id(), tokenizer.encode(ConfigSerializer.serialize(run, schedule), scaler), s.params(),
-                s.tokens(), bt, law, schedule, residualScale.unit(law, s.tokens()));
+        SerializedConfig serialized = ConfigSerializer.serialize(run, schedule);
+        return new RunFeatures(run.id(), tokenizer.encode(serialized, scaler), s.params(), s.tokens(), bt, law, schedule,
+                residualScale.unit(law, s.tokens()), scaler.outsideTrainingRange(serialized));
     }
 
     /** Fraction of training at {@code step}, floored at {@link #MIN_FRACTION}. */

@@ -132,6 +132,29 @@ public final class NumericScaler {
         return Math.max(-CLIP, Math.min(CLIP, v));
     }
 
+    /**
+     * The numeric fields of {@code config} that the network cannot read as they are: those whose value
+     * lies outside the range of the training configs (the network holds it at the edge, so the
+     * prediction does not follow it further) and those no training config had. In config order.
+     */
+    public List<String> outsideTrainingRange(SerializedConfig config) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < config.numbers().length; i++) {
+            String key = config.numberKeys().get(i);
+            FieldStats s = fields.get(key);
+            if (s == null) {
+                out.add(key);
+            } else if (s.min() != null && s.max() != null) {
+                double v = scaleUnclamped(key, config.numbers()[i]);
+                double slack = 1e-6 * Math.max(1, s.max() - s.min());
+                if (v < s.min() - slack || v > s.max() + slack) {
+                    out.add(key);
+                }
+            }
+        }
+        return out;
+    }
+
     @JsonProperty("fields")
     public Map<String, FieldStats> fields() {
         return fields;

@@ -155,6 +155,36 @@ class ScoreAndBenchTest {
     }
 
     @Test
+    void predictNamesTheFieldsOutsideWhatTheModelWasTrainedOn() throws IOException {
+        Run odd = candidates.get(1);
+        com.fasterxml.jackson.databind.node.ObjectNode config = odd.config().deepCopy();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) config.get("optimizer")).put("lr", 1.0);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) config.get("model")).put("n_experts", 8);
+        Path file = dir.resolve("odd.jsonl");
+        RunWriter.writeAll(file, List.of(candidates.get(0), new Run("odd", odd.source(), "", odd.metric(), config, odd.curve())));
+        Path out = dir.resolve("odd-pred.jsonl");
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            run("predict", "--runs", file.toString(), "--model", model.toString(), "--out", out.toString());
+        } finally {
+            System.setErr(oldErr);
+        }
+        List<String> lines = Files.readAllLines(out);
+        com.fasterxml.jackson.databind.JsonNode usual = dev.ncpl.util.Json.MAPPER.readTree(lines.get(0));
+        com.fasterxml.jackson.databind.JsonNode unusual = dev.ncpl.util.Json.MAPPER.readTree(lines.get(1));
+        assertTrue(!usual.has("outside_training_range"), usual.toString());
+        List<String> named = new ArrayList<>();
+        unusual.get("outside_training_range").forEach(n -> named.add(n.asText()));
+        assertTrue(named.contains("optimizer.lr") && named.contains("model.n_experts"), named.toString());
+        assertTrue(!named.contains("optimizer.beta1"), named.toString());
+        String note = err.toString(StandardCharsets.UTF_8);
+        assertTrue(note.contains("note: 1 of 2 configs have fields outside the range") && note.contains("optimizer.lr (1)"),
+                note);
+    }
+
+    @Test
     void predictWritesCsvWithOneRowPerCurvePoint() throws IOException {
         Path file = dir.resolve("three.jsonl");
         RunWriter.writeAll(file, candidates.subList(0, 3));

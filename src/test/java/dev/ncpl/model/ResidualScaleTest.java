@@ -26,7 +26,7 @@ class ResidualScaleTest {
     @Test
     void residualsRoundTripInEitherUnit() {
         for (ResidualScale s : ResidualScale.values()) {
-            RunFeatures f = new RunFeatures("r", null, 1.3e8, 2.7e9, 5.2e5, LAW, null, s.unit(LAW, 2.7e9));
+            RunFeatures f = new RunFeatures("r", null, 1.3e8, 2.7e9, 5.2e5, LAW, null, s.unit(LAW, 2.7e9), List.of());
             assertEquals(3.41, f.finalLoss(f.finalResidual(3.41)), 1e-12);
             assertEquals(f.baselineFinal() + f.finalUnit() * 0.25, f.finalLoss(0.25), 1e-12);
         }

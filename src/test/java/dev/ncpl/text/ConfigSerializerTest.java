@@ -108,6 +108,12 @@ class ConfigSerializerTest {
         assertEquals(largest, s.scale("optimizer.lr", 1.0), 1e-12);
         assertEquals(s.scale("optimizer.lr", 1e-3), s.scale("optimizer.lr", 1e-9), 1e-12);
         assertTrue(s.scaleUnclamped("optimizer.lr", 1.0) > largest);
+        // every training config lies inside the range; one beyond it is named by the field that left it
+        cs.forEach(c -> assertEquals(List.of(), s.outsideTrainingRange(c)));
+        SerializedConfig first = cs.get(0);
+        double[] moved = first.numbers().clone();
+        moved[first.numberKeys().indexOf("optimizer.lr")] = 1.0;
+        assertEquals(List.of("optimizer.lr"), s.outsideTrainingRange(new SerializedConfig(first.lines(), first.numberKeys(), moved)));
     }
 
     @Test
