@@ -18,9 +18,9 @@ import java.util.List;
  * from one encoder pass per config. The curve is tied to the final loss at its end: the gap between
  * the curve head at the last step and the final-loss head is spread linearly over the run. When the
  * model folder has a {@link CurveShape}, each curve point is the geometric mean of that and the shape's
- * curve back from the final loss. When it has {@link ResidualTrees}, the final loss is the geometric
- * mean of the network's and the trees' (where the trees know the run's source and optimizer), and the
- * curve is tied to that.
+ * curve back from the final loss. When it has {@link ResidualTrees}, the final loss is the weighted
+ * geometric mean of the network's and the trees' (where the trees know the run's source and optimizer;
+ * the trees weigh two thirds), and the curve is tied to that.
  */
 public final class NeuralPredictor implements LossPredictor, AutoCloseable {
     /** Configs per network call ({@code -Dncpl.batch}); 512 ran ~10% faster than 128 or 256 on 2 CPU cores, 1,024 slower. */
@@ -164,7 +164,7 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
 
     /**
      * The final loss of {@code run} from its members' residuals: the network's (their mean), or its
-     * geometric mean with the residual trees' where they have one. The spread is the members' standard
+     * weighted geometric mean with the residual trees' where they have one. The spread is the members' standard
      * deviation, and with the trees also half the gap between the network and them (the two are
      * different kinds of model, and where they disagree, often beyond the sizes they were trained on,
      * neither is sure).
@@ -177,7 +177,7 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
         if (!(fromTrees > 0 && network > 0)) {
             return new FinalLoss(network, spread);
         }
-        return new FinalLoss(Math.sqrt(network * fromTrees), Math.hypot(spread, (network - fromTrees) / 2));
+        return new FinalLoss(trees.combine(network, fromTrees), Math.hypot(spread, (network - fromTrees) / 2));
     }
 
     private static double mean(double[] v) {

@@ -41,6 +41,15 @@ class ResidualTreesTest {
         for (Run r : split.held()) {
             assertEquals(trees.predict(r, law), loaded.predict(r, law), 0.0);
         }
+        assertEquals(ResidualTrees.WEIGHT, loaded.weight(), 0.0);
+        // a file from before the weight was kept weighed the trees and the network equally
+        var saved = (com.fasterxml.jackson.databind.node.ObjectNode) dev.ncpl.util.Json.MAPPER.readTree(
+                dir.resolve(ResidualTrees.FILE).toFile());
+        assertEquals(ResidualTrees.WEIGHT, saved.remove("weight").asDouble(), 0.0);
+        dev.ncpl.util.Json.MAPPER.writeValue(dir.resolve(ResidualTrees.FILE).toFile(), saved);
+        ResidualTrees before = ResidualTrees.loadIfPresent(dir);
+        assertEquals(0.5, before.weight(), 0.0);
+        assertEquals(Math.sqrt(2.0 * 3.0), before.combine(2.0, 3.0), 1e-12);
         assertNull(ResidualTrees.loadIfPresent(dir.resolve("elsewhere")));
     }
 

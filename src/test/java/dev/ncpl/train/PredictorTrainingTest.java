@@ -189,7 +189,8 @@ class PredictorTrainingTest {
     }
 
     /**
-     * The final loss is the geometric mean of the network's and the residual trees' where the source has
+     * The final loss is the weighted geometric mean of the network's and the residual trees' (the trees two
+     * thirds) where the source has
      * trees (alpha: 120 training runs), the network's alone where it has none (beta: 80, under
      * {@link ResidualTrees#MIN_RUNS}), in the full prediction and in the final-only fast path; the spread
      * the intervals scale with takes in half the gap between the two.
@@ -211,7 +212,8 @@ class PredictorTrainingTest {
             for (int i = 0; i < val.size(); i++) {
                 Run r = val.get(i);
                 double trees = p.trees().predict(r, p.model().baseline().law(r.source()));
-                double expected = r.source().equals("alpha") ? Math.sqrt(network[i] * trees) : network[i];
+                double expected = r.source().equals("alpha")
+                        ? Math.pow(network[i], 1.0 / 3) * Math.pow(trees, 2.0 / 3) : network[i];
                 assertEquals(r.source().equals("alpha"), !Double.isNaN(trees), r.id());
                 assertEquals(expected, both.get(i).finalLoss(), 1e-9 * expected, r.id());
                 assertEquals(both.get(i).finalLoss(), finals[i], 1e-5 * expected, r.id());
