@@ -28,11 +28,6 @@ final class OutsideTrainingRange {
         return fields;
     }
 
-    /** Configs with at least one unfamiliar field so far. */
-    long configs() {
-        return configs;
-    }
-
     /** Writes the closing note to {@code err} when any of {@code total} configs had unfamiliar fields. */
     void report(long total, PrintStream err) {
         if (configs == 0) {
