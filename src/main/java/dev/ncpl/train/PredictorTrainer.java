@@ -80,6 +80,8 @@ public final class PredictorTrainer {
     private long skipped;
     private int interruptAfterEpochs = -1;
     private ParentModel parent;
+    /** Whether the fine-tuned members started with fresh heads (see {@link #freshHeads}); null before any did. */
+    private Boolean startedWithFreshHeads;
 
     public PredictorTrainer(Recipe recipe, Device device, PrintStream log) {
         this.recipe = recipe;
@@ -336,7 +338,12 @@ public final class PredictorTrainer {
                 trainer.initialize(new Shape(2, 16), new Shape(2, 16), new Shape(2, 16), new Shape(2, 16),
                         new Shape(2, k, FeatureExtractor.QUERY_FEATURES));
                 if (!resumeMember && parent != null) {
-                    parent.copyInto(m, net, stats);
+                    startedWithFreshHeads = freshHeads(train);
+                    if (m == 0 && startedWithFreshHeads) {
+                        log.println("every fine-tuning run is of a source the parent never saw: the heads start afresh,"
+                                + " the encoder is the parent's");
+                    }
+                    parent.copyInto(m, net, stats, startedWithFreshHeads);
                     NewSourceCentering.apply(net, model.getNDManager(), train.stream()
                             .filter(e -> !parent.baseline().knows(e.source())).toList(), log);
                 }
@@ -511,6 +518,14 @@ public final class PredictorTrainer {
         return ai.djl.ndarray.NDArrays.where(a.lte(delta), d.square().mul(0.5f), a.sub(delta / 2).mul(delta));
     }
 
+    /**
+     * Whether a fine-tuning starts its members' heads afresh: when none of its training runs is of a source
+     * the parent knows (see {@link ParentModel#copyInto}).
+     */
+    private boolean freshHeads(List<TrainingExample> train) {
+        return !train.isEmpty() && train.stream().noneMatch(e -> parent.baseline().knows(e.source()));
+    }
+
     /** Final-loss MAE on the validation runs, averaged over their sources (each source counts once). */
     private static double validate(Trainer trainer, List<TrainingExample> val, TargetStats ts) {
         if (val.isEmpty()) {
@@ -583,7 +598,11 @@ public final class PredictorTrainer {
         p.put("created", Instant.now().toString());
         p.set("validation_final_mae", Json.MAPPER.valueToTree(valMae));
         if (parent != null) {
-            p.set("fine_tuned_from", parent.provenance());
+            ObjectNode from = parent.provenance();
+            if (startedWithFreshHeads != null) {
+                from.put("heads", startedWithFreshHeads ? "fresh" : "copied");
+            }
+            p.set("fine_tuned_from", from);
         }
         return p;
     }

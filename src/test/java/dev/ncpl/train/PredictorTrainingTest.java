@@ -142,6 +142,8 @@ class PredictorTrainingTest {
         }
         try (NeuralPredictor p = NeuralPredictor.load(model); NeuralPredictor child = NeuralPredictor.load(tuned)) {
             assertEquals(ResidualScale.DATA_TERM, p.model().manifest().finalResidualScale());
+            // fine-tuned on runs of a source the parent knows: every weight, heads included, started as the parent's
+            assertEquals("copied", child.model().manifest().provenance().get("fine_tuned_from").get("heads").asText());
             // the child's weights start as the parent's, so they keep the unit they were trained in
             assertEquals(ResidualScale.DATA_TERM, child.model().manifest().finalResidualScale());
             RunFeatures f = p.model().features().features(val.get(0));
@@ -338,6 +340,8 @@ class PredictorTrainingTest {
                             ResidualTrees.loadIfPresent(dir.resolve("model")).sources().get("alpha")),
                     dev.ncpl.util.Json.MAPPER.writeValueAsString(child.trees().sources().get("alpha")));
             assertTrue(cm.provenance().has("fine_tuned_from"), cm.provenance().toString());
+            // every run it was fine-tuned on is of a source the parent never saw: its heads started afresh
+            assertEquals("fresh", cm.provenance().get("fine_tuned_from").get("heads").asText());
             // the child's residuals are standardised on its own runs, over gamma's own law, not on the parent's
             assertNotEquals(pm.targets(), cm.targets());
             assertEquals(0, cm.targets().finalMean(), 0.2 * cm.targets().finalStd(), cm.targets().toString());
@@ -457,11 +461,41 @@ class PredictorTrainingTest {
             NcplNetwork net = new NcplNetwork(parent.network(parentModel.manifest().network().vocabularySize()));
             net.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 16), new Shape(1, 16),
                     new Shape(1, 16), new Shape(1, 16), new Shape(1, 1, FeatureExtractor.QUERY_FEATURES));
-            parent.copyInto(0, net, moved);
+            parent.copyInto(0, net, moved, false);
             ai.djl.ndarray.NDList out = net.forward(new ai.djl.training.ParameterStore(manager, false),
                     BatchBuilder.inputs(manager, List.of(f.encoded()), new float[][][] {query}), false);
             assertEquals(expected[0][0][0], moved.finalMean() + moved.finalStd() * out.get(0).getFloat(0), 1e-5);
             assertEquals(expected[0][1][0], moved.curveMean() + moved.curveStd() * out.get(1).getFloat(0, 0), 1e-5);
+        }
+    }
+
+    @Test
+    void aCopyWithFreshHeadsTakesOnlyTheParentsEncoder() throws IOException {
+        ParentModel parent = ParentModel.load(dir.resolve("model"));
+        try (NcplModel parentModel = NcplModel.load(dir.resolve("model"), Device.cpu());
+             ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager(Device.cpu())) {
+            java.util.Map<String, float[]> parentParams = new java.util.HashMap<>();
+            NcplNetwork parentNet = new NcplNetwork(parentModel.manifest().network());
+            NcplModel.loadParameters(dir.resolve("model").resolve(parentModel.manifest().members().get(0)), parentNet, manager);
+            parentNet.getParameters().forEach(p -> parentParams.put(p.getKey(), p.getValue().getArray().toFloatArray()));
+            NcplNetwork net = new NcplNetwork(parent.network(parentModel.manifest().network().vocabularySize()));
+            net.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 16), new Shape(1, 16),
+                    new Shape(1, 16), new Shape(1, 16), new Shape(1, 1, FeatureExtractor.QUERY_FEATURES));
+            parent.copyInto(0, net, parentModel.manifest().targets(), true);
+            int heads = 0;
+            int encoder = 0;
+            for (var p : net.getParameters()) {
+                float[] mine = p.getValue().getArray().toFloatArray();
+                if (ParentModel.isHead(p.getKey())) {
+                    heads++;
+                    assertTrue(!java.util.Arrays.equals(parentParams.get(p.getKey()), mine), p.getKey() + " was copied");
+                } else {
+                    encoder++;
+                    assertArrayEquals(parentParams.get(p.getKey()), mine, p.getKey() + " was not copied");
+                }
+            }
+            assertEquals(10, heads, "five linear layers of the two heads, weight and bias each");
+            assertTrue(encoder > 10, "encoder parameters: " + encoder);
         }
     }
 
@@ -474,7 +508,7 @@ class PredictorTrainingTest {
             NcplNetwork net = new NcplNetwork(parent.network(parentModel.manifest().network().vocabularySize()));
             net.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 16), new Shape(1, 16),
                     new Shape(1, 16), new Shape(1, 16), new Shape(1, 1, FeatureExtractor.QUERY_FEATURES));
-            parent.copyInto(0, net, parentModel.manifest().targets());
+            parent.copyInto(0, net, parentModel.manifest().targets(), false);
             List<RunFeatures> feats = gamma.stream().map(parentModel.features()::features).toList();
             int points = gamma.get(0).curve().size();
             float[][][] queries = new float[gamma.size()][points][];
