@@ -14,11 +14,12 @@ import java.util.TreeMap;
 
 /**
  * The Chinchilla baseline of a set of sources: one fitted law per source, plus a pooled law over all
- * sources that serves a source the baseline has never seen. Saved as JSON and reused by the
+ * sources that serves a source the baseline has never seen (the {@link SharedLawFitter shared law}: size
+ * and data terms fitted on all sources together, E their mean level). Saved as JSON and reused by the
  * predictor, the evaluation and the tuner.
  *
  * @param sources the per-source fits, by source name
- * @param pooled the fit over all runs together
+ * @param pooled the shared fit over all sources (a source's own fit when there is one)
  * @param unresolved ids of runs whose N or D could not be determined (left out of the fit)
  */
 public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<String> unresolved) {
@@ -39,7 +40,7 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
         }
     }
 
-    /** Fits one law per source to the final losses of {@code runs}, and a pooled law. */
+    /** Fits one law per source to the final losses of {@code runs}, and the pooled (shared) law. */
     public static Baseline fit(Collection<Run> runs) {
         return fit(runs, new ChinchillaFitter());
     }
@@ -51,7 +52,7 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
      */
     public static Baseline fit(Collection<Run> runs, ChinchillaFitter fitter) {
         Map<String, List<ChinchillaFitter.Point>> bySource = new TreeMap<>();
-        List<ChinchillaFitter.Point> all = new ArrayList<>();
+        int points = 0;
         List<String> unresolved = new ArrayList<>();
         for (Run r : runs) {
             Scale s;
@@ -63,15 +64,21 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
             }
             ChinchillaFitter.Point p = new ChinchillaFitter.Point(s.params(), s.tokens(), r.curve().finalLoss());
             bySource.computeIfAbsent(r.source(), k -> new ArrayList<>()).add(p);
-            all.add(p);
+            points++;
         }
-        if (all.isEmpty()) {
+        if (points == 0) {
             throw new IllegalArgumentException("no run with a known model size and token budget to fit");
         }
         Map<String, SourceFit> fits = new TreeMap<>();
         bySource.forEach((src, pts) -> fits.put(src, SourceFit.of(fitter.fit(pts))));
-        SourceFit pooled = fits.size() == 1 ? fits.values().iterator().next() : SourceFit.of(fitter.fit(all));
+        SourceFit pooled = fits.size() == 1 ? fits.values().iterator().next()
+                : SourceFit.of(new SharedLawFitter(fitter).fit(bySource).fit());
         return new Baseline(fits, pooled, List.copyOf(unresolved));
+    }
+
+    /** This baseline with its pooled law refitted as the shared law over {@code runs} (its per-source laws kept). */
+    public Baseline withPooledRefitted(Collection<Run> runs) {
+        return new Baseline(sources, fit(runs).pooled(), unresolved);
     }
 
     /**

@@ -49,7 +49,11 @@ public final class CalibrateCommand implements Callable<Integer> {
         try (NeuralPredictor predictor = NeuralPredictor.load(model.model)) {
             List<Run> validation = md.validation();
             List<Residuals> cal = IntervalFitter.residuals(validation, predictor.predict(validation));
-            PredictionIntervals intervals = IntervalFitter.fit(md.training(), cal, growth);
+            PredictionIntervals intervals = IntervalFitter.fit(md.training(), cal, growth).withUnseenSources(
+                    IntervalFitter.unseenSources(md.training(), predictor.model().baseline().sources().keySet()));
+            if (intervals.unseenSources() != null) {
+                System.out.println(CalibrationReport.unseenSources(intervals.unseenSources(), level));
+            }
             System.out.println(CalibrationReport.table("cross-fitted on the held-out runs (" + IntervalFitter.FOLDS
                     + " folds)", IntervalFitter.crossValidated(md.training(), cal, growth, level), level));
             if (md.protocol() == dev.ncpl.eval.Protocol.EXTRAPOLATION) {

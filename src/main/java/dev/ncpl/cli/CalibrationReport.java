@@ -18,4 +18,13 @@ final class CalibrationReport {
                 100 * c.curveCoverage(), c.curveWidth())));
         return sb.toString();
     }
+
+    /** The widening for sources never seen, with the errors it was measured from. */
+    static String unseenSources(dev.ncpl.predict.PredictionIntervals.UnseenSources u, double level) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "Sources the model never saw: the %.0f%% "
+                + "interval is widened by %.3f on each side, from the pooled law's errors on each training source "
+                + "left out of it (median error:", level * 100, u.margin(level)));
+        u.medianErrors().forEach((s, e) -> sb.append(String.format(Locale.ROOT, " %s %+.3f", s, e)));
+        return sb.append(").\n").toString();
+    }
 }

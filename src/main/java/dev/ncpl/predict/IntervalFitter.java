@@ -88,6 +88,29 @@ public final class IntervalFitter {
         return new PredictionIntervals(sources, growth);
     }
 
+    /**
+     * The widening for sources never seen by a model trained on {@code training} whose baseline knows
+     * {@code known}: the pooled law's errors on each training source left out of it (every source
+     * weighing the same), or null when the runs hold fewer than two sources.
+     */
+    public static PredictionIntervals.UnseenSources unseenSources(List<Run> training, java.util.Collection<String> known) {
+        Map<String, double[]> errors = dev.ncpl.baseline.LeaveOneSourceOut.errors(training);
+        if (errors.isEmpty()) {
+            return null;
+        }
+        Map<String, Double> medians = new TreeMap<>();
+        List<Double> pooled = new ArrayList<>();
+        errors.forEach((source, e) -> {
+            medians.put(source, median(e));
+            // each source enters as its own quantile grid, so that a source with many runs weighs no more
+            for (double q : grid(Arrays.stream(e).map(Math::abs).toArray())) {
+                pooled.add(q);
+            }
+        });
+        return new PredictionIntervals.UnseenSources(List.copyOf(new java.util.TreeSet<>(known)), medians,
+                grid(pooled.stream().mapToDouble(Double::doubleValue).toArray()));
+    }
+
     private static SourceCalibration calibrate(List<Residuals> rs, List<Run> training, double growth) {
         if (rs.isEmpty()) {
             throw new IllegalArgumentException("no held-out runs with a curve to calibrate prediction intervals on");

@@ -7,6 +7,7 @@ import dev.ncpl.util.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,7 +22,9 @@ import java.util.Map;
  * symmetric about the interval's in-distribution centre: the skew of the held-out errors (a few runs far
  * above their prediction) is a fact about the sizes calibrated on, while the sign of the error beyond
  * them is not known, so stretching the skew with the width would push the interval to one side.
- * A source with too few calibration runs uses the intervals pooled over all sources. Saved beside a
+ * A source with too few calibration runs uses the intervals pooled over all sources; a source the model
+ * never saw is also widened by how far the pooled law was off for each known source left out of it
+ * ({@link UnseenSources}). Saved beside a
  * trained predictor as {@value #FILE}.
  */
 public final class PredictionIntervals {
@@ -56,6 +59,32 @@ public final class PredictionIntervals {
                                     @JsonProperty("log_params") double[] logParams,
                                     @JsonProperty("log_tokens") double[] logTokens) {}
 
+    /**
+     * How far off a source the model never saw may be, before any of its runs: the absolute errors of the
+     * pooled (shared) law on each training source when it was left out of the fit ({@link
+     * dev.ncpl.baseline.LeaveOneSourceOut}), every source weighing the same. A run of a source not in
+     * {@code known} gets its interval and band widened on both sides by their quantile at the interval's
+     * level: a new dataset or metric moves the whole curve by an amount its config does not tell, and
+     * the held-out errors of the known sources say nothing of it.
+     *
+     * @param known the sources the model was trained on
+     * @param medianErrors each left-out source's median signed error (true − predicted), for the record
+     * @param absQuantiles quantiles of the absolute errors at probabilities 0, 0.01, …, 1
+     */
+    public record UnseenSources(@JsonProperty("known") List<String> known,
+                                @JsonProperty("median_errors") Map<String, Double> medianErrors,
+                                @JsonProperty("abs_quantiles") double[] absQuantiles) {
+        /** Whether {@code source} is one the model never saw. */
+        public boolean unseen(String source) {
+            return !known.contains(source);
+        }
+
+        /** The half-width added to an interval at {@code level} of an unseen source. */
+        public double margin(double level) {
+            return quantile(absQuantiles, level);
+        }
+    }
+
     /** A two-sided interval. */
     public record Interval(double lo, double hi) {
         public boolean contains(double v) {
@@ -72,14 +101,39 @@ public final class PredictionIntervals {
 
     private final Map<String, SourceCalibration> sources;
     private final double growth;
+    private final UnseenSources unseenSources;
 
+    /** Intervals without a widening for sources never seen. */
+    public PredictionIntervals(Map<String, SourceCalibration> sources, double growth) {
+        this(sources, growth, null);
+    }
+
+    /**
+     * @param unseenSources the widening for sources the model never saw; null (files written before it was
+     *     measured) for none
+     */
+    @com.fasterxml.jackson.annotation.JsonCreator
     public PredictionIntervals(@JsonProperty("sources") Map<String, SourceCalibration> sources,
-                               @JsonProperty("growth") double growth) {
+                               @JsonProperty("growth") double growth,
+                               @JsonProperty("unseen_sources") UnseenSources unseenSources) {
         if (!sources.containsKey(POOLED)) {
             throw new IllegalArgumentException("prediction intervals need a pooled calibration '" + POOLED + "'");
         }
         this.sources = Map.copyOf(sources);
         this.growth = growth;
+        this.unseenSources = unseenSources;
+    }
+
+    /** These intervals, widened for the sources {@code unseen} says the model never saw (null: not widened). */
+    public PredictionIntervals withUnseenSources(UnseenSources unseen) {
+        return new PredictionIntervals(sources, growth, unseen);
+    }
+
+    /** The widening for sources the model never saw, or null. */
+    @JsonProperty("unseen_sources")
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    public UnseenSources unseenSources() {
+        return unseenSources;
     }
 
     @JsonProperty("sources")
@@ -107,7 +161,14 @@ public final class PredictionIntervals {
     /** The interval of a final loss predicted as {@code mean} with ensemble spread {@code spread}. */
     public Interval finalInterval(Run run, double mean, double spread, double level) {
         SourceCalibration c = calibration(run.source());
-        return bounds(c.finalQuantiles(), level, mean, spreadScale(c, spread), growth * distance(c, run));
+        Interval in = bounds(c.finalQuantiles(), level, mean, spreadScale(c, spread), growth * distance(c, run));
+        double margin = unseenMargin(run, level);
+        return new Interval(in.lo() - margin, in.hi() + margin);
+    }
+
+    /** What an interval of {@code run} at {@code level} is widened by on each side when its source was never seen. */
+    private double unseenMargin(Run run, double level) {
+        return unseenSources != null && unseenSources.unseen(run.source()) ? unseenSources.margin(level) : 0;
     }
 
     /**
@@ -138,12 +199,13 @@ public final class PredictionIntervals {
         SourceCalibration c = calibration(run.source());
         double spreadScale = spreadScale(c, p.spread());
         double widening = growth * distance(c, run);
+        double margin = unseenMargin(run, level);
         double[] lo = new double[fractions.length];
         double[] hi = new double[fractions.length];
         for (int j = 0; j < lo.length; j++) {
             Interval at = bounds(curveQuantiles(c, bin(fractions[j])), level, p.losses()[j], spreadScale, widening);
-            lo[j] = at.lo();
-            hi[j] = at.hi();
+            lo[j] = at.lo() - margin;
+            hi[j] = at.hi() + margin;
         }
         return new Band(lo, hi);
     }

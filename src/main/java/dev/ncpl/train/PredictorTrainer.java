@@ -216,7 +216,7 @@ public final class PredictorTrainer {
                         trainRuns.stream().map(Run::source).collect(Collectors.toSet()));
                 trees.save(staging.resolve(ResidualTrees.FILE));
                 valMae = validate(new NeuralPredictor(network, "ncpl", merged.shape(), trees), staging, trainRuns,
-                        valRuns, merged.prefix());
+                        valRuns, merged.prefix(), unseenSources(trainRuns, network.baseline()));
             }
             manifest = new ModelManifest(manifest.format(), cfg, scaler, stats, members, manifest.knownOptimizers(),
                     provenance(runFiles, trainRuns.size(), valRuns.size(), seconds, valMae, protocol),
@@ -551,19 +551,37 @@ public final class PredictorTrainer {
     }
 
     /**
+     * The widening of the intervals for sources the model never saw: measured on the training runs when
+     * they hold two sources or more, else (a fine-tuning on one source's runs) the parent's, with the new
+     * sources counted as known.
+     */
+    private PredictionIntervals.UnseenSources unseenSources(List<Run> trainRuns, Baseline baseline) throws IOException {
+        PredictionIntervals.UnseenSources measured = IntervalFitter.unseenSources(trainRuns, baseline.sources().keySet());
+        if (measured != null || parent == null) {
+            return measured;
+        }
+        PredictionIntervals parentIntervals = PredictionIntervals.loadIfPresent(parent.dir());
+        PredictionIntervals.UnseenSources inherited = parentIntervals == null ? null : parentIntervals.unseenSources();
+        return inherited == null ? null : new PredictionIntervals.UnseenSources(
+                List.copyOf(new java.util.TreeSet<>(baseline.sources().keySet())), inherited.medianErrors(),
+                inherited.absQuantiles());
+    }
+
+    /**
      * The staged model's final-loss MAE on the validation runs, per source; also fits its prediction
      * intervals (config-only, and for runs in progress with {@code prefix}) on those runs' errors and
      * writes them beside it.
      */
     private static Map<String, Double> validate(NeuralPredictor p, Path staging, List<Run> trainRuns, List<Run> valRuns,
-                                                PrefixConditioner prefix) throws IOException {
+                                                PrefixConditioner prefix, PredictionIntervals.UnseenSources unseen)
+            throws IOException {
         Map<String, Double> out = new LinkedHashMap<>();
         if (valRuns.isEmpty()) {
             return out;
         }
         List<Prediction> preds = p.predict(valRuns);
         IntervalFitter.fit(trainRuns, IntervalFitter.residuals(valRuns, preds), PredictionIntervals.DEFAULT_GROWTH)
-                .save(staging.resolve(PredictionIntervals.FILE));
+                .withUnseenSources(unseen).save(staging.resolve(PredictionIntervals.FILE));
         if (!ConditionedIntervals.withCurves(valRuns).isEmpty()) {
             ConditionedIntervals.fit(trainRuns, valRuns, p, prefix, PredictionIntervals.DEFAULT_GROWTH)
                     .save(staging.resolve(ConditionedIntervals.FILE));

@@ -138,4 +138,50 @@ class PredictionIntervalsTest {
         assertThrows(IllegalArgumentException.class, () -> iv.finalInterval(runs.get(0), 3.0, 0, 1.2));
         assertThrows(IllegalArgumentException.class, () -> iv.finalInterval(runs.get(0), 3.0, 0, 0));
     }
+
+    @Test
+    void sourcesNeverSeenAreWidenedByThePooledLawsLeaveOneSourceOutErrors() throws IOException {
+        List<Run> training = new ArrayList<>(Fixtures.runs(60, 3, 0.0, 20, "alpha"));
+        // two more sources: the same law shifted up and down
+        for (String[] s : new String[][] {{"beta", "0.3"}, {"gamma", "-0.3"}}) {
+            for (Run r : Fixtures.runs(60, 3, 0.0, 21, s[0])) {
+                double shift = Double.parseDouble(s[1]);
+                double[] losses = r.curve().losses().clone();
+                for (int j = 0; j < losses.length; j++) {
+                    losses[j] += shift;
+                }
+                training.add(new Run(r.id(), r.source(), r.split(), r.metric(), r.config(),
+                        new dev.ncpl.runs.Curve(r.curve().steps(), losses)));
+            }
+        }
+        PredictionIntervals.UnseenSources unseen = IntervalFitter.unseenSources(training, List.of("alpha", "beta", "gamma"));
+        // each source left out is missed by its level against the mean of the other two: 0.45, 0.45 and 0
+        assertEquals(0.45, unseen.medianErrors().get("beta"), 0.05);
+        assertEquals(-0.45, unseen.medianErrors().get("gamma"), 0.05);
+        assertEquals(0.0, unseen.medianErrors().get("alpha"), 0.05);
+        double margin = unseen.margin(0.8);
+        assertTrue(margin > 0.3 && margin < 0.5, "margin " + margin);
+        PredictionIntervals iv = IntervalFitter.fit(training, residuals(training, 0, 0.02, 0, 22), 0).withUnseenSources(unseen);
+        Run known = training.get(0);
+        Run stranger = Fixtures.runs(1, 3, 0.0, 23, "never-seen").get(0);
+        Interval k = iv.finalInterval(known, 3.0, 0, 0.8);
+        Interval u = iv.finalInterval(stranger, 3.0, 0, 0.8);
+        // the pooled calibration, plus the margin on both sides
+        Interval pooled = IntervalFitter.fit(training, residuals(training, 0, 0.02, 0, 22), 0)
+                .finalInterval(stranger, 3.0, 0, 0.8);
+        assertEquals(pooled.lo() - margin, u.lo(), 1e-12);
+        assertEquals(pooled.hi() + margin, u.hi(), 1e-12);
+        assertTrue(k.width() < 0.1, "a known source keeps its own width: " + k);
+        Prediction p = new Prediction(stranger.id(), 3.0, stranger.curve().steps(), stranger.curve().losses(), 0);
+        PredictionIntervals.Band band = iv.band(stranger, p, 0.8);
+        assertTrue(band.hi()[5] - band.lo()[5] > 2 * margin, "the band is widened too");
+        // saved and reloaded, the widening stays; a file from before it was measured has none
+        Path f = dir.resolve(PredictionIntervals.FILE);
+        iv.save(f);
+        assertEquals(u, PredictionIntervals.load(f).finalInterval(stranger, 3.0, 0, 0.8));
+        IntervalFitter.fit(training, residuals(training, 0, 0.02, 0, 22), 0).save(f);
+        assertEquals(null, PredictionIntervals.load(f).unseenSources());
+        assertEquals(null, IntervalFitter.unseenSources(Fixtures.runs(30, 3, 0.0, 24, "alpha"), List.of("alpha")),
+                "one source gives nothing to leave out");
+    }
 }
