@@ -74,9 +74,9 @@ public final class PredictionIntervals {
     public record UnseenSources(@JsonProperty("known") List<String> known,
                                 @JsonProperty("median_errors") Map<String, Double> medianErrors,
                                 @JsonProperty("abs_quantiles") double[] absQuantiles) {
-        /** Whether {@code source} is one the model never saw. */
+        /** Whether {@code source} is one the model never saw (a run that names none is). */
         public boolean unseen(String source) {
-            return !known.contains(source);
+            return source == null || !known.contains(source);
         }
 
         /** The half-width added to an interval at {@code level} of an unseen source. */

@@ -172,6 +172,7 @@ class PredictionIntervalsTest {
         assertEquals(pooled.lo() - margin, u.lo(), 1e-12);
         assertEquals(pooled.hi() + margin, u.hi(), 1e-12);
         assertTrue(k.width() < 0.1, "a known source keeps its own width: " + k);
+        assertTrue(unseen.unseen(null) && !unseen.unseen("beta"), "a run that names no source is of one never seen");
         Prediction p = new Prediction(stranger.id(), 3.0, stranger.curve().steps(), stranger.curve().losses(), 0);
         PredictionIntervals.Band band = iv.band(stranger, p, 0.8);
         assertTrue(band.hi()[5] - band.lo()[5] > 2 * margin, "the band is widened too");
