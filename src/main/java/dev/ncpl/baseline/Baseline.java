@@ -51,9 +51,37 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
      * exponent when they hold fewer than three budgets).
      */
     public static Baseline fit(Collection<Run> runs, ChinchillaFitter fitter) {
-        Map<String, List<ChinchillaFitter.Point>> bySource = new TreeMap<>();
-        int points = 0;
         List<String> unresolved = new ArrayList<>();
+        Map<String, List<ChinchillaFitter.Point>> bySource = pointsBySource(runs, unresolved);
+        if (bySource.isEmpty()) {
+            throw new IllegalArgumentException("no run with a known model size and token budget to fit");
+        }
+        Map<String, SourceFit> fits = new TreeMap<>();
+        bySource.forEach((src, pts) -> fits.put(src, SourceFit.of(fitter.fit(pts))));
+        SourceFit pooled = fits.size() == 1 ? fits.values().iterator().next() : sharedFit(bySource, fitter);
+        return new Baseline(fits, pooled, List.copyOf(unresolved));
+    }
+
+    /** This baseline with its pooled law refitted as the shared law over {@code runs} (its per-source laws kept). */
+    public Baseline withPooledRefitted(Collection<Run> runs) {
+        Map<String, List<ChinchillaFitter.Point>> bySource = pointsBySource(runs, new ArrayList<>());
+        if (bySource.isEmpty()) {
+            throw new IllegalArgumentException("no run with a known model size and token budget to fit");
+        }
+        return new Baseline(sources, sharedFit(bySource, new ChinchillaFitter()), unresolved);
+    }
+
+    /** The shared law of the sources (a single source's ordinary fit). */
+    private static SourceFit sharedFit(Map<String, List<ChinchillaFitter.Point>> bySource, ChinchillaFitter fitter) {
+        return SourceFit.of(new SharedLawFitter(fitter).fit(bySource).fit());
+    }
+
+    /**
+     * The (N, D, final loss) point of each run whose N and D are known, by source; the ids of the others are
+     * added to {@code unresolved}.
+     */
+    static Map<String, List<ChinchillaFitter.Point>> pointsBySource(Collection<Run> runs, List<String> unresolved) {
+        Map<String, List<ChinchillaFitter.Point>> bySource = new TreeMap<>();
         for (Run r : runs) {
             Scale s;
             try {
@@ -62,23 +90,10 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
                 unresolved.add(r.id());
                 continue;
             }
-            ChinchillaFitter.Point p = new ChinchillaFitter.Point(s.params(), s.tokens(), r.curve().finalLoss());
-            bySource.computeIfAbsent(r.source(), k -> new ArrayList<>()).add(p);
-            points++;
+            bySource.computeIfAbsent(r.source(), k -> new ArrayList<>())
+                    .add(new ChinchillaFitter.Point(s.params(), s.tokens(), r.curve().finalLoss()));
         }
-        if (points == 0) {
-            throw new IllegalArgumentException("no run with a known model size and token budget to fit");
-        }
-        Map<String, SourceFit> fits = new TreeMap<>();
-        bySource.forEach((src, pts) -> fits.put(src, SourceFit.of(fitter.fit(pts))));
-        SourceFit pooled = fits.size() == 1 ? fits.values().iterator().next()
-                : SourceFit.of(new SharedLawFitter(fitter).fit(bySource).fit());
-        return new Baseline(fits, pooled, List.copyOf(unresolved));
-    }
-
-    /** This baseline with its pooled law refitted as the shared law over {@code runs} (its per-source laws kept). */
-    public Baseline withPooledRefitted(Collection<Run> runs) {
-        return new Baseline(sources, fit(runs).pooled(), unresolved);
+        return bySource;
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.ncpl.baseline;
 
 import dev.ncpl.runs.Run;
-import dev.ncpl.runs.Scale;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -22,17 +21,7 @@ public final class LeaveOneSourceOut {
      * sources; empty when the runs hold fewer than two sources. Runs without a known N and D are skipped.
      */
     public static Map<String, double[]> errors(Collection<Run> runs) {
-        Map<String, List<ChinchillaFitter.Point>> bySource = new TreeMap<>();
-        for (Run r : runs) {
-            Scale s;
-            try {
-                s = Scale.of(r);
-            } catch (IllegalArgumentException e) {
-                continue;
-            }
-            bySource.computeIfAbsent(r.source(), k -> new ArrayList<>())
-                    .add(new ChinchillaFitter.Point(s.params(), s.tokens(), r.curve().finalLoss()));
-        }
+        Map<String, List<ChinchillaFitter.Point>> bySource = Baseline.pointsBySource(runs, new ArrayList<>());
         Map<String, double[]> out = new TreeMap<>();
         if (bySource.size() < 2) {
             return out;

@@ -49,8 +49,10 @@ public final class CalibrateCommand implements Callable<Integer> {
         try (NeuralPredictor predictor = NeuralPredictor.load(model.model)) {
             List<Run> validation = md.validation();
             List<Residuals> cal = IntervalFitter.residuals(validation, predictor.predict(validation));
+            // a fine-tuning on one source's runs cannot measure the widening: it keeps the one it has
             PredictionIntervals intervals = IntervalFitter.fit(md.training(), cal, growth).withUnseenSources(
-                    IntervalFitter.unseenSources(md.training(), predictor.model().baseline().sources().keySet()));
+                    IntervalFitter.unseenSources(md.training(), predictor.model().baseline().sources().keySet(),
+                            PredictionIntervals.loadIfPresent(model.model)));
             if (intervals.unseenSources() != null) {
                 System.out.println(CalibrationReport.unseenSources(intervals.unseenSources(), level));
             }

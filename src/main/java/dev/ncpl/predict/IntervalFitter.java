@@ -90,13 +90,16 @@ public final class IntervalFitter {
 
     /**
      * The widening for sources never seen by a model trained on {@code training} whose baseline knows
-     * {@code known}: the pooled law's errors on each training source left out of it (every source
-     * weighing the same), or null when the runs hold fewer than two sources.
+     * {@code known}: the pooled law's errors on each training source left out of it (every source weighing
+     * the same). When the runs hold fewer than two sources (a fine-tuning on one source's runs), the
+     * widening of {@code earlier} (the parent's intervals, or the model's own before a recalibration) with
+     * {@code known} as the sources known; null when there is neither.
      */
-    public static PredictionIntervals.UnseenSources unseenSources(List<Run> training, java.util.Collection<String> known) {
+    public static PredictionIntervals.UnseenSources unseenSources(List<Run> training, java.util.Collection<String> known,
+                                                                  PredictionIntervals earlier) {
         Map<String, double[]> errors = dev.ncpl.baseline.LeaveOneSourceOut.errors(training);
         if (errors.isEmpty()) {
-            return null;
+            return earlier == null || earlier.unseenSources() == null ? null : earlier.unseenSources().knowing(known);
         }
         Map<String, Double> medians = new TreeMap<>();
         List<Double> pooled = new ArrayList<>();
@@ -107,8 +110,8 @@ public final class IntervalFitter {
                 pooled.add(q);
             }
         });
-        return new PredictionIntervals.UnseenSources(List.copyOf(new java.util.TreeSet<>(known)), medians,
-                grid(pooled.stream().mapToDouble(Double::doubleValue).toArray()));
+        return new PredictionIntervals.UnseenSources(List.of(), medians,
+                grid(pooled.stream().mapToDouble(Double::doubleValue).toArray())).knowing(known);
     }
 
     private static SourceCalibration calibrate(List<Residuals> rs, List<Run> training, double growth) {

@@ -79,6 +79,11 @@ public final class PredictionIntervals {
             return source == null || !known.contains(source);
         }
 
+        /** The same widening for a model that knows {@code sources}. */
+        public UnseenSources knowing(java.util.Collection<String> sources) {
+            return new UnseenSources(List.copyOf(new java.util.TreeSet<>(sources)), medianErrors, absQuantiles);
+        }
+
         /** The half-width added to an interval at {@code level} of an unseen source. */
         public double margin(double level) {
             return quantile(absQuantiles, level);

@@ -551,20 +551,12 @@ public final class PredictorTrainer {
     }
 
     /**
-     * The widening of the intervals for sources the model never saw: measured on the training runs when
-     * they hold two sources or more, else (a fine-tuning on one source's runs) the parent's, with the new
-     * sources counted as known.
+     * The widening of the intervals for sources the model never saw: measured on the training runs, or (a
+     * fine-tuning on one source's runs) the parent's, with the new sources counted as known.
      */
     private PredictionIntervals.UnseenSources unseenSources(List<Run> trainRuns, Baseline baseline) throws IOException {
-        PredictionIntervals.UnseenSources measured = IntervalFitter.unseenSources(trainRuns, baseline.sources().keySet());
-        if (measured != null || parent == null) {
-            return measured;
-        }
-        PredictionIntervals parentIntervals = PredictionIntervals.loadIfPresent(parent.dir());
-        PredictionIntervals.UnseenSources inherited = parentIntervals == null ? null : parentIntervals.unseenSources();
-        return inherited == null ? null : new PredictionIntervals.UnseenSources(
-                List.copyOf(new java.util.TreeSet<>(baseline.sources().keySet())), inherited.medianErrors(),
-                inherited.absQuantiles());
+        return IntervalFitter.unseenSources(trainRuns, baseline.sources().keySet(),
+                parent == null ? null : PredictionIntervals.loadIfPresent(parent.dir()));
     }
 
     /**

@@ -154,7 +154,7 @@ class PredictionIntervalsTest {
                         new dev.ncpl.runs.Curve(r.curve().steps(), losses)));
             }
         }
-        PredictionIntervals.UnseenSources unseen = IntervalFitter.unseenSources(training, List.of("alpha", "beta", "gamma"));
+        PredictionIntervals.UnseenSources unseen = IntervalFitter.unseenSources(training, List.of("alpha", "beta", "gamma"), null);
         // each source left out is missed by its level against the mean of the other two: 0.45, 0.45 and 0
         assertEquals(0.45, unseen.medianErrors().get("beta"), 0.05);
         assertEquals(-0.45, unseen.medianErrors().get("gamma"), 0.05);
@@ -182,7 +182,14 @@ class PredictionIntervalsTest {
         assertEquals(u, PredictionIntervals.load(f).finalInterval(stranger, 3.0, 0, 0.8));
         IntervalFitter.fit(training, residuals(training, 0, 0.02, 0, 22), 0).save(f);
         assertEquals(null, PredictionIntervals.load(f).unseenSources());
-        assertEquals(null, IntervalFitter.unseenSources(Fixtures.runs(30, 3, 0.0, 24, "alpha"), List.of("alpha")),
+        List<Run> oneSource = Fixtures.runs(30, 3, 0.0, 24, "delta");
+        assertEquals(null, IntervalFitter.unseenSources(oneSource, List.of("delta"), null),
                 "one source gives nothing to leave out");
+        // a fine-tuning on one new source keeps the earlier widening, with the new source known
+        PredictionIntervals.UnseenSources kept = IntervalFitter.unseenSources(oneSource,
+                List.of("alpha", "beta", "delta", "gamma"), iv);
+        assertEquals(List.of("alpha", "beta", "delta", "gamma"), kept.known());
+        assertEquals(margin, kept.margin(0.8), 1e-12);
+        assertTrue(!kept.unseen("delta") && kept.unseen("never-seen"));
     }
 }
