@@ -18,7 +18,7 @@ import picocli.CommandLine.Mixin;
 @Command(name = "prefix", mixinStandardHelpOptions = true,
         description = "Fit the models that follow a trained predictor's network on the training runs of its "
                 + "protocol: the observed-prefix model (predict --condition-on-curve; prefix.json) and the curve shape averaged "
-                + "into its curves (shape.json), and the residual trees averaged into its final losses (final-trees.json), "
+                + "into its curves (shape.json), and the residual trees (or, where it extrapolates better, a Gaussian process) averaged into its final losses (final-trees.json), "
                 + "written into the model folder. Training does this itself; use it "
                 + "for models trained before. Takes a few minutes on the shared logs.")
 public final class PrefixCommand implements Callable<Integer> {
@@ -35,7 +35,7 @@ public final class PrefixCommand implements Callable<Integer> {
         ResidualTrees trees;
         try (NeuralPredictor network = NeuralPredictor.load(model.model)) {
             fitted = CurveModels.fit(md.training(), md.seed(), network.networkOnly());
-            trees = ResidualTrees.fit(md.training(), network.model().baseline());
+            trees = ResidualTrees.fit(md.training(), network.model().baseline(), md.seed());
         }
         fitted.save(model.model);
         trees.save(model.model.resolve(ResidualTrees.FILE));
@@ -47,6 +47,12 @@ public final class PrefixCommand implements Callable<Integer> {
         trees.sources().forEach((source, t) -> System.out.printf(Locale.ROOT,
                 "%-8s %6d training runs, %d residual trees over %d config fields%n", source, t.runs(),
                 t.trees().trees().size(), t.keys().size()));
+        trees.checks().forEach((source, c) -> System.out.printf(Locale.ROOT,
+                "%-8s final-loss MAE fitted below %.3g parameters, on its %d runs of that size: Gaussian process %.4f, "
+                        + "trees %.4f; fitted on four fifths, on the other %d runs: %.4f, %.4f; uses the %s%n", source,
+                c.heldOutParams(), c.heldOutRuns(), c.gpMae(), c.treesMae(), c.foldRuns(), c.foldGpMae(),
+                c.foldTreesMae(), c.prefersGp() ? "Gaussian process (on " + trees.gps().get(source).keys().size()
+                        + " config fields)" : "trees"));
         System.out.println("wrote " + model.model.resolve(PrefixConditioner.FILE) + ", "
                 + model.model.resolve(CurveShape.FILE) + " and " + model.model.resolve(ResidualTrees.FILE));
         return 0;

@@ -20,7 +20,8 @@ import java.util.List;
  * model folder has a {@link CurveShape}, each curve point is the geometric mean of that and the shape's
  * curve back from the final loss. When it has {@link ResidualTrees}, the final loss is the weighted
  * geometric mean of the network's and the trees' (where the trees know the run's source and optimizer;
- * the trees weigh two thirds), and the curve is tied to that.
+ * the trees weigh two thirds, a source's Gaussian process in their stead four fifths), and the curve is
+ * tied to that.
  */
 public final class NeuralPredictor implements LossPredictor, AutoCloseable {
     /** Configs per network call ({@code -Dncpl.batch}); 512 ran ~10% faster than 128 or 256 on 2 CPU cores, 1,024 slower. */
@@ -177,7 +178,7 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
         if (!(fromTrees > 0 && network > 0)) {
             return new FinalLoss(network, spread);
         }
-        return new FinalLoss(trees.combine(network, fromTrees), Math.hypot(spread, (network - fromTrees) / 2));
+        return new FinalLoss(trees.combine(run, network, fromTrees), Math.hypot(spread, (network - fromTrees) / 2));
     }
 
     private static double mean(double[] v) {

@@ -19,11 +19,19 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * A second opinion on the final loss: gradient-boosted trees per source on log(final loss / the
- * source's Chinchilla law) of the training runs, reading the run's scale (N, D, D/N), its schedule
+ * A second opinion on the final loss: gradient-boosted trees (or a Gaussian process, below) per source
+ * on log(final loss / the source's Chinchilla law) of the training runs, the trees reading the run's scale (N, D, D/N), its schedule
  * (warmup share, mean and final learning rate relative to peak), every numeric config field that varies
  * in the source, and its optimizer. {@link NeuralPredictor} returns the geometric mean of this and the
  * network's final loss, the trees weighing {@link #weight} (two thirds; see {@link #WEIGHT}).
+ *
+ * <p>Where a source's training runs span several sizes, a {@link SourceGp Gaussian process} on the same
+ * residual is also tried: both are fitted on the sizes below the largest and measured on the largest,
+ * and fitted on four fifths of the runs and measured on the rest (the {@link GpCheck}); a source whose
+ * process erred less in both gets one, fitted on all its runs,
+ * which then stands in for its trees and weighs {@link #GP_WEIGHT}. Trees keep the residual of the
+ * largest size they saw; the process follows the residual's smooth trend in size, learning rate and
+ * batch a little beyond it. The choice is made on the training runs alone, per source and per model.
  *
  * <p>Why: the network and the trees err differently. Measured on the shared logs with the shipped
  * networks (final-loss MAE, network / trees / their geometric mean): Marin in_val 0.0195 / 0.0165 /
@@ -41,6 +49,11 @@ public final class ResidualTrees {
     /** Training runs a source needs before it gets trees. */
     public static final int MIN_RUNS = 100;
     /**
+     * Runs of its largest size a source needs for a {@link GpCheck}: an error over fewer tells the two
+     * apart by chance (open_lm's training runs hold 3 of its largest size).
+     */
+    public static final int MIN_HELD_OUT = 20;
+    /**
      * The trees' share in the final loss of newly fitted trees: two thirds, the network one third. Measured
      * with the shipped networks (final-loss MAE at shares 1/2 and 2/3): Marin in_val 0.0172 / 0.0167, Step
      * Law in_val 0.0117 / 0.0118; trained on the smaller sizes, Marin 300m 0.0337 / 0.0340 and Step Law
@@ -49,6 +62,12 @@ public final class ResidualTrees {
      * −0.030 on Marin 300m), and larger models are what users ask about. Chosen on these four sets.
      */
     public static final double WEIGHT = 2.0 / 3;
+    /**
+     * A Gaussian process's share in the final loss: four fifths. Measured on Step Law with the shipped
+     * networks (final-loss MAE, process alone / at shares 2/3 and 4/5): in_val 0.0075 / 0.0080 / 0.0075,
+     * trained up to 268 M and measured on 429 M 0.0141 / 0.0118 / 0.0103. Chosen on these two sets.
+     */
+    public static final double GP_WEIGHT = 0.8;
     /** 300 trees of depth 4, shrinkage 0.1, at least 20 runs a leaf. */
     static final BoostedTrees.Settings SETTINGS = new BoostedTrees.Settings(300, 4, 0.1, 20, 1.0, 64);
     /** Scale and schedule inputs, before the source's numeric fields and optimizers. */
@@ -87,26 +106,69 @@ public final class ResidualTrees {
         }
     }
 
+    /**
+     * How a Gaussian process and trees did on a source's training runs, each fitted on part and scored
+     * (final-loss MAE, alone over the law) on the rest: once fitted on the sizes below the largest and
+     * scored on the largest, once fitted on a seeded four fifths and scored on the other fifth.
+     *
+     * @param heldOutParams the non-embedding parameters of the size held out
+     * @param heldOutRuns its runs
+     * @param foldRuns the runs of the fifth held out
+     */
+    public record GpCheck(@JsonProperty("held_out_params") double heldOutParams,
+                          @JsonProperty("held_out_runs") int heldOutRuns,
+                          @JsonProperty("gp_mae") double gpMae,
+                          @JsonProperty("trees_mae") double treesMae,
+                          @JsonProperty("fold_runs") int foldRuns,
+                          @JsonProperty("fold_gp_mae") double foldGpMae,
+                          @JsonProperty("fold_trees_mae") double foldTreesMae) {
+        /** Whether the process erred less than the trees both beyond the sizes it saw and among them. */
+        public boolean prefersGp() {
+            return gpMae < treesMae && foldGpMae < foldTreesMae;
+        }
+    }
+
     private final Map<String, SourceTrees> sources;
+    private final Map<String, SourceGp> gps;
+    private final Map<String, GpCheck> checks;
     private final double weight;
 
-    /** Trees with the {@link #WEIGHT} they have in the final loss. */
+    /** Trees with the {@link #WEIGHT} they have in the final loss, and no Gaussian processes. */
     public ResidualTrees(Map<String, SourceTrees> sources) {
-        this(sources, WEIGHT);
+        this(sources, WEIGHT, Map.of(), Map.of());
     }
 
     /**
      * @param weight the trees' share in the geometric mean with the network's final loss; absent in files
      *     written before it was kept, which weighed the two equally
+     * @param gps the Gaussian processes of the sources that use one instead of their trees (absent in
+     *     files written before they were fitted: none)
+     * @param checks the checks that chose between them, by source
      */
     @JsonCreator
     public ResidualTrees(@JsonProperty("sources") Map<String, SourceTrees> sources,
-                         @JsonProperty("weight") Double weight) {
+                         @JsonProperty("weight") Double weight,
+                         @JsonProperty("gps") Map<String, SourceGp> gps,
+                         @JsonProperty("gp_checks") Map<String, GpCheck> checks) {
         this.sources = new TreeMap<>(sources);
+        this.gps = gps == null ? Map.of() : new TreeMap<>(gps);
+        this.checks = checks == null ? Map.of() : new TreeMap<>(checks);
         this.weight = weight == null ? 0.5 : weight;
         if (!(this.weight >= 0 && this.weight <= 1)) {
             throw new IllegalArgumentException("residual trees' weight must lie in [0, 1], not " + weight);
         }
+    }
+
+    /** The Gaussian processes of the sources that use one instead of their trees. */
+    @JsonProperty("gps")
+    public Map<String, SourceGp> gps() {
+        return gps;
+    }
+
+    /** The checks that chose between a Gaussian process and the trees, by source. */
+    @JsonProperty("gp_checks")
+    public Map<String, GpCheck> checks() {
+        return checks;
     }
 
     @JsonProperty("sources")
@@ -122,20 +184,94 @@ public final class ResidualTrees {
 
     /** The final loss from the network's {@code network} and these trees' {@code fromTrees}: their weighted geometric mean. */
     public double combine(double network, double fromTrees) {
-        return Math.exp(weight * Math.log(fromTrees) + (1 - weight) * Math.log(network));
+        return combine(network, fromTrees, weight);
     }
 
-    /** Fits one set of trees per source of {@code runs} with at least {@value #MIN_RUNS} runs, over {@code baseline}'s laws. */
-    public static ResidualTrees fit(List<Run> runs, Baseline baseline) {
+    /**
+     * The final loss of {@code run} from the network's {@code network} and this second opinion's {@code
+     * opinion} ({@link #predict}): their weighted geometric mean, the opinion weighing {@link #GP_WEIGHT}
+     * where the run's source has a Gaussian process and {@link #weight} otherwise.
+     */
+    public double combine(Run run, double network, double opinion) {
+        return combine(network, opinion, gps.containsKey(run.source()) ? GP_WEIGHT : weight);
+    }
+
+    private static double combine(double network, double opinion, double share) {
+        return Math.exp(share * Math.log(opinion) + (1 - share) * Math.log(network));
+    }
+
+    /**
+     * Fits one set of trees per source of {@code runs} with at least {@value #MIN_RUNS} runs, over {@code
+     * baseline}'s laws, and a Gaussian process for those where it passes the {@link GpCheck}: fitted on
+     * all sizes but the largest, it erred less there than trees fitted the same way, and fitted on four
+     * fifths of the runs, less on the other fifth. A source with a
+     * single size, fewer than {@value #MIN_RUNS} runs below its largest or fewer than {@value
+     * #MIN_HELD_OUT} of it keeps its trees.
+     * Deterministic in {@code seed}.
+     */
+    public static ResidualTrees fit(List<Run> runs, Baseline baseline, long seed) {
         Map<String, List<Run>> bySource = new TreeMap<>();
         runs.forEach(r -> bySource.computeIfAbsent(r.source(), s -> new ArrayList<>()).add(r));
         Map<String, SourceTrees> out = new TreeMap<>();
+        Map<String, SourceGp> gps = new TreeMap<>();
+        Map<String, GpCheck> checks = new TreeMap<>();
         bySource.forEach((source, rs) -> {
             if (rs.size() >= MIN_RUNS && baseline.knows(source)) {
-                out.put(source, fitSource(rs, baseline.law(source)));
+                ChinchillaLaw law = baseline.law(source);
+                out.put(source, fitSource(rs, law));
+                GpCheck check = check(rs, law, seed);
+                if (check != null) {
+                    checks.put(source, check);
+                    if (check.prefersGp()) {
+                        gps.put(source, SourceGp.fit(rs, law, seed));
+                    }
+                }
             }
         });
-        return new ResidualTrees(out);
+        return new ResidualTrees(out, WEIGHT, gps, checks);
+    }
+
+    /**
+     * Measures a process and trees on {@code runs}: both fitted on the sizes below the largest and scored
+     * on the largest, and both fitted on a seeded four fifths and scored on the other fifth; null when there
+     * is a single size, fewer than {@value #MIN_RUNS} runs below the largest or fewer than {@value
+     * #MIN_HELD_OUT} of it.
+     */
+    static GpCheck check(List<Run> runs, ChinchillaLaw law, long seed) {
+        double largest = runs.stream().mapToDouble(r -> Scale.of(r).params()).max().orElseThrow();
+        List<Run> smaller = new ArrayList<>();
+        List<Run> heldOut = new ArrayList<>();
+        for (Run r : runs) {
+            (Scale.of(r).params() < largest * (1 - 1e-9) ? smaller : heldOut).add(r);
+        }
+        if (smaller.size() < MIN_RUNS || heldOut.size() < MIN_HELD_OUT) {
+            return null;
+        }
+        double[] size = errors(smaller, heldOut, law, seed);
+        List<Run> shuffled = new ArrayList<>(runs);
+        java.util.Collections.shuffle(shuffled, new java.util.Random(seed));
+        int fold = shuffled.size() / 5;
+        double[] within = errors(shuffled.subList(fold, shuffled.size()), shuffled.subList(0, fold), law, seed);
+        return new GpCheck(largest, heldOut.size(), size[0], size[1], fold, within[0], within[1]);
+    }
+
+    /** Final-loss MAE on {@code scored} of a process and of trees fitted on {@code fitted}: {gp, trees}. */
+    private static double[] errors(List<Run> fitted, List<Run> scored, ChinchillaLaw law, long seed) {
+        SourceTrees trees = fitSource(fitted, law);
+        SourceGp gp = SourceGp.fit(fitted, law, seed);
+        double gpError = 0;
+        double treesError = 0;
+        for (Run r : scored) {
+            Scale scale = Scale.of(r);
+            LrSchedule schedule = LrSchedule.of(r);
+            double base = law.predict(scale.params(), scale.tokens());
+            double actual = r.curve().finalLoss();
+            double treesResidual = trees.knows(r) ? trees.trees().predict(trees.inputs(r, scale, schedule)) : 0;
+            double gpResidual = gp.knows(r) ? gp.residual(r, scale, schedule) : 0;
+            treesError += Math.abs(base * Math.exp(treesResidual) - actual) / scored.size();
+            gpError += Math.abs(base * Math.exp(gpResidual) - actual) / scored.size();
+        }
+        return new double[] {gpError, treesError};
     }
 
     private static SourceTrees fitSource(List<Run> runs, ChinchillaLaw law) {
@@ -171,11 +307,16 @@ public final class ResidualTrees {
      * worked out (the predictor's features hold them: no second parse of the config per prediction).
      */
     public double predict(Run run, ChinchillaLaw law, Scale scale, LrSchedule schedule) {
+        double base = law.predict(scale.params(), scale.tokens());
+        SourceGp gp = gps.get(run.source());
+        if (gp != null) {
+            return gp.knows(run) ? base * Math.exp(gp.residual(run, scale, schedule)) : Double.NaN;
+        }
         SourceTrees t = sources.get(run.source());
         if (t == null || !t.knows(run)) {
             return Double.NaN;
         }
-        return law.predict(scale.params(), scale.tokens()) * Math.exp(t.trees().predict(t.inputs(run, scale, schedule)));
+        return base * Math.exp(t.trees().predict(t.inputs(run, scale, schedule)));
     }
 
     /**
@@ -185,17 +326,25 @@ public final class ResidualTrees {
      */
     public ResidualTrees under(ResidualTrees parent, Set<String> fineTuned) {
         Map<String, SourceTrees> merged = new TreeMap<>(sources);
+        Map<String, SourceGp> mergedGps = new TreeMap<>(gps);
+        Map<String, GpCheck> mergedChecks = new TreeMap<>(checks);
         if (parent != null) {
             parent.sources().forEach((source, t) -> {
-                if (!fineTuned.contains(source)) {
-                    merged.putIfAbsent(source, t);
+                if (!fineTuned.contains(source) && !merged.containsKey(source)) {
+                    merged.put(source, t);
+                    if (parent.gps().containsKey(source)) {
+                        mergedGps.put(source, parent.gps().get(source));
+                    }
+                    if (parent.checks().containsKey(source)) {
+                        mergedChecks.put(source, parent.checks().get(source));
+                    }
                 }
             });
         }
-        return new ResidualTrees(merged, weight);
+        return new ResidualTrees(merged, weight, mergedGps, mergedChecks);
     }
 
-    private static String optimizer(Run run) {
+    static String optimizer(Run run) {
         return run.text("optimizer.name").map(o -> o.toLowerCase(Locale.ROOT)).orElse("");
     }
 

@@ -37,7 +37,7 @@ final class ModelCard {
         }
         sb.append("\nBeside the networks: `baseline.json` (the Chinchilla law of each source), `prefix.json` (runs in "
                 + "progress, `predict --condition-on-curve`), `shape.json` (the curve shape averaged into every "
-                + "predicted curve), `final-trees.json` (the residual trees averaged into every final loss), "
+                + "predicted curve), `final-trees.json` (the residual trees, or a source's Gaussian process where it passed the size check, averaged into every final loss), "
                 + "`intervals.json` (prediction intervals calibrated on the "
                 + "validation runs) and `conditioned-intervals.json` (the same for runs in progress, from the "
                 + "validation runs cut at 10–70% of training); `ncpl calibrate` prints their measured coverage.\n");

@@ -211,7 +211,7 @@ public final class PredictorTrainer {
                 CurveModels fitted = CurveModels.fit(trainRuns, recipe.seed(), new NeuralPredictor(network, "ncpl"));
                 CurveModels merged = parent == null ? fitted : fitted.under(parent.curveModels());
                 merged.save(staging);
-                ResidualTrees fittedTrees = ResidualTrees.fit(trainRuns, network.baseline());
+                ResidualTrees fittedTrees = ResidualTrees.fit(trainRuns, network.baseline(), recipe.seed());
                 ResidualTrees trees = parent == null ? fittedTrees : fittedTrees.under(parent.residualTrees(),
                         trainRuns.stream().map(Run::source).collect(Collectors.toSet()));
                 trees.save(staging.resolve(ResidualTrees.FILE));

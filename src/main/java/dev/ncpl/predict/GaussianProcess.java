@@ -1,0 +1,306 @@
+package dev.ncpl.predict;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.ncpl.baseline.Lbfgs;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Gaussian-process regression with a squared-exponential kernel that has one length scale per input
+ * (automatic relevance determination): a smooth interpolator of a few thousand points whose
+ * smoothness along each input is learnt from the data. Inputs are standardized with the training
+ * inputs' mean and standard deviation, the target is centred on its mean, and the length scales,
+ * the signal and the noise are chosen by the marginal likelihood (L-BFGS with the analytic gradient)
+ * on a seeded subsample of at most {@value #HYPER_RUNS} points; the posterior mean then conditions
+ * on every training point. Why: a residual over a scaling law is a smooth function of a run's
+ * scale and hyperparameters, and a GP follows it between and a little beyond the points it saw,
+ * where trees stay flat (see {@link ResidualTrees}).
+ */
+public final class GaussianProcess {
+    /** Points the hyperparameters are chosen on (the marginal likelihood costs their cube per step). */
+    public static final int HYPER_RUNS = 600;
+    /** Bound on |log| of every hyperparameter, which keeps the kernel matrix finite and well conditioned. */
+    private static final double LOG_BOUND = 8;
+
+    private final double[] inputMean;
+    private final double[] inputScale;
+    private final double[] lengthScales;
+    private final double signal;
+    private final double noise;
+    private final double targetMean;
+    private final double[][] points;
+    private final double[] alpha;
+
+    /**
+     * A fitted process.
+     *
+     * @param points the standardized training inputs
+     * @param alpha the weights of their kernel values in the posterior mean, (K + noise²·I)⁻¹·(y − mean)
+     */
+    @JsonCreator
+    public GaussianProcess(@JsonProperty("input_mean") double[] inputMean,
+                           @JsonProperty("input_scale") double[] inputScale,
+                           @JsonProperty("length_scales") double[] lengthScales,
+                           @JsonProperty("signal") double signal,
+                           @JsonProperty("noise") double noise,
+                           @JsonProperty("target_mean") double targetMean,
+                           @JsonProperty("points") double[][] points,
+                           @JsonProperty("alpha") double[] alpha) {
+        int d = inputMean.length;
+        if (inputScale.length != d || lengthScales.length != d || points.length != alpha.length) {
+            throw new IllegalArgumentException("Gaussian process: " + d + " inputs but " + inputScale.length
+                    + " scales and " + lengthScales.length + " length scales; " + points.length + " points but "
+                    + alpha.length + " weights");
+        }
+        for (double[] p : points) {
+            if (p.length != d) {
+                throw new IllegalArgumentException("Gaussian process: a point has " + p.length + " inputs, not " + d);
+            }
+        }
+        this.inputMean = inputMean;
+        this.inputScale = inputScale;
+        this.lengthScales = lengthScales;
+        this.signal = signal;
+        this.noise = noise;
+        this.targetMean = targetMean;
+        this.points = points;
+        this.alpha = alpha;
+    }
+
+    @JsonProperty("input_mean")
+    public double[] inputMean() {
+        return inputMean;
+    }
+
+    /** Standard deviation of each input over the training points; 0 for an input that never varied (ignored). */
+    @JsonProperty("input_scale")
+    public double[] inputScale() {
+        return inputScale;
+    }
+
+    /** Length scale of each input, in standard deviations of that input over the training points. */
+    @JsonProperty("length_scales")
+    public double[] lengthScales() {
+        return lengthScales;
+    }
+
+    /** Standard deviation of the function the process models. */
+    @JsonProperty("signal")
+    public double signal() {
+        return signal;
+    }
+
+    /** Standard deviation of the noise on each observation. */
+    @JsonProperty("noise")
+    public double noise() {
+        return noise;
+    }
+
+    @JsonProperty("target_mean")
+    public double targetMean() {
+        return targetMean;
+    }
+
+    @JsonProperty("points")
+    public double[][] points() {
+        return points;
+    }
+
+    @JsonProperty("alpha")
+    public double[] alpha() {
+        return alpha;
+    }
+
+    /** Number of inputs a point has. */
+    public int inputs() {
+        return inputMean.length;
+    }
+
+    /** The posterior mean at {@code x} (raw, unstandardized inputs; a NaN input reads as its training mean). */
+    public double predict(double[] x) {
+        if (x.length != inputMean.length) {
+            throw new IllegalArgumentException("Gaussian process reads " + inputMean.length + " inputs, not " + x.length);
+        }
+        double[] z = standardize(x, inputMean, inputScale);
+        double[] inv = new double[z.length];
+        for (int d = 0; d < z.length; d++) {
+            inv[d] = 1 / (lengthScales[d] * lengthScales[d]);
+        }
+        double s = 0;
+        for (int i = 0; i < points.length; i++) {
+            s += alpha[i] * Math.exp(-0.5 * scaledDistance(z, points[i], inv));
+        }
+        return targetMean + signal * signal * s;
+    }
+
+    /**
+     * Fits a process to targets {@code y} at inputs {@code xs} (all of one length, finite). Inputs
+     * constant over the points get a scale of 0 and are ignored: nothing says how the target moves with
+     * them. Deterministic in {@code seed}.
+     */
+    public static GaussianProcess fit(List<double[]> xs, double[] y, long seed) {
+        int n = xs.size();
+        if (n < 2 || y.length != n) {
+            throw new IllegalArgumentException("Gaussian process needs at least 2 points with one target each, got "
+                    + n + " points and " + y.length + " targets");
+        }
+        int d = xs.get(0).length;
+        double[] mean = new double[d];
+        double[] scale = new double[d];
+        for (double[] x : xs) {
+            for (int k = 0; k < d; k++) {
+                mean[k] += x[k] / n;
+            }
+        }
+        for (double[] x : xs) {
+            for (int k = 0; k < d; k++) {
+                scale[k] += (x[k] - mean[k]) * (x[k] - mean[k]) / n;
+            }
+        }
+        for (int k = 0; k < d; k++) {
+            scale[k] = scale[k] > 1e-24 ? Math.sqrt(scale[k]) : 0;
+        }
+        double[][] z = new double[n][];
+        for (int i = 0; i < n; i++) {
+            z[i] = standardize(xs.get(i), mean, scale);
+        }
+        double yMean = 0;
+        for (double v : y) {
+            yMean += v / n;
+        }
+        double[] centred = new double[n];
+        double var = 0;
+        for (int i = 0; i < n; i++) {
+            centred[i] = y[i] - yMean;
+            var += centred[i] * centred[i] / n;
+        }
+        double sd = Math.sqrt(var) + 1e-9;
+
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            order.add(i);
+        }
+        Collections.shuffle(order, new Random(seed));
+        int m = Math.min(n, HYPER_RUNS);
+        double[][] zs = new double[m][];
+        double[] ys = new double[m];
+        for (int i = 0; i < m; i++) {
+            zs[i] = z[order.get(i)];
+            ys[i] = centred[order.get(i)] / sd; // in standard deviations: the bounds on θ are then relative
+        }
+        double[] theta0 = new double[d + 2];
+        theta0[d + 1] = Math.log(0.1);
+        double[] theta = new Lbfgs(10, 200, 1e-6).minimize(new MarginalLikelihood(zs, ys), theta0);
+
+        double[] lengths = new double[d];
+        for (int k = 0; k < d; k++) {
+            lengths[k] = Math.exp(theta[k]);
+        }
+        double signal = sd * Math.exp(theta[d]);
+        double noise = sd * Math.exp(theta[d + 1]);
+        double[][] kernel = kernel(z, lengths, signal, noise, null);
+        double[] alpha = Cholesky.solve(kernel, centred);
+        return new GaussianProcess(mean, scale, lengths, signal, noise, yMean, z, alpha);
+    }
+
+    private static double[] standardize(double[] x, double[] mean, double[] scale) {
+        double[] z = new double[x.length];
+        for (int k = 0; k < x.length; k++) {
+            z[k] = Double.isNaN(x[k]) || scale[k] == 0 ? 0 : (x[k] - mean[k]) / scale[k];
+        }
+        return z;
+    }
+
+    private static double scaledDistance(double[] a, double[] b, double[] inverseSquaredLengths) {
+        double s = 0;
+        for (int k = 0; k < a.length; k++) {
+            double diff = a[k] - b[k];
+            s += diff * diff * inverseSquaredLengths[k];
+        }
+        return s;
+    }
+
+    /**
+     * signal²·exp(−½·Σ((zᵢ−zⱼ)/ℓ)²) + noise²·δᵢⱼ; the noise-free part is also written to {@code
+     * noiseFree} when given.
+     */
+    private static double[][] kernel(double[][] z, double[] lengths, double signal, double noise, double[][] noiseFree) {
+        int n = z.length;
+        double[] inv = new double[lengths.length];
+        for (int k = 0; k < lengths.length; k++) {
+            inv[k] = 1 / (lengths[k] * lengths[k]);
+        }
+        double[][] kern = new double[n][n];
+        double s2 = signal * signal;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j <= i; j++) {
+                double v = s2 * Math.exp(-0.5 * scaledDistance(z[i], z[j], inv));
+                if (noiseFree != null) {
+                    noiseFree[i][j] = v;
+                    noiseFree[j][i] = v;
+                }
+                kern[i][j] = v;
+                kern[j][i] = v;
+            }
+            kern[i][i] += noise * noise;
+        }
+        return kern;
+    }
+
+    /** The negative log marginal likelihood (without its constant) over log length scales, log signal, log noise. */
+    private record MarginalLikelihood(double[][] z, double[] y) implements Lbfgs.Objective {
+        @Override
+        public double evaluate(double[] theta, double[] grad) {
+            int d = theta.length - 2;
+            for (double t : theta) {
+                if (!(Math.abs(t) <= LOG_BOUND)) {
+                    return Double.POSITIVE_INFINITY;
+                }
+            }
+            double[] lengths = new double[d];
+            for (int k = 0; k < d; k++) {
+                lengths[k] = Math.exp(theta[k]);
+            }
+            double signal = Math.exp(theta[d]);
+            double noise = Math.exp(theta[d + 1]);
+            int n = y.length;
+            double[][] noiseFree = new double[n][n];
+            double[][] l;
+            try {
+                l = Cholesky.factor(kernel(z, lengths, signal, noise, noiseFree));
+            } catch (IllegalArgumentException notPositiveDefinite) {
+                return Double.POSITIVE_INFINITY;
+            }
+            double[] a = Cholesky.solveFactored(l, y);
+            double value = 0;
+            for (int i = 0; i < n; i++) {
+                value += 0.5 * y[i] * a[i] + Math.log(l[i][i]);
+            }
+            // dNLL/dθ = ½·tr(W·∂K/∂θ) with W = K⁻¹ − α·αᵀ
+            double[][] w = Cholesky.inverseFactored(l);
+            java.util.Arrays.fill(grad, 0);
+            double trace = 0;
+            for (int i = 0; i < n; i++) {
+                trace += w[i][i] - a[i] * a[i];
+                for (int j = 0; j < n; j++) {
+                    double wk = (w[i][j] - a[i] * a[j]) * noiseFree[i][j];
+                    grad[d] += wk;
+                    if (j < i) {
+                        for (int k = 0; k < d; k++) {
+                            double diff = z[i][k] - z[j][k];
+                            grad[k] += wk * diff * diff; // counted once for (i, j) and once for (j, i)
+                        }
+                    }
+                }
+            }
+            for (int k = 0; k < d; k++) {
+                grad[k] /= lengths[k] * lengths[k];
+            }
+            grad[d + 1] = trace * noise * noise;
+            return value;
+        }
+    }
+}

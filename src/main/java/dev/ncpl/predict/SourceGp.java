@@ -1,0 +1,92 @@
+package dev.ncpl.predict;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.ncpl.baseline.ChinchillaLaw;
+import dev.ncpl.runs.Run;
+import dev.ncpl.runs.Scale;
+import dev.ncpl.text.LrSchedule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A {@link GaussianProcess} on one source's log(final loss / the source's Chinchilla law), reading the
+ * run's scale (log N, log D/N), its schedule (warmup share, final learning rate relative to peak), its
+ * hyperparameters (log peak learning rate, log batch tokens, the optimizer's other numeric settings and
+ * the schedule's floor, where every training run of the source has them, they vary, and a logged one
+ * is positive) and its
+ * optimizer. Architecture fields and step counts are left out: within a source they follow from N, D
+ * and the batch, and inputs that say the same thing twice only cost the process data.
+ *
+ * @param keys the config fields read after the scale and schedule, in order
+ * @param optimizers the optimizers seen in training (one-hot inputs), lower case
+ * @param runs the training runs it was fitted on
+ * @param gp the process
+ */
+public record SourceGp(@JsonProperty("keys") List<String> keys,
+                       @JsonProperty("optimizers") List<String> optimizers,
+                       @JsonProperty("runs") int runs,
+                       @JsonProperty("gp") GaussianProcess gp) {
+    /** Fields read on a log scale. */
+    static final Set<String> LOG_KEYS = Set.of("optimizer.lr", "data.batch_tokens");
+    /** Fields read besides the log ones: those under this prefix, and {@link #FLOOR}. */
+    private static final String OPTIMIZER_PREFIX = "optimizer.";
+    private static final String FLOOR = "schedule.min_lr_ratio";
+    /** Scale and schedule inputs, before the config fields and the optimizers. */
+    static final int DERIVED = 4;
+
+    /** Fits a process to {@code runs} (all of one source) over {@code law}; deterministic in {@code seed}. */
+    static SourceGp fit(List<Run> runs, ChinchillaLaw law, long seed) {
+        List<String> keys = new ArrayList<>();
+        for (String key : PrefixConditioner.numericKeys(runs)) {
+            boolean hyper = LOG_KEYS.contains(key) || key.startsWith(OPTIMIZER_PREFIX) || key.equals(FLOOR);
+            boolean logOk = !LOG_KEYS.contains(key) || runs.stream().allMatch(r -> r.number(key).orElse(0.0) > 0);
+            if (hyper && logOk && runs.stream().allMatch(r -> r.number(key).isPresent())) {
+                keys.add(key);
+            }
+        }
+        TreeSet<String> optimizers = new TreeSet<>();
+        runs.forEach(r -> r.text("optimizer.name").ifPresent(o -> optimizers.add(o.toLowerCase(Locale.ROOT))));
+        SourceGp shape = new SourceGp(List.copyOf(keys), List.copyOf(optimizers), runs.size(), null);
+        List<double[]> xs = new ArrayList<>(runs.size());
+        double[] y = new double[runs.size()];
+        for (int i = 0; i < runs.size(); i++) {
+            Run run = runs.get(i);
+            Scale scale = Scale.of(run);
+            xs.add(shape.inputs(run, scale, LrSchedule.of(run)));
+            y[i] = Math.log(run.curve().finalLoss() / law.predict(scale.params(), scale.tokens()));
+        }
+        return new SourceGp(shape.keys(), shape.optimizers(), runs.size(), GaussianProcess.fit(xs, y, seed));
+    }
+
+    /** The process's inputs for {@code run}; a field the run lacks is NaN (read as the training mean). */
+    double[] inputs(Run run, Scale scale, LrSchedule schedule) {
+        double[] x = new double[DERIVED + keys.size() + optimizers.size()];
+        int k = 0;
+        x[k++] = Math.log(scale.params());
+        x[k++] = Math.log(scale.tokens() / scale.params());
+        x[k++] = schedule.warmup() / schedule.total();
+        x[k++] = schedule.relativeLr(schedule.total());
+        for (String key : keys) {
+            double v = run.number(key).orElse(Double.NaN);
+            x[k++] = LOG_KEYS.contains(key) ? Math.log(v) : v;
+        }
+        int opt = optimizers.indexOf(ResidualTrees.optimizer(run));
+        if (opt >= 0) {
+            x[k + opt] = 1;
+        }
+        return x;
+    }
+
+    /** Whether the process saw {@code run}'s optimizer (or the source names none). */
+    boolean knows(Run run) {
+        return optimizers.isEmpty() || optimizers.contains(ResidualTrees.optimizer(run));
+    }
+
+    /** log(final loss / law) of {@code run}. */
+    double residual(Run run, Scale scale, LrSchedule schedule) {
+        return gp.predict(inputs(run, scale, schedule));
+    }
+}
