@@ -7,9 +7,7 @@ import dev.ncpl.runs.Scale;
 import dev.ncpl.text.LrSchedule;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * A {@link GaussianProcess} on one source's log(final loss / the source's Chinchilla law), reading the
@@ -47,16 +45,14 @@ public record SourceGp(@JsonProperty("keys") List<String> keys,
                 keys.add(key);
             }
         }
-        TreeSet<String> optimizers = new TreeSet<>();
-        runs.forEach(r -> r.text("optimizer.name").ifPresent(o -> optimizers.add(o.toLowerCase(Locale.ROOT))));
-        SourceGp shape = new SourceGp(List.copyOf(keys), List.copyOf(optimizers), runs.size(), null);
+        SourceGp shape = new SourceGp(List.copyOf(keys), ResidualTrees.optimizers(runs), runs.size(), null);
         List<double[]> xs = new ArrayList<>(runs.size());
         double[] y = new double[runs.size()];
         for (int i = 0; i < runs.size(); i++) {
             Run run = runs.get(i);
             Scale scale = Scale.of(run);
             xs.add(shape.inputs(run, scale, LrSchedule.of(run)));
-            y[i] = Math.log(run.curve().finalLoss() / law.predict(scale.params(), scale.tokens()));
+            y[i] = ResidualTrees.logResidual(run, scale, law);
         }
         return new SourceGp(shape.keys(), shape.optimizers(), runs.size(), GaussianProcess.fit(xs, y, seed));
     }
