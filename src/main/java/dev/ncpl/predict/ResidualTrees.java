@@ -20,7 +20,8 @@ import java.util.TreeSet;
 
 /**
  * A second opinion on the final loss: gradient-boosted trees (or a Gaussian process, below) per source
- * on log(final loss / the source's Chinchilla law) of the training runs, the trees reading the run's scale (N, D, D/N), its schedule
+ * on log(final loss / the source's Chinchilla law) of the training runs, the trees reading the run's
+ * scale (N, D, D/N), its schedule
  * (warmup share, mean and final learning rate relative to peak), every numeric config field that varies
  * in the source, and its optimizer. {@link NeuralPredictor} returns the geometric mean of this and the
  * network's final loss, the trees weighing {@link #weight} (two thirds; see {@link #WEIGHT}).
@@ -28,8 +29,8 @@ import java.util.TreeSet;
  * <p>Where a source's training runs span several sizes, a {@link SourceGp Gaussian process} on the same
  * residual is also tried: both are fitted on the sizes below the largest and measured on the largest,
  * and fitted on four fifths of the runs and measured on the rest (the {@link GpCheck}); a source whose
- * process erred less in both gets one, fitted on all its runs,
- * which then stands in for its trees and weighs {@link #GP_WEIGHT}. Trees keep the residual of the
+ * process erred less in both gets one, fitted on all its runs, which then stands in for its trees and
+ * weighs {@link #GP_WEIGHT}. Trees keep the residual of the
  * largest size they saw; the process follows the residual's smooth trend in size, learning rate and
  * batch a little beyond it. The choice is made on the training runs alone, per source and per model.
  *
