@@ -33,6 +33,8 @@ public final class GaussianProcess {
     private final double targetMean;
     private final double[][] points;
     private final double[] alpha;
+    /** 1/ℓ² of each input, worked out once: every prediction reads it for every training point. */
+    private final double[] inverseSquaredLengths;
 
     /**
      * A fitted process.
@@ -68,6 +70,7 @@ public final class GaussianProcess {
         this.targetMean = targetMean;
         this.points = points;
         this.alpha = alpha;
+        this.inverseSquaredLengths = inverseSquares(lengthScales);
     }
 
     @JsonProperty("input_mean")
@@ -114,24 +117,15 @@ public final class GaussianProcess {
         return alpha;
     }
 
-    /** Number of inputs a point has. */
-    public int inputs() {
-        return inputMean.length;
-    }
-
     /** The posterior mean at {@code x} (raw, unstandardized inputs; a NaN input reads as its training mean). */
     public double predict(double[] x) {
         if (x.length != inputMean.length) {
             throw new IllegalArgumentException("Gaussian process reads " + inputMean.length + " inputs, not " + x.length);
         }
         double[] z = standardize(x, inputMean, inputScale);
-        double[] inv = new double[z.length];
-        for (int d = 0; d < z.length; d++) {
-            inv[d] = 1 / (lengthScales[d] * lengthScales[d]);
-        }
         double s = 0;
         for (int i = 0; i < points.length; i++) {
-            s += alpha[i] * Math.exp(-0.5 * scaledDistance(z, points[i], inv));
+            s += alpha[i] * Math.exp(-0.5 * scaledDistance(z, points[i], inverseSquaredLengths));
         }
         return targetMean + signal * signal * s;
     }
@@ -214,6 +208,14 @@ public final class GaussianProcess {
         return z;
     }
 
+    private static double[] inverseSquares(double[] lengths) {
+        double[] inv = new double[lengths.length];
+        for (int k = 0; k < lengths.length; k++) {
+            inv[k] = 1 / (lengths[k] * lengths[k]);
+        }
+        return inv;
+    }
+
     private static double scaledDistance(double[] a, double[] b, double[] inverseSquaredLengths) {
         double s = 0;
         for (int k = 0; k < a.length; k++) {
@@ -229,10 +231,7 @@ public final class GaussianProcess {
      */
     private static double[][] kernel(double[][] z, double[] lengths, double signal, double noise, double[][] noiseFree) {
         int n = z.length;
-        double[] inv = new double[lengths.length];
-        for (int k = 0; k < lengths.length; k++) {
-            inv[k] = 1 / (lengths[k] * lengths[k]);
-        }
+        double[] inv = inverseSquares(lengths);
         double[][] kern = new double[n][n];
         double s2 = signal * signal;
         for (int i = 0; i < n; i++) {
