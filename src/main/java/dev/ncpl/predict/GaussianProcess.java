@@ -1,6 +1,7 @@
 package dev.ncpl.predict;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.ncpl.baseline.Lbfgs;
 import java.util.ArrayList;
@@ -18,6 +19,10 @@ import java.util.Random;
  * on every training point. Why: a residual over a scaling law is a smooth function of a run's
  * scale and hyperparameters, and a GP follows it between and a little beyond the points it saw,
  * where trees stay flat (see {@link ResidualTrees}).
+ *
+ * <p>A process may carry several targets over the same inputs (a loss curve at several shares of
+ * training, {@link CurveGp}): they share the kernel, its hyperparameters chosen on their joint
+ * likelihood, so one pass over the training points predicts them all.
  */
 public final class GaussianProcess {
     /** Points the hyperparameters are chosen on (the marginal likelihood costs their cube per step). */
@@ -30,9 +35,10 @@ public final class GaussianProcess {
     private final double[] lengthScales;
     private final double signal;
     private final double noise;
-    private final double targetMean;
+    private final double[] targetMean;
     private final double[][] points;
-    private final double[] alpha;
+    /** alpha[i][c]: the weight of point i's kernel value in target c's posterior mean. */
+    private final double[][] alpha;
     /** 1/ℓ² of each input, worked out once: every prediction reads it for every training point. */
     private final double[] inverseSquaredLengths;
 
@@ -40,7 +46,10 @@ public final class GaussianProcess {
      * A fitted process.
      *
      * @param points the standardized training inputs
-     * @param alpha the weights of their kernel values in the posterior mean, (K + noise²·I)⁻¹·(y − mean)
+     * @param targetMean the mean of each target over the training points
+     * @param alpha per point, the weights of its kernel value in each target's posterior mean, (K +
+     *     noise²·I)⁻¹·(y − mean); a process of one target is saved with a plain number per point and a plain
+     *     target mean, which read back as one-element arrays
      */
     @JsonCreator
     public GaussianProcess(@JsonProperty("input_mean") double[] inputMean,
@@ -48,18 +57,27 @@ public final class GaussianProcess {
                            @JsonProperty("length_scales") double[] lengthScales,
                            @JsonProperty("signal") double signal,
                            @JsonProperty("noise") double noise,
-                           @JsonProperty("target_mean") double targetMean,
+                           @JsonProperty("target_mean") @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+                           double[] targetMean,
                            @JsonProperty("points") double[][] points,
-                           @JsonProperty("alpha") double[] alpha) {
+                           @JsonProperty("alpha") @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+                           double[][] alpha) {
         int d = inputMean.length;
-        if (inputScale.length != d || lengthScales.length != d || points.length != alpha.length) {
+        if (inputScale.length != d || lengthScales.length != d || points.length != alpha.length
+                || targetMean.length == 0) {
             throw new IllegalArgumentException("Gaussian process: " + d + " inputs but " + inputScale.length
                     + " scales and " + lengthScales.length + " length scales; " + points.length + " points but "
-                    + alpha.length + " weights");
+                    + alpha.length + " weights; " + targetMean.length + " targets");
         }
         for (double[] p : points) {
             if (p.length != d) {
                 throw new IllegalArgumentException("Gaussian process: a point has " + p.length + " inputs, not " + d);
+            }
+        }
+        for (double[] a : alpha) {
+            if (a.length != targetMean.length) {
+                throw new IllegalArgumentException("Gaussian process: " + targetMean.length + " targets but a point has "
+                        + a.length + " weights");
             }
         }
         this.inputMean = inputMean;
@@ -102,9 +120,15 @@ public final class GaussianProcess {
         return noise;
     }
 
+    /** How many targets the process predicts. */
+    public int targets() {
+        return targetMean.length;
+    }
+
+    /** The target mean: a number for a process of one target, else one per target (as saved). */
     @JsonProperty("target_mean")
-    public double targetMean() {
-        return targetMean;
+    Object targetMeanJson() {
+        return targetMean.length == 1 ? targetMean[0] : targetMean;
     }
 
     @JsonProperty("points")
@@ -112,22 +136,47 @@ public final class GaussianProcess {
         return points;
     }
 
+    /** The weights: one number per point for a process of one target, else one array per point (as saved). */
     @JsonProperty("alpha")
-    public double[] alpha() {
-        return alpha;
+    Object alphaJson() {
+        if (targetMean.length > 1) {
+            return alpha;
+        }
+        double[] flat = new double[alpha.length];
+        for (int i = 0; i < flat.length; i++) {
+            flat[i] = alpha[i][0];
+        }
+        return flat;
     }
 
-    /** The posterior mean at {@code x} (raw, unstandardized inputs; a NaN input reads as its training mean). */
+    /** The posterior mean of the (first) target at {@code x}; see {@link #predictAll}. */
     public double predict(double[] x) {
+        return predictAll(x)[0];
+    }
+
+    /**
+     * The posterior mean of every target at {@code x} (raw, unstandardized inputs; a NaN input reads as its
+     * training mean).
+     */
+    public double[] predictAll(double[] x) {
         if (x.length != inputMean.length) {
             throw new IllegalArgumentException("Gaussian process reads " + inputMean.length + " inputs, not " + x.length);
         }
         double[] z = standardize(x, inputMean, inputScale);
-        double s = 0;
+        int m = targetMean.length;
+        double[] s = new double[m];
         for (int i = 0; i < points.length; i++) {
-            s += alpha[i] * Math.exp(-0.5 * scaledDistance(z, points[i], inverseSquaredLengths));
+            double k = Math.exp(-0.5 * scaledDistance(z, points[i], inverseSquaredLengths));
+            double[] a = alpha[i];
+            for (int c = 0; c < m; c++) {
+                s[c] += a[c] * k;
+            }
         }
-        return targetMean + signal * signal * s;
+        double s2 = signal * signal;
+        for (int c = 0; c < m; c++) {
+            s[c] = targetMean[c] + s2 * s[c];
+        }
+        return s;
     }
 
     /**
@@ -136,10 +185,31 @@ public final class GaussianProcess {
      * them. Deterministic in {@code seed}.
      */
     public static GaussianProcess fit(List<double[]> xs, double[] y, long seed) {
+        double[][] ys = new double[y.length][];
+        for (int i = 0; i < y.length; i++) {
+            ys[i] = new double[] {y[i]};
+        }
+        return fitAll(xs, ys, seed);
+    }
+
+    /**
+     * Fits a process to several targets at once: {@code ys[i]} holds point i's targets (as many for every
+     * point, all finite). The targets share the kernel; its hyperparameters maximise their joint marginal
+     * likelihood, the targets pooled into one standard deviation (so that a target that varies more weighs
+     * more in the choice, as it does in the errors). Deterministic in {@code seed}.
+     */
+    public static GaussianProcess fitAll(List<double[]> xs, double[][] ys, long seed) {
         int n = xs.size();
-        if (n < 2 || y.length != n) {
-            throw new IllegalArgumentException("Gaussian process needs at least 2 points with one target each, got "
-                    + n + " points and " + y.length + " targets");
+        if (n < 2 || ys.length != n || ys[0].length == 0) {
+            throw new IllegalArgumentException("Gaussian process needs at least 2 points with targets each, got "
+                    + n + " points and " + ys.length + " target rows");
+        }
+        int targets = ys[0].length;
+        for (double[] row : ys) {
+            if (row.length != targets) {
+                throw new IllegalArgumentException("Gaussian process: every point needs " + targets + " targets, one has "
+                        + row.length);
+            }
         }
         int d = xs.get(0).length;
         double[] mean = new double[d];
@@ -161,15 +231,19 @@ public final class GaussianProcess {
         for (int i = 0; i < n; i++) {
             z[i] = standardize(xs.get(i), mean, scale);
         }
-        double yMean = 0;
-        for (double v : y) {
-            yMean += v / n;
+        double[] yMean = new double[targets];
+        for (double[] row : ys) {
+            for (int c = 0; c < targets; c++) {
+                yMean[c] += row[c] / n;
+            }
         }
-        double[] centred = new double[n];
+        double[][] centred = new double[n][targets];
         double var = 0;
         for (int i = 0; i < n; i++) {
-            centred[i] = y[i] - yMean;
-            var += centred[i] * centred[i] / n;
+            for (int c = 0; c < targets; c++) {
+                centred[i][c] = ys[i][c] - yMean[c];
+                var += centred[i][c] * centred[i][c] / (n * (double) targets);
+            }
         }
         double sd = Math.sqrt(var) + 1e-9;
 
@@ -180,14 +254,16 @@ public final class GaussianProcess {
         Collections.shuffle(order, new Random(seed));
         int m = Math.min(n, HYPER_RUNS);
         double[][] zs = new double[m][];
-        double[] ys = new double[m];
+        double[][] scaled = new double[m][targets];
         for (int i = 0; i < m; i++) {
             zs[i] = z[order.get(i)];
-            ys[i] = centred[order.get(i)] / sd; // in standard deviations: the bounds on θ are then relative
+            for (int c = 0; c < targets; c++) {
+                scaled[i][c] = centred[order.get(i)][c] / sd; // in standard deviations: the bounds on θ are then relative
+            }
         }
         double[] theta0 = new double[d + 2];
         theta0[d + 1] = Math.log(0.1);
-        double[] theta = new Lbfgs(10, 200, 1e-6).minimize(new MarginalLikelihood(zs, ys), theta0);
+        double[] theta = new Lbfgs(10, 200, 1e-6).minimize(new MarginalLikelihood(zs, scaled), theta0);
 
         double[] lengths = new double[d];
         for (int k = 0; k < d; k++) {
@@ -195,8 +271,18 @@ public final class GaussianProcess {
         }
         double signal = sd * Math.exp(theta[d]);
         double noise = sd * Math.exp(theta[d + 1]);
-        double[][] kernel = kernel(z, lengths, signal, noise, null);
-        double[] alpha = Cholesky.solve(kernel, centred);
+        double[][] l = Cholesky.factor(kernel(z, lengths, signal, noise, null));
+        double[][] alpha = new double[n][targets];
+        double[] column = new double[n];
+        for (int c = 0; c < targets; c++) {
+            for (int i = 0; i < n; i++) {
+                column[i] = centred[i][c];
+            }
+            double[] a = Cholesky.solveFactored(l, column);
+            for (int i = 0; i < n; i++) {
+                alpha[i][c] = a[i];
+            }
+        }
         return new GaussianProcess(mean, scale, lengths, signal, noise, yMean, z, alpha);
     }
 
@@ -249,8 +335,11 @@ public final class GaussianProcess {
         return kern;
     }
 
-    /** The negative log marginal likelihood (without its constant) over log length scales, log signal, log noise. */
-    private record MarginalLikelihood(double[][] z, double[] y) implements Lbfgs.Objective {
+    /**
+     * The negative log marginal likelihood (without its constant) of the targets {@code y[i][c]}, independent
+     * given the kernel, over log length scales, log signal, log noise.
+     */
+    private record MarginalLikelihood(double[][] z, double[][] y) implements Lbfgs.Objective {
         @Override
         public double evaluate(double[] theta, double[] grad) {
             int d = theta.length - 2;
@@ -273,19 +362,40 @@ public final class GaussianProcess {
             } catch (IllegalArgumentException notPositiveDefinite) {
                 return Double.POSITIVE_INFINITY;
             }
-            double[] a = Cholesky.solveFactored(l, y);
+            int targets = y[0].length;
+            double[][] a = new double[targets][];
+            double[] column = new double[n];
+            for (int c = 0; c < targets; c++) {
+                for (int i = 0; i < n; i++) {
+                    column[i] = y[i][c];
+                }
+                a[c] = Cholesky.solveFactored(l, column);
+            }
             double value = 0;
             for (int i = 0; i < n; i++) {
-                value += 0.5 * y[i] * a[i] + Math.log(l[i][i]);
+                double fit = 0;
+                for (int c = 0; c < targets; c++) {
+                    fit += 0.5 * y[i][c] * a[c][i];
+                }
+                value += fit + targets * Math.log(l[i][i]);
             }
-            // dNLL/dθ = ½·tr(W·∂K/∂θ) with W = K⁻¹ − α·αᵀ
+            // dNLL/dθ = ½·tr(W·∂K/∂θ) with W = targets·K⁻¹ − Σ_c α_c·α_cᵀ
             double[][] w = Cholesky.inverseFactored(l);
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    double outer = 0;
+                    for (double[] ac : a) {
+                        outer += ac[i] * ac[j];
+                    }
+                    w[i][j] = targets * w[i][j] - outer;
+                }
+            }
             java.util.Arrays.fill(grad, 0);
             double trace = 0;
             for (int i = 0; i < n; i++) {
-                trace += w[i][i] - a[i] * a[i];
+                trace += w[i][i];
                 for (int j = 0; j < n; j++) {
-                    double wk = (w[i][j] - a[i] * a[j]) * noiseFree[i][j];
+                    double wk = w[i][j] * noiseFree[i][j];
                     grad[d] += wk;
                     if (j < i) {
                         for (int k = 0; k < d; k++) {
