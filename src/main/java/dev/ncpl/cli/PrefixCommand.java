@@ -18,7 +18,7 @@ import picocli.CommandLine.Mixin;
 @Command(name = "prefix", mixinStandardHelpOptions = true,
         description = "Fit the models that follow a trained predictor's network on the training runs of its "
                 + "protocol: the observed-prefix model (predict --condition-on-curve; prefix.json) and the curve shape averaged "
-                + "into its curves (shape.json), and the residual trees (or, where it extrapolates better, a Gaussian process) averaged into its final losses (final-trees.json), "
+                + "into its curves (shape.json, with a Gaussian process of each source's curve shape), and the residual trees (or, where it extrapolates better, a Gaussian process) averaged into its final losses (final-trees.json), "
                 + "written into the model folder. Training does this itself; use it "
                 + "for models trained before. Takes a few minutes on the shared logs.")
 public final class PrefixCommand implements Callable<Integer> {
@@ -44,6 +44,9 @@ public final class PrefixCommand implements Callable<Integer> {
                 "%-8s %6d training rows, %d weights%s, in each of %d members%n", source, law.rows(),
                 law.weights().length, law.trees() == null ? "" : " and " + law.trees().trees().size() + " trees",
                 prefix.members().size()));
+        fitted.shape().gps().forEach((source, gp) -> System.out.printf(Locale.ROOT,
+                "%-8s %6d training curves, a Gaussian process of their shape at %d shares of training over %d config "
+                        + "fields%n", source, gp.runs(), gp.fractions().length, gp.keys().size()));
         trees.sources().forEach((source, t) -> System.out.printf(Locale.ROOT,
                 "%-8s %6d training runs, %d residual trees over %d config fields%n", source, t.runs(),
                 t.trees().trees().size(), t.keys().size()));

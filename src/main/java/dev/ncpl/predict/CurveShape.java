@@ -1,16 +1,21 @@
 package dev.ncpl.predict;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.ncpl.baseline.Baseline;
 import dev.ncpl.baseline.ChinchillaLaw;
 import dev.ncpl.runs.Run;
+import dev.ncpl.runs.Scale;
 import dev.ncpl.text.LrSchedule;
 import dev.ncpl.util.Json;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.Collectors;
 
 /**
  * The shape of a loss curve back from its final loss: log(L(t) / L(final)) at any earlier step, learnt
@@ -23,16 +28,25 @@ import java.util.function.ToDoubleFunction;
  * and from 0.0654 to 0.0505 (Step Law 429 M). The mean beat both alone on three of the four; on Step
  * Law in_val the shape alone did a little better (0.0398), but it did worse than the network early in
  * the held-back sizes' runs. Saved beside a trained predictor as {@value #FILE}.
+ *
+ * <p>It also holds, per source with enough curves, a {@link CurveGp}: the whole shape back from the final
+ * loss as a Gaussian process of the config, which {@link NeuralPredictor} weighs in after the mean above.
  */
 public final class CurveShape {
     /** File name in a model folder. */
     public static final String FILE = "shape.json";
 
     private final PrefixConditioner fromFinal;
+    private final Map<String, CurveGp> gps;
 
+    /**
+     * @param gps the curve processes by source (none in a folder written before they existed)
+     */
     @JsonCreator
-    public CurveShape(@JsonProperty("from_final") PrefixConditioner fromFinal) {
+    public CurveShape(@JsonProperty("from_final") PrefixConditioner fromFinal,
+                      @JsonProperty("gps") Map<String, CurveGp> gps) {
         this.fromFinal = fromFinal;
+        this.gps = gps == null ? Map.of() : new TreeMap<>(gps);
     }
 
     @JsonProperty("from_final")
@@ -40,10 +54,28 @@ public final class CurveShape {
         return fromFinal;
     }
 
-    /** Fits the shape on {@code runs} over {@code baseline}, its trees reading {@code configOnly}'s final losses. */
+    /** The curve processes by source. */
+    @JsonProperty("gps")
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    public Map<String, CurveGp> gps() {
+        return gps;
+    }
+
+    /**
+     * Fits the shape on {@code runs} over {@code baseline}, its trees reading {@code configOnly}'s final
+     * losses, and a curve process for each source with enough curves.
+     */
     static CurveShape fit(List<Run> runs, Baseline baseline, long seed, ToDoubleFunction<Run> configOnly) {
+        Map<String, CurveGp> gps = new TreeMap<>();
+        runs.stream().collect(Collectors.groupingBy(Run::source, TreeMap::new, Collectors.toList()))
+                .forEach((source, ofSource) -> {
+                    CurveGp gp = CurveGp.fit(ofSource, seed);
+                    if (gp != null) {
+                        gps.put(source, gp);
+                    }
+                });
         return new CurveShape(PrefixConditioner.fit(runs, baseline, seed, 1, PrefixConditioner.Pairs.FROM_FINAL,
-                configOnly));
+                configOnly), gps);
     }
 
     /**
@@ -74,9 +106,28 @@ public final class CurveShape {
         return out;
     }
 
-    /** This shape with the laws of {@code added} for sources it does not know yet (fine-tuning). */
+    /**
+     * The loss of {@code run} at each of {@code steps} from its source's curve process given its final loss
+     * {@code finalLoss}: NaN before the process's first share of training; null where the source has no
+     * process or the process never saw the run's optimizer.
+     */
+    public double[] gpLosses(Run run, Scale scale, LrSchedule schedule, double finalLoss, double[] steps) {
+        CurveGp gp = gps.get(run.source());
+        if (gp == null || !gp.knows(run)) {
+            return null;
+        }
+        double[] out = gp.logDrops(run, scale, schedule, steps);
+        for (int j = 0; j < out.length; j++) {
+            out[j] = finalLoss * Math.exp(out[j]);
+        }
+        return out;
+    }
+
+    /** This shape with the laws and processes of {@code added} for sources it does not know yet (fine-tuning). */
     public CurveShape withNewSources(CurveShape added) {
-        return new CurveShape(fromFinal.withNewSources(added.fromFinal));
+        Map<String, CurveGp> merged = new TreeMap<>(added.gps);
+        merged.putAll(gps);
+        return new CurveShape(fromFinal.withNewSources(added.fromFinal), merged);
     }
 
     /** Writes the shape to {@code file} atomically. */

@@ -37,15 +37,7 @@ public record SourceGp(@JsonProperty("keys") List<String> keys,
 
     /** Fits a process to {@code runs} (all of one source) over {@code law}; deterministic in {@code seed}. */
     static SourceGp fit(List<Run> runs, ChinchillaLaw law, long seed) {
-        List<String> keys = new ArrayList<>();
-        for (String key : PrefixConditioner.numericKeys(runs)) {
-            boolean hyper = LOG_KEYS.contains(key) || key.startsWith(OPTIMIZER_PREFIX) || key.equals(FLOOR);
-            boolean logOk = !LOG_KEYS.contains(key) || runs.stream().allMatch(r -> r.number(key).orElse(0.0) > 0);
-            if (hyper && logOk && runs.stream().allMatch(r -> r.number(key).isPresent())) {
-                keys.add(key);
-            }
-        }
-        SourceGp shape = new SourceGp(List.copyOf(keys), ResidualTrees.optimizers(runs), runs.size(), null);
+        SourceGp shape = new SourceGp(inputKeys(runs), ResidualTrees.optimizers(runs), runs.size(), null);
         List<double[]> xs = new ArrayList<>(runs.size());
         double[] y = new double[runs.size()];
         for (int i = 0; i < runs.size(); i++) {
@@ -57,14 +49,43 @@ public record SourceGp(@JsonProperty("keys") List<String> keys,
         return new SourceGp(shape.keys(), shape.optimizers(), runs.size(), GaussianProcess.fit(xs, y, seed));
     }
 
+    /**
+     * The config fields a process of {@code runs} reads: the hyperparameters every run has, in the order of
+     * {@link PrefixConditioner#numericKeys}, those read on a log scale only where every run's is positive.
+     */
+    static List<String> inputKeys(List<Run> runs) {
+        List<String> keys = new ArrayList<>();
+        for (String key : PrefixConditioner.numericKeys(runs)) {
+            boolean hyper = LOG_KEYS.contains(key) || key.startsWith(OPTIMIZER_PREFIX) || key.equals(FLOOR);
+            boolean logOk = !LOG_KEYS.contains(key) || runs.stream().allMatch(r -> r.number(key).orElse(0.0) > 0);
+            if (hyper && logOk && runs.stream().allMatch(r -> r.number(key).isPresent())) {
+                keys.add(key);
+            }
+        }
+        return List.copyOf(keys);
+    }
+
     /** The process's inputs for {@code run}; a field the run lacks is NaN (read as the training mean). */
     double[] inputs(Run run, Scale scale, LrSchedule schedule) {
-        double[] x = new double[DERIVED + keys.size() + optimizers.size()];
+        return inputs(run, scale, schedule, keys, optimizers, new double[0]);
+    }
+
+    /**
+     * The inputs of a process reading {@code keys} and {@code optimizers}: log N, log D/N, the warmup share,
+     * the final relative learning rate, then {@code extra}, the fields (NaN where the run lacks one) and the
+     * optimizer one-hots.
+     */
+    static double[] inputs(Run run, Scale scale, LrSchedule schedule, List<String> keys, List<String> optimizers,
+                           double[] extra) {
+        double[] x = new double[DERIVED + extra.length + keys.size() + optimizers.size()];
         int k = 0;
         x[k++] = Math.log(scale.params());
         x[k++] = Math.log(scale.tokens() / scale.params());
         x[k++] = schedule.warmup() / schedule.total();
         x[k++] = schedule.relativeLr(schedule.total());
+        for (double e : extra) {
+            x[k++] = e;
+        }
         for (String key : keys) {
             double v = run.number(key).orElse(Double.NaN);
             x[k++] = LOG_KEYS.contains(key) ? Math.log(v) : v;
@@ -78,6 +99,11 @@ public record SourceGp(@JsonProperty("keys") List<String> keys,
 
     /** Whether the process saw {@code run}'s optimizer (or the source names none). */
     boolean knows(Run run) {
+        return knows(optimizers, run);
+    }
+
+    /** Whether {@code optimizers} (a process's) hold {@code run}'s optimizer, or are empty. */
+    static boolean knows(List<String> optimizers, Run run) {
         return optimizers.isEmpty() || optimizers.contains(ResidualTrees.optimizer(run));
     }
 
