@@ -42,7 +42,7 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
      * geometric mean. Curve MAE after 10% of training, shipped models, at weights 0 / 0.5 / 0.8 / 1: Step Law
      * in_val 0.0327 / 0.0261 / 0.0239 / 0.0236, Marin in_val 0.0222 / 0.0186 / 0.0190 / 0.0202, Step Law 429 M
      * 0.0379 / 0.0264 / 0.0220 / 0.0209, Marin 300m 0.0589 / 0.0561 / 0.0557 / 0.0562 (chosen on these four sets;
-     * every weight from 0.5 to 1 beat none on all four).
+     * every weight from 0.5 to 1 beat weight 0 on all four).
      */
     static final double CURVE_GP_WEIGHT = 0.8;
 
