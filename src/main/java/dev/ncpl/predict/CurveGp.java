@@ -75,15 +75,18 @@ public record CurveGp(@JsonProperty("keys") List<String> keys,
      * positive final loss.
      */
     static boolean usable(Run run) {
-        if (!run.hasCurve() || !(run.curve().finalLoss() > 0)) {
-            return false;
+        return run.hasCurve() && run.curve().finalLoss() > 0 && afterStepZero(run.curve()).size() >= MIN_POINTS;
+    }
+
+    /** The logged (step, loss) points after step 0 with a positive loss, in step order. */
+    private static List<double[]> afterStepZero(Curve curve) {
+        List<double[]> points = new ArrayList<>();
+        for (int i = 0; i < curve.size(); i++) {
+            if (curve.step(i) > 0 && curve.loss(i) > 0) {
+                points.add(new double[] {curve.step(i), curve.loss(i)});
+            }
         }
-        Curve c = run.curve();
-        int points = 0;
-        for (int i = 0; i < c.size(); i++) {
-            points += c.step(i) > 0 && c.loss(i) > 0 ? 1 : 0;
-        }
-        return points >= MIN_POINTS;
+        return points;
     }
 
     /**
@@ -92,12 +95,7 @@ public record CurveGp(@JsonProperty("keys") List<String> keys,
      * nearest point's outside them.
      */
     static double[] targets(Curve curve, double total, double[] fractions) {
-        List<double[]> points = new ArrayList<>();
-        for (int i = 0; i < curve.size(); i++) {
-            if (curve.step(i) > 0 && curve.loss(i) > 0) {
-                points.add(new double[] {curve.step(i), curve.loss(i)});
-            }
-        }
+        List<double[]> points = afterStepZero(curve);
         double last = curve.finalLoss();
         double[] out = new double[fractions.length];
         for (int j = 0; j < fractions.length; j++) {

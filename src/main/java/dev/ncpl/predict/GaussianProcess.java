@@ -271,19 +271,30 @@ public final class GaussianProcess {
         }
         double signal = sd * Math.exp(theta[d]);
         double noise = sd * Math.exp(theta[d + 1]);
-        double[][] l = Cholesky.factor(kernel(z, lengths, signal, noise, null));
+        double[][] perTarget = solveColumns(Cholesky.factor(kernel(z, lengths, signal, noise, null)), centred);
         double[][] alpha = new double[n][targets];
-        double[] column = new double[n];
         for (int c = 0; c < targets; c++) {
             for (int i = 0; i < n; i++) {
-                column[i] = centred[i][c];
-            }
-            double[] a = Cholesky.solveFactored(l, column);
-            for (int i = 0; i < n; i++) {
-                alpha[i][c] = a[i];
+                alpha[i][c] = perTarget[c][i];
             }
         }
         return new GaussianProcess(mean, scale, lengths, signal, noise, yMean, z, alpha);
+    }
+
+    /**
+     * K⁻¹·y_c for each target c of {@code y[i][c]}, from the Cholesky factor {@code l} of K: {@code
+     * result[c][i]}.
+     */
+    private static double[][] solveColumns(double[][] l, double[][] y) {
+        double[][] out = new double[y[0].length][];
+        double[] column = new double[y.length];
+        for (int c = 0; c < out.length; c++) {
+            for (int i = 0; i < y.length; i++) {
+                column[i] = y[i][c];
+            }
+            out[c] = Cholesky.solveFactored(l, column);
+        }
+        return out;
     }
 
     private static double[] standardize(double[] x, double[] mean, double[] scale) {
@@ -363,14 +374,7 @@ public final class GaussianProcess {
                 return Double.POSITIVE_INFINITY;
             }
             int targets = y[0].length;
-            double[][] a = new double[targets][];
-            double[] column = new double[n];
-            for (int c = 0; c < targets; c++) {
-                for (int i = 0; i < n; i++) {
-                    column[i] = y[i][c];
-                }
-                a[c] = Cholesky.solveFactored(l, column);
-            }
+            double[][] a = solveColumns(l, y);
             double value = 0;
             for (int i = 0; i < n; i++) {
                 double fit = 0;
