@@ -48,8 +48,9 @@ public final class PrefixCommand implements Callable<Integer> {
                 "%-8s %6d training curves, a Gaussian process of their shape at %d shares of training over %d config "
                         + "fields%n", source, gp.runs(), gp.fractions().length, gp.keys().size()));
         trees.sources().forEach((source, t) -> System.out.printf(Locale.ROOT,
-                "%-8s %6d training runs, %d residual trees over %d config fields%n", source, t.runs(),
-                t.trees().trees().size(), t.keys().size()));
+                "%-8s %6d training runs, %d fits of %d residual trees (each on %.0f%% of the runs) over %d config "
+                        + "fields%n", source, t.runs(), t.members().size(), t.members().get(0).trees().size(),
+                100 * ResidualTrees.SUBSAMPLE, t.keys().size()));
         trees.checks().forEach((source, c) -> System.out.printf(Locale.ROOT,
                 "%-8s final-loss MAE fitted below %.3g parameters, on its %d runs of that size: Gaussian process %.4f, "
                         + "trees %.4f; fitted on four fifths, on the other %d runs: %.4f, %.4f; uses the %s%n", source,

@@ -117,6 +117,89 @@ class ResidualTreesTest {
         assertEquals(check, child.checks().get("alpha"));
     }
 
+    /**
+     * A source's trees are {@link ResidualTrees#BAGS} fits on different seeded subsamples, averaged; the fit
+     * repeats exactly under its seed and differs under another.
+     */
+    @Test
+    void baggedFitsAveragedAndSeeded() {
+        FixtureSplit split = FixtureSplit.of(Fixtures.runs(300, 1, 0.003, 5, "alpha"));
+        ResidualTrees trees = ResidualTrees.fit(split.train(), split.baseline(), 7);
+        ResidualTrees.SourceTrees alpha = trees.sources().get("alpha");
+        assertEquals(ResidualTrees.BAGS, alpha.members().size());
+        assertEquals(ResidualTrees.DERIVED, alpha.derived());
+        Run run = split.held().get(0);
+        ChinchillaLaw law = split.baseline().law("alpha");
+        dev.ncpl.runs.Scale scale = dev.ncpl.runs.Scale.of(run);
+        double[] x = alpha.inputs(run, scale, dev.ncpl.text.LrSchedule.of(run));
+        double[] each = alpha.members().stream().mapToDouble(m -> m.predict(x)).toArray();
+        assertTrue(java.util.Arrays.stream(each).distinct().count() > 1, "each fit saw other runs: " + java.util.Arrays.toString(each));
+        double mean = java.util.Arrays.stream(each).average().orElseThrow();
+        assertEquals(law.predict(scale.params(), scale.tokens()) * Math.exp(mean), trees.predict(run, law), 1e-12);
+
+        assertEquals(trees.predict(run, law), ResidualTrees.fit(split.train(), split.baseline(), 7).predict(run, law), 0.0);
+        assertTrue(trees.predict(run, law) != ResidualTrees.fit(split.train(), split.baseline(), 8).predict(run, law),
+                "another seed draws other subsamples");
+    }
+
+    /** The optimizer's family is an input: 1 for a matrix-based optimizer, 0 for a per-coordinate one. */
+    @Test
+    void readTheOptimizerFamily() {
+        FixtureSplit split = FixtureSplit.of(Fixtures.runs(200, 1, 0.003, 5, "alpha"));
+        ResidualTrees.SourceTrees alpha = ResidualTrees.fit(split.train(), split.baseline(), 7).sources().get("alpha");
+        int family = ResidualTrees.DERIVED.indexOf("matrix_optimizer");
+        Run run = split.held().get(0);
+        assertEquals(0.0, inputsOf(alpha, run)[family], 0.0, run.text("optimizer.name").orElse("?"));
+        ObjectNode cfg = run.config().deepCopy();
+        ((ObjectNode) cfg.get("optimizer")).put("name", "Muon");
+        Run muon = new Run(run.id(), run.source(), run.split(), run.metric(), cfg, run.curve());
+        assertEquals(1.0, inputsOf(alpha, muon)[family], 0.0);
+        assertTrue(OptimizerFamily.matrixBased("kron") && OptimizerFamily.matrixBased("SOAP"));
+        assertTrue(!OptimizerFamily.matrixBased("adamw") && !OptimizerFamily.matrixBased("lion"));
+    }
+
+    /**
+     * A file written before the bagging holds one ensemble under {@code trees} and no {@code derived}: it
+     * loads as a single member reading the inputs it was fitted on (no optimizer family).
+     */
+    @Test
+    void readFilesFromBeforeTheBagging(@TempDir Path dir) throws IOException {
+        FixtureSplit split = FixtureSplit.of(Fixtures.runs(200, 1, 0.003, 5, "alpha"));
+        ResidualTrees trees = ResidualTrees.fit(split.train(), split.baseline(), 7);
+        trees.save(dir.resolve(ResidualTrees.FILE));
+        ObjectNode saved = (ObjectNode) dev.ncpl.util.Json.MAPPER.readTree(dir.resolve(ResidualTrees.FILE).toFile());
+        ObjectNode alpha = (ObjectNode) saved.get("sources").get("alpha");
+        alpha.remove("derived");
+        alpha.set("trees", alpha.remove("members").get(0));
+        dev.ncpl.util.Json.MAPPER.writeValue(dir.resolve(ResidualTrees.FILE).toFile(), saved);
+
+        ResidualTrees.SourceTrees legacy = ResidualTrees.loadIfPresent(dir).sources().get("alpha");
+        ResidualTrees.SourceTrees current = trees.sources().get("alpha");
+        assertEquals(ResidualTrees.LEGACY_DERIVED, legacy.derived());
+        assertEquals(1, legacy.members().size());
+        assertEquals(dev.ncpl.util.Json.MAPPER.writeValueAsString(current.members().get(0)),
+                dev.ncpl.util.Json.MAPPER.writeValueAsString(legacy.members().get(0)));
+        Run run = split.held().get(0);
+        double[] now = inputsOf(current, run);
+        double[] before = inputsOf(legacy, run);
+        int family = ResidualTrees.DERIVED.indexOf("matrix_optimizer");
+        assertEquals(now.length - 1, before.length);
+        for (int i = 0, j = 0; i < now.length; i++) {
+            if (i != family) {
+                assertEquals(now[i], before[j++], 0.0, "input " + i);
+            }
+        }
+
+        alpha.remove("trees");
+        dev.ncpl.util.Json.MAPPER.writeValue(dir.resolve(ResidualTrees.FILE).toFile(), saved);
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> ResidualTrees.loadIfPresent(dir));
+        assertTrue(String.valueOf(e.getMessage()).contains("no fitted trees"), e.getMessage());
+    }
+
+    private static double[] inputsOf(ResidualTrees.SourceTrees trees, Run run) {
+        return trees.inputs(run, dev.ncpl.runs.Scale.of(run), dev.ncpl.text.LrSchedule.of(run));
+    }
+
     private static Run withLr(Run r, double lr) {
         ObjectNode cfg = r.config().deepCopy();
         ((ObjectNode) cfg.get("optimizer")).put("lr", lr);
