@@ -158,7 +158,8 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
         float[][][] res = model.residuals(feats.stream().map(RunFeatures::encoded).toList(), null);
         double[] mean = new double[feats.size()];
         double[] spread = new double[feats.size()];
-        for (int i = 0; i < mean.length; i++) {
+        // the residual trees are CPU work the network threads are not doing meanwhile: spread them over the cores
+        java.util.stream.IntStream.range(0, mean.length).parallel().forEach(i -> {
             double[] members = new double[res.length];
             for (int m = 0; m < res.length; m++) {
                 members[m] = res[m][0][i];
@@ -166,7 +167,7 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
             FinalLoss f = finalLoss(prepared.runs().get(i), feats.get(i), members);
             mean[i] = f.value();
             spread[i] = f.spread();
-        }
+        });
         return new Finals(mean, spread);
     }
 
@@ -263,10 +264,11 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
         }
         float[][][] res = model.residuals(enc, queries);
         int members = res.length;
+        int queriesPerRun = k;
         double[] finals = new double[runs.size()];
         double[] spreads = new double[runs.size()];
         double[][] losses = new double[runs.size()][];
-        for (int i = 0; i < runs.size(); i++) {
+        java.util.stream.IntStream.range(0, runs.size()).parallel().forEach(i -> {
             RunFeatures f = feats.get(i);
             double[] s = steps.get(i);
             double[] memberFinals = new double[members];
@@ -275,7 +277,7 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
                 float[][] member = res[m];
                 memberFinals[m] = member[0][i];
                 for (int j = 0; j <= s.length; j++) {
-                    curveRes[j] += member[1][i * k + Math.min(j, k - 1)] / members;
+                    curveRes[j] += member[1][i * queriesPerRun + Math.min(j, queriesPerRun - 1)] / members;
                 }
             }
             FinalLoss fl = finalLoss(runs.get(i), f, memberFinals);
@@ -288,7 +290,7 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
                 double frac = Math.min(1.0, s[j] / f.schedule().total());
                 losses[i][j] = FeatureExtractor.curveBaseline(f, s[j]) + curveRes[j] + gap * frac;
             }
-        }
+        });
         if (shape != null) {
             // the shape's trees are CPU work the network threads are not doing meanwhile: spread them over the cores
             java.util.stream.IntStream.range(0, runs.size()).parallel().forEach(i -> shapeInto(runs.get(i),
