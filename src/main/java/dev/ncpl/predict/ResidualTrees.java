@@ -27,8 +27,9 @@ import java.util.stream.IntStream;
  * scale (N, D, D/N), its schedule
  * (warmup share, mean and final learning rate relative to peak), its optimizer's {@link OptimizerFamily
  * family}, every numeric config field that varies in the source, and its optimizer. A source's trees are
- * {@value #BAGS} fits, each on a seeded nine tenths of its runs, averaged. {@link NeuralPredictor} returns the geometric mean of this and the
- * network's final loss, the trees weighing {@link #weight} (two thirds; see {@link #WEIGHT}).
+ * {@value #BAGS} fits, each on a seeded nine tenths of its runs, averaged. {@link NeuralPredictor} returns
+ * the geometric mean of this and the network's final loss, the trees weighing {@link #weight} (two thirds;
+ * see {@link #WEIGHT}).
  *
  * <p>Where a source's training runs span several sizes, a {@link SourceGp Gaussian process} on the same
  * residual is also tried: both are fitted on the sizes below the largest and measured on the largest,
