@@ -23,7 +23,8 @@ public final class RunsCommand implements Runnable {
 
     /** {@code ncpl runs stats FILE…}: validates the files and prints counts. */
     @Command(name = "stats", mixinStandardHelpOptions = true,
-            description = "Validate run files and print counts by source, split, model size and token budget.")
+            description = "Validate run files and print counts by source, split, model size and token budget, and the runs "
+                    + "whose curves stop well before their schedules end.")
     static final class Stats implements Callable<Integer> {
         @Parameters(arity = "1..*", paramLabel = "FILE", description = "Run files (JSONL).")
         List<Path> files;

@@ -188,6 +188,12 @@ public final class LogImporter {
         if (run.text("optimizer.name").isEmpty()) {
             w.add("no optimizer name (--set optimizer.name=adamw)");
         }
+        if (run.stopsEarly()) {
+            w.add(String.format(java.util.Locale.ROOT, "the curve stops at step %.0f of the schedule's %.0f: its last "
+                    + "loss will be read as the final loss (if the run went on, log it to the end; if it was cut "
+                    + "short, set schedule.total_steps to where it stopped)", run.curve().lastStep(),
+                    run.number("schedule.total_steps").orElseThrow()));
+        }
         return w;
     }
 

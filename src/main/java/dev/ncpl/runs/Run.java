@@ -40,6 +40,27 @@ public record Run(String id, String source, String split, String metric, ObjectN
         return curve != null && !curve.isEmpty();
     }
 
+    /**
+     * Whether the curve stops well before the schedule ends: its last logged step lies more than two logging
+     * intervals (the median step between its points) and more than 5% of {@code schedule.total_steps} before
+     * the end. Such a run's last loss, which is read as its final loss, is where it stopped, not what its
+     * schedule would have reached: 15 of the shared Marin runs (12 train, 3 in_val) stop at 10–88% of their
+     * schedules. False without a step count or with fewer than three points.
+     */
+    public boolean stopsEarly() {
+        Optional<Double> total = number("schedule.total_steps");
+        if (curve == null || curve.size() < 3 || total.isEmpty()) {
+            return false;
+        }
+        double[] gaps = new double[curve.size() - 1];
+        for (int i = 1; i < curve.size(); i++) {
+            gaps[i - 1] = curve.step(i) - curve.step(i - 1);
+        }
+        java.util.Arrays.sort(gaps);
+        double interval = gaps[gaps.length / 2];
+        return total.get() - curve.lastStep() > Math.max(2 * interval, 0.05 * total.get());
+    }
+
     /** A copy with another curve (for example a prefix of this one). */
     public Run withCurve(Curve newCurve) {
         return new Run(id, source, split, metric, config, newCurve);

@@ -16,6 +16,10 @@ public final class RunStats {
     private final Map<String, Map<Double, Long>> byParams = new TreeMap<>();
     private final Map<String, Map<Double, Long>> byTokens = new TreeMap<>();
     private final Map<String, Long> unresolved = new TreeMap<>();
+    private final Map<String, Long> stopEarly = new TreeMap<>();
+    private final java.util.List<String> stopEarlyExamples = new java.util.ArrayList<>();
+    /** Ids listed of the runs whose curves stop early. */
+    private static final int EXAMPLES = 5;
 
     /** Adds one run to the counts. */
     public void add(Run run) {
@@ -29,6 +33,18 @@ public final class RunStats {
         Scale.tokens(run).ifPresentOrElse(
                 d -> byTokens.computeIfAbsent(run.source(), k -> new TreeMap<>()).merge(roundTokens(d), 1L, Long::sum),
                 () -> unresolved.merge(run.source() + " (no D)", 1L, Long::sum));
+        if (run.stopsEarly()) {
+            stopEarly.merge(run.source() + " / " + (run.split().isEmpty() ? "-" : run.split()), 1L, Long::sum);
+            if (stopEarlyExamples.size() < EXAMPLES) {
+                stopEarlyExamples.add(String.format(Locale.ROOT, "%s (last step %.0f of %.0f)", run.id(),
+                        run.curve().lastStep(), run.number("schedule.total_steps").orElseThrow()));
+            }
+        }
+    }
+
+    /** Runs whose curves stop well before their schedules end ({@link Run#stopsEarly}), by source / split. */
+    public Map<String, Long> stopEarly() {
+        return stopEarly;
     }
 
     /** Token budgets are bucketed to two significant digits so the table stays readable. */
@@ -67,6 +83,11 @@ public final class RunStats {
                 "  %-10s %10s  %6d%n", src, human(d), c))));
         if (!unresolved.isEmpty()) {
             section(sb, "not resolvable", unresolved);
+        }
+        if (!stopEarly.isEmpty()) {
+            section(sb, "curves that stop early (more than two logging intervals and 5% of the schedule before its end;"
+                    + " their last loss is read as the final loss)", stopEarly);
+            stopEarlyExamples.forEach(id -> sb.append("  e.g. ").append(id).append('\n'));
         }
         return sb.toString();
     }

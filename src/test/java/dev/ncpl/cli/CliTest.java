@@ -94,11 +94,27 @@ class CliTest {
     @Test
     void statsCountsGeneratedRuns() throws IOException {
         Path f = dir.resolve("runs.jsonl");
-        RunWriter.writeAll(f, Fixtures.runs(30, 3, 0.01, 1, "fx"));
+        List<dev.ncpl.runs.Run> runs = new java.util.ArrayList<>(Fixtures.runs(30, 3, 0.01, 1, "fx"));
+        assertTrue(runs.stream().noneMatch(dev.ncpl.runs.Run::stopsEarly), "generated curves run to the end");
+        RunWriter.writeAll(f, runs);
         Outcome o = run("runs", "stats", f.toString());
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().contains("runs: 30"), o.out());
         assertTrue(o.out().contains("fx / in_val"), o.out());
+        assertTrue(!o.out().contains("stop early"), o.out());
+
+        // a run whose log ends at half its schedule is counted and named
+        dev.ncpl.runs.Run full = runs.get(0);
+        double total = full.number("schedule.total_steps").orElseThrow();
+        dev.ncpl.runs.Run half = full.withCurve(full.curve().prefix(total / 2));
+        assertTrue(half.stopsEarly() && !full.stopsEarly());
+        assertTrue(!full.withCurve(full.curve().prefix(0.97 * total)).stopsEarly(), "the last few percent missing is not early");
+        runs.set(0, half);
+        RunWriter.writeAll(f, runs);
+        o = run("runs", "stats", f.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("curves that stop early"), o.out());
+        assertTrue(o.out().contains("e.g. " + half.id() + " (last step " + (long) half.curve().lastStep()), o.out());
     }
 
     @Test

@@ -91,6 +91,19 @@ class LogImporterTest {
     }
 
     @Test
+    void aCurveThatStopsEarlyIsImportedWithAWarning() throws IOException {
+        double total = RUN.number("schedule.total_steps").orElseThrow();
+        Run half = RUN.withCurve(RUN.curve().prefix(total / 2));
+        Result r = importAll(LogFixtures.lightning(dir.resolve("logs/version_0"), half));
+        assertEquals(List.of(), r.failures());
+        Imported i = r.runs().get(0);
+        assertEquals(half.curve().lastStep(), i.run().curve().lastStep(), 0.0);
+        assertEquals(1, i.warnings().size(), i.warnings().toString());
+        assertTrue(i.warnings().get(0).startsWith(String.format(java.util.Locale.ROOT,
+                "the curve stops at step %.0f of the schedule's %.0f", half.curve().lastStep(), total)), i.warnings().get(0));
+    }
+
+    @Test
     void mlflowFileStoreIsSearchedForRuns() throws IOException {
         Result r = importAll(LogFixtures.mlflow(dir.resolve("mlruns"), RUN));
         assertEquals(List.of(), r.failures());
