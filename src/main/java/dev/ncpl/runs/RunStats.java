@@ -1,5 +1,7 @@
 package dev.ncpl.runs;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -17,7 +19,7 @@ public final class RunStats {
     private final Map<String, Map<Double, Long>> byTokens = new TreeMap<>();
     private final Map<String, Long> unresolved = new TreeMap<>();
     private final Map<String, Long> stopEarly = new TreeMap<>();
-    private final java.util.List<String> stopEarlyExamples = new java.util.ArrayList<>();
+    private final List<String> stopEarlyExamples = new ArrayList<>();
     /** Ids listed of the runs whose curves stop early. */
     private static final int EXAMPLES = 5;
 
@@ -26,7 +28,7 @@ public final class RunStats {
         total++;
         curvePoints += run.curve().size();
         bySource.merge(run.source(), 1L, Long::sum);
-        bySplit.merge(run.source() + " / " + (run.split().isEmpty() ? "-" : run.split()), 1L, Long::sum);
+        bySplit.merge(sourceAndSplit(run), 1L, Long::sum);
         Scale.params(run).ifPresentOrElse(
                 n -> byParams.computeIfAbsent(run.source(), k -> new TreeMap<>()).merge(n, 1L, Long::sum),
                 () -> unresolved.merge(run.source() + " (no N)", 1L, Long::sum));
@@ -34,7 +36,7 @@ public final class RunStats {
                 d -> byTokens.computeIfAbsent(run.source(), k -> new TreeMap<>()).merge(roundTokens(d), 1L, Long::sum),
                 () -> unresolved.merge(run.source() + " (no D)", 1L, Long::sum));
         if (run.stopsEarly()) {
-            stopEarly.merge(run.source() + " / " + (run.split().isEmpty() ? "-" : run.split()), 1L, Long::sum);
+            stopEarly.merge(sourceAndSplit(run), 1L, Long::sum);
             if (stopEarlyExamples.size() < EXAMPLES) {
                 stopEarlyExamples.add(String.format(Locale.ROOT, "%s (last step %.0f of %.0f)", run.id(),
                         run.curve().lastStep(), run.number("schedule.total_steps").orElseThrow()));
@@ -45,6 +47,10 @@ public final class RunStats {
     /** Runs whose curves stop well before their schedules end ({@link Run#stopsEarly}), by source / split. */
     public Map<String, Long> stopEarly() {
         return stopEarly;
+    }
+
+    private static String sourceAndSplit(Run run) {
+        return run.source() + " / " + (run.split().isEmpty() ? "-" : run.split());
     }
 
     /** Token budgets are bucketed to two significant digits so the table stays readable. */
