@@ -142,14 +142,15 @@ public final class ResidualTrees {
 
         double[] inputs(Run run, Scale scale, LrSchedule schedule) {
             double[] x = new double[derived.size() + keys.size() + optimizers.size()];
+            String optimizer = optimizer(run);
             int k = 0;
             for (String d : derived) {
-                x[k++] = derivedInput(d, run, scale, schedule);
+                x[k++] = derivedInput(d, optimizer, scale, schedule);
             }
             for (String key : keys) {
                 x[k++] = run.number(key).orElse(-Double.MAX_VALUE);
             }
-            int opt = optimizers.indexOf(optimizer(run));
+            int opt = optimizers.indexOf(optimizer);
             if (opt >= 0) {
                 x[k + opt] = 1;
             }
@@ -171,7 +172,8 @@ public final class ResidualTrees {
         }
     }
 
-    private static double derivedInput(String name, Run run, Scale scale, LrSchedule schedule) {
+    /** The derived input {@code name} of a run with {@code optimizer} (lower case), {@code scale} and {@code schedule}. */
+    private static double derivedInput(String name, String optimizer, Scale scale, LrSchedule schedule) {
         return switch (name) {
             case "log_params" -> Math.log(scale.params());
             case "log_tokens" -> Math.log(scale.tokens());
@@ -179,7 +181,7 @@ public final class ResidualTrees {
             case "warmup_fraction" -> schedule.warmup() / schedule.total();
             case "mean_relative_lr" -> schedule.meanRelativeLr();
             case "final_relative_lr" -> schedule.relativeLr(schedule.total());
-            case "matrix_optimizer" -> OptimizerFamily.matrixBased(optimizer(run)) ? 1 : 0;
+            case "matrix_optimizer" -> OptimizerFamily.matrixBased(optimizer) ? 1 : 0;
             default -> throw new IllegalStateException(name);
         };
     }
