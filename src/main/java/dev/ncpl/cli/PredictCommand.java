@@ -112,12 +112,17 @@ public final class PredictCommand implements Callable<Integer> {
                         band = intervals == null ? null : intervals.band(run, p, level);
                     }
                     List<String> unfamiliar = outside.record(chunk.features().get(i).outsideTrainingRange());
+                    List<String> beyond = outside.recordBeyondSource(intervals == null ? List.of()
+                            : intervals.beyondSourceRange(run));
                     if (csv) {
                         writeCsv(writer, p, iv, band);
                     } else {
                         ObjectNode o = toJson(p, iv, band);
                         if (!unfamiliar.isEmpty()) {
                             unfamiliar.forEach(o.putArray("outside_training_range")::add);
+                        }
+                        if (!beyond.isEmpty()) {
+                            beyond.forEach(o.putArray("beyond_source_range")::add);
                         }
                         writer.line(Json.MAPPER.writeValueAsString(o));
                     }

@@ -7,6 +7,7 @@ import dev.ncpl.util.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -42,6 +43,9 @@ public final class PredictionIntervals {
     public static final double DEFAULT_GROWTH = 3.0;
     /** Curve bins: fractions of training [0, 0.1), [0.1, 0.2), …, [0.9, 1]. */
     public static final int CURVE_BINS = 10;
+
+    /** ln distance below which a size or budget counts as inside a range (rounding in the configs). */
+    private static final double RANGE_SLACK = 1e-6;
 
     /**
      * The calibration of one source.
@@ -227,6 +231,31 @@ public final class PredictionIntervals {
     private static double spreadScale(SourceCalibration c, double spread) {
         double ratio = c.tau() > 0 ? spread / c.tau() : 0;
         return Math.sqrt(1 + ratio * ratio);
+    }
+
+    /**
+     * The scale of {@code run} that its own source's training runs never reached: {@code derived.params} where its
+     * model size lies outside their sizes, {@code derived.tokens} where its token budget lies outside theirs (the
+     * ranges its interval widens beyond). Empty for a source calibrated only through the pooled intervals. A size
+     * inside another source's range passes the network's own range check ({@link
+     * dev.ncpl.text.NumericScaler#outsideTrainingRange}), which is pooled over sources, but is no less an
+     * extrapolation for this source.
+     */
+    public List<String> beyondSourceRange(Run run) {
+        SourceCalibration c = run.source() == null ? null : sources.get(run.source());
+        if (c == null) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>(2);
+        if (c.logParams() != null && Scale.params(run).map(n -> outside(Math.log(n), c.logParams()) > RANGE_SLACK)
+                .orElse(false)) {
+            out.add("derived.params");
+        }
+        if (c.logTokens() != null && Scale.tokens(run).map(t -> outside(Math.log(t), c.logTokens()) > RANGE_SLACK)
+                .orElse(false)) {
+            out.add("derived.tokens");
+        }
+        return out;
     }
 
     /** How far (in ln units, N and D added) {@code run} lies outside the source's training range. */

@@ -185,6 +185,34 @@ class ScoreAndBenchTest {
     }
 
     @Test
+    void predictNamesTheConfigsBeyondTheirSourcesTrainingSizes() throws IOException {
+        Run usual = candidates.get(0);
+        com.fasterxml.jackson.databind.node.ObjectNode config = usual.config().deepCopy();
+        com.fasterxml.jackson.databind.node.ObjectNode modelSection =
+                (com.fasterxml.jackson.databind.node.ObjectNode) config.get("model");
+        modelSection.put("non_embedding_params", 100 * modelSection.get("non_embedding_params").asDouble());
+        Path file = dir.resolve("larger.jsonl");
+        RunWriter.writeAll(file, List.of(usual, new Run("larger", usual.source(), "", usual.metric(), config, usual.curve())));
+        Path out = dir.resolve("larger-pred.jsonl");
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            run("predict", "--runs", file.toString(), "--model", model.toString(), "--out", out.toString());
+        } finally {
+            System.setErr(oldErr);
+        }
+        List<String> lines = Files.readAllLines(out);
+        com.fasterxml.jackson.databind.JsonNode inside = dev.ncpl.util.Json.MAPPER.readTree(lines.get(0));
+        com.fasterxml.jackson.databind.JsonNode larger = dev.ncpl.util.Json.MAPPER.readTree(lines.get(1));
+        assertTrue(!inside.has("beyond_source_range"), inside.toString());
+        assertEquals("derived.params", larger.get("beyond_source_range").get(0).asText(), larger.toString());
+        String note = err.toString(StandardCharsets.UTF_8);
+        assertTrue(note.contains("note: 1 of 2 configs lie beyond the model sizes or token budgets of their own source"),
+                note);
+    }
+
+    @Test
     void predictWritesCsvWithOneRowPerCurvePoint() throws IOException {
         Path file = dir.resolve("three.jsonl");
         RunWriter.writeAll(file, candidates.subList(0, 3));

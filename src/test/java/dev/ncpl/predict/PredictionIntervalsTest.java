@@ -79,6 +79,32 @@ class PredictionIntervalsTest {
     }
 
     @Test
+    void runsBeyondTheirOwnSourcesSizesOrBudgetsAreNamed() {
+        List<Run> runs = new ArrayList<>(Fixtures.runs(100, 3, 0.0, 20, "alpha"));
+        runs.addAll(Fixtures.runs(5, 3, 0.0, 21, "tiny"));
+        PredictionIntervals iv = IntervalFitter.fit(runs, residuals(runs, 0, 0.02, 0, 22), 2.0);
+        for (Run r : runs.subList(0, 100)) {
+            assertEquals(List.of(), iv.beyondSourceRange(r), r.id());
+        }
+        // the 6th fixture shape is larger than any of the first three
+        Run larger = Fixtures.runs(6, 6, 0.0, 23, "alpha").get(5);
+        assertTrue(PredictionIntervals.distance(iv.calibration("alpha"), larger) > 0);
+        List<String> beyond = iv.beyondSourceRange(larger);
+        assertTrue(beyond.contains("derived.params"), beyond.toString());
+        Run moreTokens = withTokens(runs.get(0), 1e3 * dev.ncpl.runs.Scale.tokens(runs.get(0)).orElseThrow());
+        assertEquals(List.of("derived.tokens"), iv.beyondSourceRange(moreTokens));
+        // a source without intervals of its own has no training range of its own to be beyond
+        assertEquals(List.of(), iv.beyondSourceRange(Fixtures.runs(6, 6, 0.0, 24, "tiny").get(5)));
+    }
+
+    /** {@code run} with its token budget set to {@code tokens}. */
+    private static Run withTokens(Run run, double tokens) {
+        com.fasterxml.jackson.databind.node.ObjectNode config = run.config().deepCopy();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) config.get("data")).put("tokens_total", tokens);
+        return new Run(run.id() + "-more-tokens", run.source(), run.split(), run.metric(), config, run.curve());
+    }
+
+    @Test
     void beyondTheTrainingSizesTheIntervalWidensAboutItsCentreNotAboutThePrediction() {
         // held-out errors centred well above zero: the interval sits above the prediction
         List<Run> small = Fixtures.runs(300, 3, 0.0, 17, "alpha");
