@@ -20,6 +20,9 @@ import java.util.TreeMap;
  * is left to the Chinchilla baseline, which extrapolates by construction (this is why residual
  * models extrapolate where free-form ones fail). {@link #scaleUnclamped} skips the clamp, for
  * quantities such as the tokens seen at an early step, which are legitimately below any budget.
+ * The range is pooled over the training sources: a size beyond one source's runs but within another's is
+ * read as it is (holding it per source was measured to extrapolate worse one size out; {@code
+ * PredictionIntervals#beyondSourceRange} names such configs instead).
  */
 public final class NumericScaler {
     /** Ratio of largest to smallest value above which a positive field is scaled in log space. */
