@@ -53,8 +53,11 @@ import java.util.stream.IntStream;
  * 0.0153 (0.0152–0.0159 over three draws without 12 random runs), and left Marin 300m, trained on 130m, as
  * it was (0.0373 against 0.0372; 0.0372–0.0396 over the draws): per-optimizer inputs alone cannot tell
  * what a matrix-based optimizer does at a budget where it has no run, and the family lets its neighbours
- * say. Beyond the sizes it saw, a tree keeps the residual of the largest one it saw, and the size
- * trend stays with the law. Sources with fewer than {@value #MIN_RUNS} training runs get no trees (a
+ * say. The weight-decay inputs ({@link #DERIVED}) then took it to 0.0141–0.0142 with ln(lr·wd) alone and
+ * 0.0132–0.0134 with ln(lr·wd·D/N) as well (Marin 300m 0.0366–0.0381 and 0.0369–0.0370; without them 0.0154–0.0156
+ * and 0.0385–0.0399, over bagging seeds): a decoupled decay takes lr·wd of the weights each step, and trees
+ * splitting on lr and wd apart miss that the two act as one. Beyond the sizes it saw, a tree keeps the
+ * residual of the largest one it saw, and the size trend stays with the law. Sources with fewer than {@value #MIN_RUNS} training runs get no trees (a
  * fine-tuning on a few dozen runs of a source keeps the network's prediction alone for it; the parent's
  * trees of the other sources are kept). Saved as {@value #FILE}.
  */
@@ -93,9 +96,15 @@ public final class ResidualTrees {
     /** Scale and schedule inputs of trees fitted before the optimizer family was read (files without {@code derived}). */
     static final List<String> LEGACY_DERIVED = List.of("log_params", "log_tokens", "log_tokens_per_param",
             "warmup_fraction", "mean_relative_lr", "final_relative_lr");
-    /** Scale, schedule and optimizer-family inputs, before the source's numeric fields and optimizers. */
+    /**
+     * Scale, schedule, optimizer-family and weight-decay inputs, before the source's numeric fields and
+     * optimizers. {@code log_lr_wd} is ln(peak lr × weight decay), the share of the weights a decoupled decay
+     * takes each step at peak; {@code log_lr_wd_tokens_per_param} multiplies it by D/N, how much of it a run
+     * spends per parameter. Runs without weight decay read the smallest value.
+     */
     static final List<String> DERIVED = List.of("log_params", "log_tokens", "log_tokens_per_param",
-            "warmup_fraction", "mean_relative_lr", "final_relative_lr", "matrix_optimizer");
+            "warmup_fraction", "mean_relative_lr", "final_relative_lr", "matrix_optimizer", "log_lr_wd",
+            "log_lr_wd_tokens_per_param");
     /** Fields the scale inputs already carry. */
     private static final List<String> SCALE_KEYS = List.of("model.non_embedding_params", "data.tokens_total");
 
@@ -145,7 +154,7 @@ public final class ResidualTrees {
             String optimizer = optimizer(run);
             int k = 0;
             for (String d : derived) {
-                x[k++] = derivedInput(d, optimizer, scale, schedule);
+                x[k++] = derivedInput(d, run, optimizer, scale, schedule);
             }
             for (String key : keys) {
                 x[k++] = run.number(key).orElse(-Double.MAX_VALUE);
@@ -172,8 +181,8 @@ public final class ResidualTrees {
         }
     }
 
-    /** The derived input {@code name} of a run with {@code optimizer} (lower case), {@code scale} and {@code schedule}. */
-    private static double derivedInput(String name, String optimizer, Scale scale, LrSchedule schedule) {
+    /** The derived input {@code name} of {@code run}, with its {@code optimizer} (lower case), {@code scale} and {@code schedule}. */
+    private static double derivedInput(String name, Run run, String optimizer, Scale scale, LrSchedule schedule) {
         return switch (name) {
             case "log_params" -> Math.log(scale.params());
             case "log_tokens" -> Math.log(scale.tokens());
@@ -182,8 +191,20 @@ public final class ResidualTrees {
             case "mean_relative_lr" -> schedule.meanRelativeLr();
             case "final_relative_lr" -> schedule.relativeLr(schedule.total());
             case "matrix_optimizer" -> OptimizerFamily.matrixBased(optimizer) ? 1 : 0;
+            case "log_lr_wd" -> logOrLeast(lrTimesWeightDecay(run));
+            case "log_lr_wd_tokens_per_param" -> logOrLeast(lrTimesWeightDecay(run) * scale.tokens() / scale.params());
             default -> throw new IllegalStateException(name);
         };
+    }
+
+    /** Peak learning rate × weight decay of {@code run}; 0 where it names either as none. */
+    private static double lrTimesWeightDecay(Run run) {
+        return run.number("optimizer.lr").orElse(0.0) * run.number("optimizer.weight_decay").orElse(0.0);
+    }
+
+    /** ln {@code v}, or the least input (as for a field a run lacks) where {@code v} is not positive. */
+    private static double logOrLeast(double v) {
+        return v > 0 ? Math.log(v) : -Double.MAX_VALUE;
     }
 
     /**

@@ -158,6 +158,26 @@ class ResidualTreesTest {
         assertTrue(!OptimizerFamily.matrixBased("adamw") && !OptimizerFamily.matrixBased("lion"));
     }
 
+    /** ln(lr × weight decay) and ln(lr × weight decay × D/N) are inputs; a run without weight decay reads the least value. */
+    @Test
+    void readTheWeightDecayPerStep() {
+        FixtureSplit split = FixtureSplit.of(Fixtures.runs(200, 1, 0.003, 5, "alpha"));
+        ResidualTrees.SourceTrees alpha = ResidualTrees.fit(split.train(), split.baseline(), 7).sources().get("alpha");
+        int perStep = ResidualTrees.DERIVED.indexOf("log_lr_wd");
+        int perParam = ResidualTrees.DERIVED.indexOf("log_lr_wd_tokens_per_param");
+        Run run = split.held().get(0);
+        double lr = run.number("optimizer.lr").orElseThrow();
+        double wd = run.number("optimizer.weight_decay").orElseThrow();
+        dev.ncpl.runs.Scale scale = dev.ncpl.runs.Scale.of(run);
+        assertEquals(Math.log(lr * wd), inputsOf(alpha, run)[perStep], 1e-12);
+        assertEquals(Math.log(lr * wd * scale.tokens() / scale.params()), inputsOf(alpha, run)[perParam], 1e-12);
+        ObjectNode cfg = run.config().deepCopy();
+        ((ObjectNode) cfg.get("optimizer")).put("weight_decay", 0.0);
+        Run noDecay = new Run(run.id(), run.source(), run.split(), run.metric(), cfg, run.curve());
+        assertEquals(-Double.MAX_VALUE, inputsOf(alpha, noDecay)[perStep], 0.0);
+        assertEquals(-Double.MAX_VALUE, inputsOf(alpha, noDecay)[perParam], 0.0);
+    }
+
     /**
      * A file written before the bagging holds one ensemble under {@code trees} and no {@code derived}: it
      * loads as a single member reading the inputs it was fitted on (no optimizer family).
@@ -182,10 +202,11 @@ class ResidualTreesTest {
         Run run = split.held().get(0);
         double[] now = inputsOf(current, run);
         double[] before = inputsOf(legacy, run);
-        int family = ResidualTrees.DERIVED.indexOf("matrix_optimizer");
-        assertEquals(now.length - 1, before.length);
+        // the inputs added since (the optimizer family, the weight-decay inputs) are the ones it lacks
+        int added = ResidualTrees.DERIVED.size() - ResidualTrees.LEGACY_DERIVED.size();
+        assertEquals(now.length - added, before.length);
         for (int i = 0, j = 0; i < now.length; i++) {
-            if (i != family) {
+            if (i >= ResidualTrees.DERIVED.size() || ResidualTrees.LEGACY_DERIVED.contains(ResidualTrees.DERIVED.get(i))) {
                 assertEquals(now[i], before[j++], 0.0, "input " + i);
             }
         }
