@@ -160,26 +160,15 @@ class ScoreAndBenchTest {
         com.fasterxml.jackson.databind.node.ObjectNode config = odd.config().deepCopy();
         ((com.fasterxml.jackson.databind.node.ObjectNode) config.get("optimizer")).put("lr", 1.0);
         ((com.fasterxml.jackson.databind.node.ObjectNode) config.get("model")).put("n_experts", 8);
-        Path file = dir.resolve("odd.jsonl");
-        RunWriter.writeAll(file, List.of(candidates.get(0), new Run("odd", odd.source(), "", odd.metric(), config, odd.curve())));
-        Path out = dir.resolve("odd-pred.jsonl");
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            run("predict", "--runs", file.toString(), "--model", model.toString(), "--out", out.toString());
-        } finally {
-            System.setErr(oldErr);
-        }
-        List<String> lines = Files.readAllLines(out);
-        com.fasterxml.jackson.databind.JsonNode usual = dev.ncpl.util.Json.MAPPER.readTree(lines.get(0));
-        com.fasterxml.jackson.databind.JsonNode unusual = dev.ncpl.util.Json.MAPPER.readTree(lines.get(1));
+        Predicted two = predictTwo("odd", candidates.get(0), new Run("odd", odd.source(), "", odd.metric(), config, odd.curve()));
+        com.fasterxml.jackson.databind.JsonNode usual = two.first();
+        com.fasterxml.jackson.databind.JsonNode unusual = two.second();
+        String note = two.notes();
         assertTrue(!usual.has("outside_training_range"), usual.toString());
         List<String> named = new ArrayList<>();
         unusual.get("outside_training_range").forEach(n -> named.add(n.asText()));
         assertTrue(named.contains("optimizer.lr") && named.contains("model.n_experts"), named.toString());
         assertTrue(!named.contains("optimizer.beta1"), named.toString());
-        String note = err.toString(StandardCharsets.UTF_8);
         assertTrue(note.contains("note: 1 of 2 configs have fields outside the range") && note.contains("optimizer.lr (1)"),
                 note);
     }
@@ -191,23 +180,12 @@ class ScoreAndBenchTest {
         com.fasterxml.jackson.databind.node.ObjectNode modelSection =
                 (com.fasterxml.jackson.databind.node.ObjectNode) config.get("model");
         modelSection.put("non_embedding_params", 100 * modelSection.get("non_embedding_params").asDouble());
-        Path file = dir.resolve("larger.jsonl");
-        RunWriter.writeAll(file, List.of(usual, new Run("larger", usual.source(), "", usual.metric(), config, usual.curve())));
-        Path out = dir.resolve("larger-pred.jsonl");
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            run("predict", "--runs", file.toString(), "--model", model.toString(), "--out", out.toString());
-        } finally {
-            System.setErr(oldErr);
-        }
-        List<String> lines = Files.readAllLines(out);
-        com.fasterxml.jackson.databind.JsonNode inside = dev.ncpl.util.Json.MAPPER.readTree(lines.get(0));
-        com.fasterxml.jackson.databind.JsonNode larger = dev.ncpl.util.Json.MAPPER.readTree(lines.get(1));
+        Predicted two = predictTwo("larger", usual, new Run("larger", usual.source(), "", usual.metric(), config, usual.curve()));
+        com.fasterxml.jackson.databind.JsonNode inside = two.first();
+        com.fasterxml.jackson.databind.JsonNode larger = two.second();
+        String note = two.notes();
         assertTrue(!inside.has("beyond_source_range"), inside.toString());
         assertEquals("derived.params", larger.get("beyond_source_range").get(0).asText(), larger.toString());
-        String note = err.toString(StandardCharsets.UTF_8);
         assertTrue(note.contains("note: 1 of 2 configs lie beyond the model sizes or token budgets of their own source"),
                 note);
     }
@@ -343,6 +321,28 @@ class ScoreAndBenchTest {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /** What {@code predict} wrote for two runs, in order, and its notes on standard error. */
+    private record Predicted(com.fasterxml.jackson.databind.JsonNode first, com.fasterxml.jackson.databind.JsonNode second,
+                             String notes) {}
+
+    /** Runs {@code predict} with the tiny model on {@code first} and {@code second}, written to {@code name}.jsonl. */
+    private static Predicted predictTwo(String name, Run first, Run second) throws IOException {
+        Path file = dir.resolve(name + ".jsonl");
+        RunWriter.writeAll(file, List.of(first, second));
+        Path out = dir.resolve(name + "-pred.jsonl");
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            run("predict", "--runs", file.toString(), "--model", model.toString(), "--out", out.toString());
+        } finally {
+            System.setErr(oldErr);
+        }
+        List<String> lines = Files.readAllLines(out);
+        return new Predicted(dev.ncpl.util.Json.MAPPER.readTree(lines.get(0)), dev.ncpl.util.Json.MAPPER.readTree(lines.get(1)),
+                err.toString(StandardCharsets.UTF_8));
     }
 
     private static String run(String... args) {
