@@ -31,7 +31,10 @@ final class OutsideTrainingRange {
         return fields;
     }
 
-    /** Counts one config's scale beyond its source's training runs ({@code derived.params}, {@code derived.tokens}); returns it. */
+    /**
+     * Counts one config's scale beyond its source's training runs ({@code derived.params}, {@code
+     * derived.tokens}); returns it.
+     */
     List<String> recordBeyondSource(List<String> scale) {
         if (!scale.isEmpty()) {
             beyondSource++;
@@ -46,7 +49,8 @@ final class OutsideTrainingRange {
                     + "source's training runs (JSONL output: \"beyond_source_range\"). There the Chinchilla law carries "
                     + "size and tokens, the residual trees (or a source's Gaussian process) answer from the source's own "
                     + "runs, and the network from what it learnt of other sources at that size, which drifts (README, "
-                    + "\"Beyond the sizes a source was trained on\"); intervals widen with the distance.%n", beyondSource, total);
+                    + "\"Beyond the sizes a source was trained on\"); intervals widen with the distance.%n",
+                    beyondSource, total);
         }
         if (configs == 0) {
             return;

@@ -26,7 +26,8 @@ import java.util.stream.IntStream;
  * on log(final loss / the source's Chinchilla law) of the training runs, the trees reading the run's
  * scale (N, D, D/N), its schedule
  * (warmup share, mean and final learning rate relative to peak), its optimizer's {@link OptimizerFamily
- * family}, every numeric config field that varies in the source, and its optimizer. A source's trees are
+ * family}, ln(peak lr × weight decay) and that times D/N, every numeric config field that varies in the
+ * source, and its optimizer. A source's trees are
  * {@value #BAGS} fits, each on a seeded nine tenths of its runs, averaged. {@link NeuralPredictor} returns
  * the geometric mean of this and the network's final loss, the trees weighing {@link #weight} (two thirds;
  * see {@link #WEIGHT}).
@@ -53,13 +54,14 @@ import java.util.stream.IntStream;
  * 0.0153 (0.0152–0.0159 over three draws without 12 random runs), and left Marin 300m, trained on 130m, as
  * it was (0.0373 against 0.0372; 0.0372–0.0396 over the draws): per-optimizer inputs alone cannot tell
  * what a matrix-based optimizer does at a budget where it has no run, and the family lets its neighbours
- * say. The weight-decay inputs ({@link #DERIVED}) then took it to 0.0141–0.0142 with ln(lr·wd) alone and
- * 0.0132–0.0134 with ln(lr·wd·D/N) as well (Marin 300m 0.0366–0.0381 and 0.0369–0.0370; without them 0.0154–0.0156
- * and 0.0385–0.0399, over bagging seeds): a decoupled decay takes lr·wd of the weights each step, and trees
- * splitting on lr and wd apart miss that the two act as one. Beyond the sizes it saw, a tree keeps the
- * residual of the largest one it saw, and the size trend stays with the law. Sources with fewer than {@value #MIN_RUNS} training runs get no trees (a
- * fine-tuning on a few dozen runs of a source keeps the network's prediction alone for it; the parent's
- * trees of the other sources are kept). Saved as {@value #FILE}.
+ * say. The weight-decay inputs ({@link #DERIVED}) then took it to 0.0141–0.0142 with ln(lr·wd) alone
+ * and 0.0132–0.0134 with ln(lr·wd·D/N) as well (Marin 300m 0.0366–0.0381 and 0.0369–0.0370; without
+ * them 0.0154–0.0156 and 0.0385–0.0399, over bagging seeds): a decoupled decay takes lr·wd of the
+ * weights each step, and trees splitting on lr and wd apart miss that the two act as one. Beyond the
+ * sizes it saw, a tree keeps the residual of the largest one it saw, and the size trend stays with the
+ * law. Sources with fewer than {@value #MIN_RUNS} training runs get no trees (a fine-tuning on a few
+ * dozen runs of a source keeps the network's prediction alone for it; the parent's trees of the other
+ * sources are kept). Saved as {@value #FILE}.
  */
 public final class ResidualTrees {
     /** File name in a model folder. */
@@ -181,7 +183,10 @@ public final class ResidualTrees {
         }
     }
 
-    /** The derived input {@code name} of {@code run}, with its {@code optimizer} (lower case), {@code scale} and {@code schedule}. */
+    /**
+     * The derived input {@code name} of {@code run}, with its {@code optimizer} (lower case), {@code scale} and
+     * {@code schedule}.
+     */
     private static double derivedInput(String name, Run run, String optimizer, Scale scale, LrSchedule schedule) {
         return switch (name) {
             case "log_params" -> Math.log(scale.params());
