@@ -54,7 +54,7 @@ import java.util.stream.IntStream;
  * 0.0153 (0.0152–0.0159 over three draws without 12 random runs), and left Marin 300m, trained on 130m, as
  * it was (0.0373 against 0.0372; 0.0372–0.0396 over the draws): per-optimizer inputs alone cannot tell
  * what a matrix-based optimizer does at a budget where it has no run, and the family lets its neighbours
- * say. The weight-decay inputs ({@link #DERIVED}) then took it to 0.0141–0.0142 with ln(lr·wd) alone
+ * say. The weight-decay inputs ({@link #DERIVED}) then took it to 0.0139–0.0142 with ln(lr·wd) alone
  * and 0.0132–0.0134 with ln(lr·wd·D/N) as well (Marin 300m 0.0366–0.0381 and 0.0369–0.0370; without
  * them 0.0154–0.0156 and 0.0385–0.0399, over bagging seeds): a decoupled decay takes lr·wd of the
  * weights each step, and trees splitting on lr and wd apart miss that the two act as one. Beyond the
