@@ -247,12 +247,10 @@ public final class PredictionIntervals {
             return List.of();
         }
         List<String> out = new ArrayList<>(2);
-        if (c.logParams() != null && Scale.params(run).map(n -> outside(Math.log(n), c.logParams()) > RANGE_SLACK)
-                .orElse(false)) {
+        if (paramsOutside(c, run) > RANGE_SLACK) {
             out.add("derived.params");
         }
-        if (c.logTokens() != null && Scale.tokens(run).map(t -> outside(Math.log(t), c.logTokens()) > RANGE_SLACK)
-                .orElse(false)) {
+        if (tokensOutside(c, run) > RANGE_SLACK) {
             out.add("derived.tokens");
         }
         return out;
@@ -260,14 +258,17 @@ public final class PredictionIntervals {
 
     /** How far (in ln units, N and D added) {@code run} lies outside the source's training range. */
     static double distance(SourceCalibration c, Run run) {
-        double d = 0;
-        if (c.logParams() != null) {
-            d += Scale.params(run).map(n -> outside(Math.log(n), c.logParams())).orElse(0.0);
-        }
-        if (c.logTokens() != null) {
-            d += Scale.tokens(run).map(t -> outside(Math.log(t), c.logTokens())).orElse(0.0);
-        }
-        return d;
+        return paramsOutside(c, run) + tokensOutside(c, run);
+    }
+
+    /** How far (in ln N) {@code run}'s model size lies outside the source's training sizes; 0 when unknown. */
+    private static double paramsOutside(SourceCalibration c, Run run) {
+        return c.logParams() == null ? 0 : Scale.params(run).map(n -> outside(Math.log(n), c.logParams())).orElse(0.0);
+    }
+
+    /** How far (in ln D) {@code run}'s token budget lies outside the source's training budgets; 0 when unknown. */
+    private static double tokensOutside(SourceCalibration c, Run run) {
+        return c.logTokens() == null ? 0 : Scale.tokens(run).map(t -> outside(Math.log(t), c.logTokens())).orElse(0.0);
     }
 
     private static double outside(double v, double[] range) {

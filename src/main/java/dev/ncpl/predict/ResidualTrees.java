@@ -154,9 +154,10 @@ public final class ResidualTrees {
         double[] inputs(Run run, Scale scale, LrSchedule schedule) {
             double[] x = new double[derived.size() + keys.size() + optimizers.size()];
             String optimizer = optimizer(run);
+            double lrWd = lrTimesWeightDecay(run);
             int k = 0;
             for (String d : derived) {
-                x[k++] = derivedInput(d, run, optimizer, scale, schedule);
+                x[k++] = derivedInput(d, optimizer, lrWd, scale, schedule);
             }
             for (String key : keys) {
                 x[k++] = run.number(key).orElse(-Double.MAX_VALUE);
@@ -184,10 +185,10 @@ public final class ResidualTrees {
     }
 
     /**
-     * The derived input {@code name} of {@code run}, with its {@code optimizer} (lower case), {@code scale} and
-     * {@code schedule}.
+     * The derived input {@code name} of a run with {@code optimizer} (lower case), peak lr × weight decay {@code
+     * lrWd}, {@code scale} and {@code schedule}.
      */
-    private static double derivedInput(String name, Run run, String optimizer, Scale scale, LrSchedule schedule) {
+    private static double derivedInput(String name, String optimizer, double lrWd, Scale scale, LrSchedule schedule) {
         return switch (name) {
             case "log_params" -> Math.log(scale.params());
             case "log_tokens" -> Math.log(scale.tokens());
@@ -196,8 +197,8 @@ public final class ResidualTrees {
             case "mean_relative_lr" -> schedule.meanRelativeLr();
             case "final_relative_lr" -> schedule.relativeLr(schedule.total());
             case "matrix_optimizer" -> OptimizerFamily.matrixBased(optimizer) ? 1 : 0;
-            case "log_lr_wd" -> logOrLeast(lrTimesWeightDecay(run));
-            case "log_lr_wd_tokens_per_param" -> logOrLeast(lrTimesWeightDecay(run) * scale.tokens() / scale.params());
+            case "log_lr_wd" -> logOrLeast(lrWd);
+            case "log_lr_wd_tokens_per_param" -> logOrLeast(lrWd * scale.tokens() / scale.params());
             default -> throw new IllegalStateException(name);
         };
     }
