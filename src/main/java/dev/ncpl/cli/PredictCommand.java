@@ -81,7 +81,7 @@ public final class PredictCommand implements Callable<Integer> {
         long[] written = {0};
         OutsideTrainingRange outside = new OutsideTrainingRange();
         try (NeuralPredictor predictor = NeuralPredictor.load(model.model);
-             CandidateReader reader = CandidateReader.open(runs, source);
+             CandidateReader reader = CandidateReader.open(runs, source).checkedBy(predictor::checkPredictable);
              AtomicLineWriter writer = new AtomicLineWriter(out);
              ProgressBar bar = new ProgressBar("predict", total)) {
             boolean csv = Csv.isCsv(out);

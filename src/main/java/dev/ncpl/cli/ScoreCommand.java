@@ -50,7 +50,7 @@ public final class ScoreCommand implements Callable<Integer> {
         List<CandidateRanker.Scored> best;
         long seen;
         try (NeuralPredictor predictor = NeuralPredictor.load(model.model);
-             CandidateReader reader = CandidateReader.open(runs, source);
+             CandidateReader reader = CandidateReader.open(runs, source).checkedBy(predictor::checkPredictable);
              ProgressBar bar = new ProgressBar("score", CandidateReader.count(runs))) {
             CandidateRanker ranker = new CandidateRanker(predictor, top, atStep, atTokens, rank.rankBy(),
                     rank.intervals(model.model), rank.level);

@@ -11,6 +11,7 @@ import dev.ncpl.tune.CandidateFactory;
 import dev.ncpl.tune.SearchSpace;
 import dev.ncpl.tune.Tuner;
 import dev.ncpl.util.ProgressBar;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -74,26 +75,21 @@ public final class TuneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SearchSpace searchSpace = SearchSpace.read(space);
-        Run baseRun;
-        try (CandidateReader reader = CandidateReader.open(base, source)) {
-            if (!reader.hasNext()) {
-                throw new IllegalArgumentException(base + ": no config");
-            }
-            baseRun = reader.next();
-        }
         Budget budget = new Budget(budgetTokens, budgetFlops);
         Tuner.Settings settings = new Tuner.Settings(samples, rounds, top, seed);
         long total = 1 + samples + (long) rounds * Math.max(top, samples / 2);
         List<Tuner.Tuned> best;
         long evaluated;
-        try (NeuralPredictor predictor = NeuralPredictor.load(model.model);
-             ProgressBar bar = new ProgressBar("tune", total)) {
-            RankBy by = rank.rankBy();
-            PredictionIntervals intervals = rank.intervals(model.model);
-            Tuner tuner = new Tuner(searchSpace, new CandidateFactory(baseRun, budget),
-                    runs -> by.scores(predictor, intervals, rank.level, predictor.prepare(runs)), settings);
-            best = tuner.run(bar::step);
-            evaluated = tuner.evaluated();
+        try (NeuralPredictor predictor = NeuralPredictor.load(model.model)) {
+            Run baseRun = readBase(predictor);
+            try (ProgressBar bar = new ProgressBar("tune", total)) {
+                RankBy by = rank.rankBy();
+                PredictionIntervals intervals = rank.intervals(model.model);
+                Tuner tuner = new Tuner(searchSpace, new CandidateFactory(baseRun, budget),
+                        runs -> by.scores(predictor, intervals, rank.level, predictor.prepare(runs)), settings);
+                best = tuner.run(bar::step);
+                evaluated = tuner.evaluated();
+            }
         }
         System.out.printf(Locale.ROOT, "best %d of %d candidates (budget: %s), by %s%n",
                 best.size(), evaluated, budget, rank.rankBy().describe(rank.level));
@@ -104,5 +100,15 @@ public final class TuneCommand implements Callable<Integer> {
             System.out.println("wrote " + out);
         }
         return 0;
+    }
+
+    /** The base config, refused at its file and line where {@code predictor} could not predict it. */
+    private Run readBase(NeuralPredictor predictor) throws IOException {
+        try (CandidateReader reader = CandidateReader.open(base, source).checkedBy(predictor::checkPredictable)) {
+            if (!reader.hasNext()) {
+                throw new IllegalArgumentException(base + ": no config");
+            }
+            return reader.next();
+        }
     }
 }

@@ -3,7 +3,6 @@ package dev.ncpl.ingest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ncpl.runs.InvalidRunException;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunReader;
 import dev.ncpl.runs.Scale;
@@ -85,7 +84,7 @@ public final class LogImporter {
                     for (ImportedLog log : f.read(p)) {
                         try {
                             runs.add(toRun(log, f.name(), ids));
-                        } catch (IOException | InvalidRunException | IllegalArgumentException e) {
+                        } catch (IOException | IllegalArgumentException e) {
                             failures.add(new Failure(log.origin(), e.getMessage()));
                         }
                     }

@@ -7,6 +7,7 @@ import dev.ncpl.runs.InvalidRunException;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
 import dev.ncpl.text.EncodedConfig;
+import dev.ncpl.text.LrSchedule;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -221,6 +222,17 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
     private RunFeatures features(Run run) {
         checkKnown(run);
         return model.features().features(run);
+    }
+
+    /**
+     * Throws the {@link InvalidRunException} a prediction of {@code run} would: an optimizer
+     * this model never saw, a schedule or size it cannot read. Readers call it on each candidate as they read
+     * it ({@link dev.ncpl.runs.CandidateReader#checkedBy}), so the error can name the candidate's file and line.
+     */
+    public void checkPredictable(Run run) {
+        checkKnown(run);
+        Scale.of(run);
+        LrSchedule.of(run);
     }
 
     private void checkKnown(Run run) {

@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Reads candidate configs to predict or rank from the files people have, chosen by extension:
@@ -36,10 +38,29 @@ public final class CandidateReader implements Iterator<Run>, Closeable {
 
     private final Iterator<Run> delegate;
     private final Closeable resource;
+    private final String file;
+    /** The line of the candidate {@link #next()} returned last (0: the whole file). */
+    private final LongSupplier lastLine;
+    private Consumer<Run> check = run -> { };
 
-    private CandidateReader(Iterator<Run> delegate, Closeable resource) {
+    private CandidateReader(Iterator<Run> delegate, Closeable resource, Path file, LongSupplier lastLine) {
         this.delegate = delegate;
         this.resource = resource;
+        this.file = file.toString();
+        this.lastLine = lastLine;
+    }
+
+    /**
+     * Runs {@code check} on every candidate as it is read, and re-throws the {@link InvalidRunException} it
+     * throws placed at the candidate's file and line: what a predictor cannot use (an optimizer it never saw, an
+     * unknown schedule, a size it cannot resolve) is reported where the user can fix it, before any batch of
+     * candidates is formed.
+     *
+     * @return this reader
+     */
+    public CandidateReader checkedBy(Consumer<Run> check) {
+        this.check = check;
+        return this;
     }
 
     /** Opens {@code file} by its extension. */
@@ -50,11 +71,11 @@ public final class CandidateReader implements Iterator<Run>, Closeable {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".jsonl")) {
             RunReader r = RunReader.open(file, RunReader.Options.CANDIDATES, defaultSource);
-            return new CandidateReader(r, r);
+            return new CandidateReader(r, r, file, r::lastLine);
         }
         if (name.endsWith(".json") || name.endsWith(".yaml") || name.endsWith(".yml")) {
             Run run = single(file, name.endsWith(".json") ? Json.MAPPER : new YAMLMapper(), defaultSource);
-            return new CandidateReader(List.of(run).iterator(), () -> { });
+            return new CandidateReader(List.of(run).iterator(), () -> { }, file, () -> 0);
         }
         if (name.endsWith(".csv")) {
             return csv(file, defaultSource);
@@ -107,9 +128,8 @@ public final class CandidateReader implements Iterator<Run>, Closeable {
         MappingIterator<Map<String, String>> rows = mapper.readerForMapOf(String.class)
                 .with(CsvSchema.emptySchema().withHeader()).readValues(file.toFile());
         String base = file.getFileName().toString().replaceFirst("\\.[^.]+$", "");
+        long[] line = {1};
         Iterator<Run> it = new Iterator<>() {
-            /** File line of the current row: the header is line 1 (rows spanning lines are not counted apart). */
-            private long line = 1;
 
             @Override
             public boolean hasNext() {
@@ -132,12 +152,13 @@ public final class CandidateReader implements Iterator<Run>, Closeable {
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-                line++;
-                return new RunParser(file.toString(), line, RunReader.Options.CANDIDATES)
-                        .parse(rowToRun(row, file.toString(), line), base + "#" + line, defaultSource);
+                line[0]++;
+                return new RunParser(file.toString(), line[0], RunReader.Options.CANDIDATES)
+                        .parse(rowToRun(row, file.toString(), line[0]), base + "#" + line[0], defaultSource);
             }
         };
-        return new CandidateReader(it, rows);
+        // line[0]: file line of the current row; the header is line 1 (rows spanning lines are not counted apart)
+        return new CandidateReader(it, rows, file, () -> line[0]);
     }
 
     /** A CSV row as a run document: dotted columns become nested config keys. */
@@ -191,7 +212,13 @@ public final class CandidateReader implements Iterator<Run>, Closeable {
 
     @Override
     public Run next() {
-        return delegate.next();
+        Run run = delegate.next();
+        try {
+            check.accept(run);
+        } catch (InvalidRunException e) {
+            throw e.locatedAt(file, lastLine.getAsLong());
+        }
+        return run;
     }
 
     @Override

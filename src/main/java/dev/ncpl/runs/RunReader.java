@@ -51,6 +51,10 @@ public final class RunReader implements Iterator<Run>, Closeable {
     private final Set<String> seenIds;
     private String defaultSource;
     private long lineNo;
+    /** Line of the run {@link #next()} returned last; 0 before the first. */
+    private long lastLine;
+    /** Line of the run read ahead by {@link #hasNext()}. */
+    private long nextLine;
     private Run next;
 
     private RunReader(Path file, Options options, Set<String> seenIds) throws IOException {
@@ -113,6 +117,11 @@ public final class RunReader implements Iterator<Run>, Closeable {
         return file;
     }
 
+    /** The line of the run {@link #next()} returned last (0 before the first). */
+    public long lastLine() {
+        return lastLine;
+    }
+
     @Override
     public boolean hasNext() {
         if (next != null) {
@@ -124,6 +133,7 @@ public final class RunReader implements Iterator<Run>, Closeable {
                 lineNo++;
                 if (!line.isBlank()) {
                     next = parse(line);
+                    nextLine = lineNo;
                     return true;
                 }
             }
@@ -140,6 +150,7 @@ public final class RunReader implements Iterator<Run>, Closeable {
         }
         Run r = next;
         next = null;
+        lastLine = nextLine;
         return r;
     }
 

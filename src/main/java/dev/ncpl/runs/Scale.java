@@ -13,22 +13,29 @@ import java.util.Set;
  * @param tokens D, training tokens
  */
 public record Scale(double params, double tokens) {
+    private static final String PARAMS = "model.non_embedding_params";
+    private static final String TOKENS = "data.tokens_total";
     /** Activations whose FFN has three matrices (gate, up, down). */
     private static final Set<String> GATED = Set.of("swiglu", "geglu", "reglu", "glu", "silu_glu", "swish_glu");
     /** Activations whose FFN has two matrices (up, down). */
     private static final Set<String> PLAIN = Set.of("gelu", "relu", "silu", "swish", "squared_relu", "relu2", "tanh");
 
-    /** Resolves N and D of {@code run}, or throws {@link IllegalArgumentException} naming the run. */
+    /**
+     * Resolves N and D of {@code run}, or throws an {@link InvalidRunException} naming the run and the field
+     * ({@code model.non_embedding_params} or {@code data.tokens_total}) it could not resolve.
+     */
     public static Scale of(Run run) {
-        double n = params(run).orElseThrow(() -> new IllegalArgumentException(run.id()
-                + ": cannot determine N: no model.non_embedding_params, and model.n_layers, model.d_model,"
-                + " model.d_ff with model.activation (or model.ffn: gated|plain) are not all present"));
-        double d = tokens(run).orElseThrow(() -> new IllegalArgumentException(run.id()
-                + ": cannot determine D: no data.tokens_total, and schedule.total_steps with"
-                + " data.batch_tokens (or data.batch_size and data.seq_len) are not all present"));
-        if (!(n > 0) || !(d > 0)) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "%s: N and D must be positive, got N=%g D=%g", run.id(), n, d));
+        double n = params(run).orElseThrow(() -> new InvalidRunException(run.id(), 0, PARAMS,
+                "cannot determine N: no model.non_embedding_params, and model.n_layers, model.d_model,"
+                        + " model.d_ff with model.activation (or model.ffn: gated|plain) are not all present"));
+        double d = tokens(run).orElseThrow(() -> new InvalidRunException(run.id(), 0, TOKENS,
+                "cannot determine D: no data.tokens_total, and schedule.total_steps with"
+                        + " data.batch_tokens (or data.batch_size and data.seq_len) are not all present"));
+        if (!(n > 0)) {
+            throw new InvalidRunException(run.id(), 0, PARAMS, String.format(Locale.ROOT, "N must be positive, got %g", n));
+        }
+        if (!(d > 0)) {
+            throw new InvalidRunException(run.id(), 0, TOKENS, String.format(Locale.ROOT, "D must be positive, got %g", d));
         }
         return new Scale(n, d);
     }

@@ -191,6 +191,23 @@ class ScoreAndBenchTest {
     }
 
     @Test
+    void predictAndScoreRefuseAnUnknownOptimizerAtItsLine() throws IOException {
+        Run usual = candidates.get(0);
+        com.fasterxml.jackson.databind.node.ObjectNode config = usual.config().deepCopy();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) config.get("optimizer")).put("name", "adafactor");
+        Path file = dir.resolve("unknown-optimizer.jsonl");
+        RunWriter.writeAll(file, List.of(usual, new Run("odd", usual.source(), "", usual.metric(), config, usual.curve())));
+        Path out = dir.resolve("unknown-optimizer-pred.jsonl");
+        String expected = file + ":2: run 'odd': field 'optimizer.name': unknown optimizer 'adafactor'";
+        String predictErr = runFailing("predict", "--runs", file.toString(), "--model", model.toString(),
+                "--out", out.toString());
+        assertTrue(predictErr.contains(expected), predictErr);
+        assertTrue(!Files.exists(out), "no partial predictions are left behind");
+        String scoreErr = runFailing("score", "--runs", file.toString(), "--model", model.toString());
+        assertTrue(scoreErr.contains(expected), scoreErr);
+    }
+
+    @Test
     void predictWritesCsvWithOneRowPerCurvePoint() throws IOException {
         Path file = dir.resolve("three.jsonl");
         RunWriter.writeAll(file, candidates.subList(0, 3));
@@ -343,6 +360,21 @@ class ScoreAndBenchTest {
         List<String> lines = Files.readAllLines(out);
         return new Predicted(dev.ncpl.util.Json.MAPPER.readTree(lines.get(0)), dev.ncpl.util.Json.MAPPER.readTree(lines.get(1)),
                 err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Runs a command that must fail with exit code 1; returns what it printed on stderr. */
+    private static String runFailing(String... args) {
+        java.io.StringWriter err = new java.io.StringWriter();
+        PrintStream old = System.out;
+        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+        try {
+            picocli.CommandLine cl = Main.commandLine();
+            cl.setErr(new java.io.PrintWriter(err));
+            assertEquals(1, cl.execute(args), err.toString());
+            return err.toString();
+        } finally {
+            System.setOut(old);
+        }
     }
 
     private static String run(String... args) {

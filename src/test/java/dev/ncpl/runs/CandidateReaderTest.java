@@ -93,4 +93,42 @@ class CandidateReaderTest {
         assertEquals("marin", r.source());
         assertEquals("c.jsonl#1", r.id());
     }
+
+    /** Reads every candidate of {@code f}, refusing those with optimizer {@code refused} the way a predictor does. */
+    private static List<Run> readRefusing(Path f, String refused) throws IOException {
+        List<Run> out = new ArrayList<>();
+        try (CandidateReader r = CandidateReader.open(f, "marin").checkedBy(run -> {
+            if (run.text("optimizer.name").orElse("").equals(refused)) {
+                throw new InvalidRunException(run.id(), 0, "optimizer.name", "unknown optimizer '" + refused + "'");
+            }
+        })) {
+            r.forEachRemaining(out::add);
+        }
+        return out;
+    }
+
+    @Test
+    void aCheckedCandidateIsRefusedAtItsFileAndLine() throws IOException {
+        Path f = dir.resolve("c.jsonl");
+        Files.writeString(f, "{\"id\":\"a\",\"config\":{\"optimizer\":{\"name\":\"adamw\"}}}\n\n"
+                + "{\"id\":\"b\",\"config\":{\"optimizer\":{\"name\":\"adafactor\"}}}\n");
+        assertEquals(2, readRefusing(f, "lion").size());
+        InvalidRunException e = assertThrows(InvalidRunException.class, () -> readRefusing(f, "adafactor"));
+        // the blank line 2 counts: the refused candidate is on line 3
+        assertEquals(f.toString(), e.file());
+        assertEquals(3, e.line());
+        assertEquals("optimizer.name", e.field());
+        assertEquals(f + ":3: run 'b': field 'optimizer.name': unknown optimizer 'adafactor'", e.getMessage());
+        assertEquals("b", ((InvalidRunException) e.getCause()).file());
+
+        Path csv = dir.resolve("c.csv");
+        Files.writeString(csv, "id,optimizer.name\nx,adamw\ny,adafactor\nz,adamw\n");
+        InvalidRunException c = assertThrows(InvalidRunException.class, () -> readRefusing(csv, "adafactor"));
+        assertEquals(csv + ":3: run 'y': field 'optimizer.name': unknown optimizer 'adafactor'", c.getMessage());
+
+        Path yaml = dir.resolve("one.yaml");
+        Files.writeString(yaml, "optimizer:\n  name: adafactor\n");
+        InvalidRunException y = assertThrows(InvalidRunException.class, () -> readRefusing(yaml, "adafactor"));
+        assertEquals(yaml + ": run 'one': field 'optimizer.name': unknown optimizer 'adafactor'", y.getMessage());
+    }
 }

@@ -42,14 +42,16 @@ class ScaleTest {
     @Test
     void unknownFfnKindIsNotGuessed() throws Exception {
         Run r = run("{\"model\":{\"n_layers\":2,\"d_model\":100,\"d_ff\":400},\"data\":{\"tokens_total\":1e9}}");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Scale.of(r));
-        assertTrue(e.getMessage().startsWith("r1: cannot determine N"), e.getMessage());
+        InvalidRunException e = assertThrows(InvalidRunException.class, () -> Scale.of(r));
+        assertEquals("model.non_embedding_params", e.field());
+        assertTrue(e.getMessage().startsWith("r1: field 'model.non_embedding_params': cannot determine N"), e.getMessage());
     }
 
     @Test
     void missingTokensAreReportedById() throws Exception {
         Run r = run("{\"model\":{\"non_embedding_params\":5},\"schedule\":{\"total_steps\":10}}");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Scale.of(r));
-        assertTrue(e.getMessage().startsWith("r1: cannot determine D"), e.getMessage());
+        InvalidRunException e = assertThrows(InvalidRunException.class, () -> Scale.of(r));
+        assertEquals("data.tokens_total", e.field());
+        assertTrue(e.getMessage().startsWith("r1: field 'data.tokens_total': cannot determine D"), e.getMessage());
     }
 }
