@@ -16,7 +16,9 @@ import dev.ncpl.predict.PowerLawPredictor;
 import dev.ncpl.predict.PrefixConditioner;
 import dev.ncpl.predict.Prediction;
 import dev.ncpl.runs.Run;
+import dev.ncpl.runs.InvalidRunException;
 import dev.ncpl.runs.RunReader;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,6 +94,7 @@ public final class EvalCommand implements Callable<Integer> {
             // one model is "ncpl"; several are told apart by their folder names
             String modelName = models.size() == 1 ? "ncpl" : "ncpl:" + m.getFileName();
             NeuralPredictor neural = PredictorLoader.load(m, modelName, report);
+            checkPredictable(neural, test, files);
             predictors.add(neural);
             PredictionIntervals own = PredictionIntervals.loadIfPresent(m);
             if (own != null) {
@@ -173,6 +176,17 @@ public final class EvalCommand implements Callable<Integer> {
         m.forEach((source, s) -> System.out.printf(Locale.ROOT,
                 "%-12s %-18s cells %3d  mean regret %.4f  median %.4f  best picked %d%n",
                 picker, source + " regret", s.cells(), s.meanRegret(), s.medianRegret(), s.bestPicks()));
+    }
+
+    /** Refuses, at its file and line, the first scored run {@code neural} cannot predict (an optimizer it never saw). */
+    private static void checkPredictable(NeuralPredictor neural, List<Run> test, List<Path> files) throws IOException {
+        for (Run r : test) {
+            try {
+                neural.checkPredictable(r);
+            } catch (InvalidRunException e) {
+                throw RunReader.located(files, e);
+            }
+        }
     }
 
     private static void print(String predictor, Map<String, Metrics> m) {

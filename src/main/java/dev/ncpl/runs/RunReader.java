@@ -101,6 +101,23 @@ public final class RunReader implements Iterator<Run>, Closeable {
                 });
     }
 
+    /**
+     * {@code problem}, found in a run after {@link #readAll} (it names the run's id in the file's stead),
+     * placed at the file and line of {@code files} that hold that run; as it is where none does.
+     */
+    public static InvalidRunException located(List<Path> files, InvalidRunException problem) throws IOException {
+        for (Path f : files) {
+            try (RunReader r = new RunReader(f, Options.CANDIDATES, null)) {
+                while (r.hasNext()) {
+                    if (r.next().id().equals(problem.file())) {
+                        return problem.locatedAt(f.toString(), r.lastLine());
+                    }
+                }
+            }
+        }
+        return problem;
+    }
+
     /** Reads every run of every file strictly; ids must be unique across all the files. */
     public static List<Run> readAll(List<Path> files) throws IOException {
         List<Run> runs = new ArrayList<>();

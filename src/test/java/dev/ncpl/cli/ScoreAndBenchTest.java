@@ -208,6 +208,23 @@ class ScoreAndBenchTest {
     }
 
     @Test
+    void evalRefusesAHeldOutRunOfAnUnknownOptimizerAtItsLine() throws IOException {
+        List<Run> runs = new ArrayList<>(Fixtures.runs(20, 2, 0.003, 3, "alpha"));
+        int odd = 4; // every fifth generated run is in_val: this one is scored
+        Run r = runs.get(odd);
+        assertEquals("in_val", r.split());
+        com.fasterxml.jackson.databind.node.ObjectNode config = r.config().deepCopy();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) config.get("optimizer")).put("name", "adafactor");
+        runs.set(odd, new Run(r.id(), r.source(), r.split(), r.metric(), config, r.curve()));
+        Path file = dir.resolve("eval-unknown-optimizer.jsonl");
+        RunWriter.writeAll(file, runs);
+        String err = runFailing("eval", "--runs", file.toString(), "--model", model.toString(),
+                "--out", dir.resolve("eval-out").toString());
+        assertTrue(err.contains(file + ":" + (odd + 1) + ": run '" + r.id() + "': field 'optimizer.name': unknown optimizer 'adafactor'"),
+                err);
+    }
+
+    @Test
     void predictWritesCsvWithOneRowPerCurvePoint() throws IOException {
         Path file = dir.resolve("three.jsonl");
         RunWriter.writeAll(file, candidates.subList(0, 3));

@@ -49,6 +49,20 @@ class RunReaderTest {
     }
 
     @Test
+    void aProblemFoundAfterReadingIsPlacedAtItsRunsLine() throws IOException {
+        Path first = file(GOOD);
+        Path second = dir.resolve("more.jsonl");
+        Files.write(second, List.of(GOOD.replace("\"a\"", "\"b\""), "", GOOD.replace("\"a\"", "\"c\"")));
+        InvalidRunException found = new InvalidRunException("c", 0, "optimizer.name", "unknown optimizer 'x'");
+        InvalidRunException located = RunReader.located(List.of(first, second), found);
+        assertEquals(second.toString(), located.file());
+        assertEquals(3, located.line());
+        assertEquals(second + ":3: run 'c': field 'optimizer.name': unknown optimizer 'x'", located.getMessage());
+        InvalidRunException elsewhere = new InvalidRunException("zz", 0, "optimizer.name", "unknown optimizer 'x'");
+        assertEquals(elsewhere, RunReader.located(List.of(first, second), elsewhere));
+    }
+
+    @Test
     void streamsLazily() throws IOException {
         // the second line is broken: a stream that reads only the first never sees it
         Path f = file(GOOD, "{broken");
