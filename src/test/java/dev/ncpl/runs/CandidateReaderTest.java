@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,8 +20,12 @@ class CandidateReaderTest {
     Path dir;
 
     private static List<Run> readAll(Path f, String source) throws IOException {
+        return readChecked(f, source, run -> { });
+    }
+
+    private static List<Run> readChecked(Path f, String source, Consumer<Run> check) throws IOException {
         List<Run> out = new ArrayList<>();
-        try (CandidateReader r = CandidateReader.open(f, source)) {
+        try (CandidateReader r = CandidateReader.open(f, source).checkedBy(check)) {
             r.forEachRemaining(out::add);
         }
         return out;
@@ -96,15 +101,11 @@ class CandidateReaderTest {
 
     /** Reads every candidate of {@code f}, refusing those with optimizer {@code refused} the way a predictor does. */
     private static List<Run> readRefusing(Path f, String refused) throws IOException {
-        List<Run> out = new ArrayList<>();
-        try (CandidateReader r = CandidateReader.open(f, "marin").checkedBy(run -> {
+        return readChecked(f, "marin", run -> {
             if (run.text("optimizer.name").orElse("").equals(refused)) {
                 throw new InvalidRunException(run.id(), 0, "optimizer.name", "unknown optimizer '" + refused + "'");
             }
-        })) {
-            r.forEachRemaining(out::add);
-        }
-        return out;
+        });
     }
 
     @Test
