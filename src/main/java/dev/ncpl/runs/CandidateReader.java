@@ -128,9 +128,9 @@ public final class CandidateReader implements Iterator<Run>, Closeable {
         MappingIterator<Map<String, String>> rows = mapper.readerForMapOf(String.class)
                 .with(CsvSchema.emptySchema().withHeader()).readValues(file.toFile());
         String base = file.getFileName().toString().replaceFirst("\\.[^.]+$", "");
+        // file line of the current row: the header is line 1 (rows spanning lines are not counted apart)
         long[] line = {1};
         Iterator<Run> it = new Iterator<>() {
-
             @Override
             public boolean hasNext() {
                 try {
@@ -157,7 +157,6 @@ public final class CandidateReader implements Iterator<Run>, Closeable {
                         .parse(rowToRun(row, file.toString(), line[0]), base + "#" + line[0], defaultSource);
             }
         };
-        // line[0]: file line of the current row; the header is line 1 (rows spanning lines are not counted apart)
         return new CandidateReader(it, rows, file, () -> line[0]);
     }
 

@@ -60,9 +60,4 @@ public class InvalidRunException extends IllegalArgumentException {
     public String field() {
         return field;
     }
-
-    /** What is wrong, without the place. */
-    public String problem() {
-        return problem;
-    }
 }
