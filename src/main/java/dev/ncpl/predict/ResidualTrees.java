@@ -11,6 +11,7 @@ import dev.ncpl.util.Json;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -398,19 +399,20 @@ public final class ResidualTrees {
             y[i] = logResidual(run, scale, law);
         }
         int size = Math.max(1, (int) Math.round(SUBSAMPLE * runs.size()));
+        double[] equalWeights = new double[size];
+        Arrays.fill(equalWeights, 1);
         List<BoostedTrees> members = IntStream.range(0, BAGS).parallel().mapToObj(b -> {
             List<Integer> order = new ArrayList<>(IntStream.range(0, runs.size()).boxed().toList());
             Collections.shuffle(order, new Random(seed * 1_000_003L + b));
             List<double[]> bx = new ArrayList<>(size);
             double[] by = new double[size];
-            double[] bw = new double[size];
             for (int i = 0; i < size; i++) {
                 int j = order.get(i);
                 bx.add(xs.get(j));
                 by[i] = y[j];
-                bw[i] = 1;
             }
-            return BoostedTrees.fit(bx, by, bw, SETTINGS);
+            // the fits only read the weights: one array of ones serves them all
+            return BoostedTrees.fit(bx, by, equalWeights, SETTINGS);
         }).toList();
         return new SourceTrees(shape.keys(), shape.optimizers(), runs.size(), DERIVED, members);
     }

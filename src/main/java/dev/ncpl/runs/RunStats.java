@@ -44,11 +44,6 @@ public final class RunStats {
         }
     }
 
-    /** Runs whose curves stop well before their schedules end ({@link Run#stopsEarly}), by source / split. */
-    public Map<String, Long> stopEarly() {
-        return stopEarly;
-    }
-
     private static String sourceAndSplit(Run run) {
         return run.source() + " / " + (run.split().isEmpty() ? "-" : run.split());
     }
