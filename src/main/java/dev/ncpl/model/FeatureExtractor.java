@@ -6,9 +6,11 @@ import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
 import dev.ncpl.text.ConfigSerializer;
 import dev.ncpl.text.ConfigTokenizer;
+import dev.ncpl.text.DerivedExtra;
 import dev.ncpl.text.LrSchedule;
 import dev.ncpl.text.NumericScaler;
 import dev.ncpl.text.SerializedConfig;
+import java.util.Set;
 
 /**
  * Turns runs into {@link RunFeatures} and positions within a run into curve-query features. Shared
@@ -28,13 +30,16 @@ public final class FeatureExtractor {
     private final NumericScaler scaler;
     private final Baseline baseline;
     private final ResidualScale residualScale;
+    private final Set<DerivedExtra> extras;
 
+    /** {@code extras}: the derived lines beyond the standard ones that the network reads ({@link DerivedExtra}). */
     public FeatureExtractor(ConfigTokenizer tokenizer, NumericScaler scaler, Baseline baseline,
-                            ResidualScale residualScale) {
+                            ResidualScale residualScale, Set<DerivedExtra> extras) {
         this.tokenizer = tokenizer;
         this.scaler = scaler;
         this.baseline = baseline;
         this.residualScale = residualScale;
+        this.extras = Set.copyOf(extras);
     }
 
     public RunFeatures features(Run run) {
@@ -42,7 +47,7 @@ public final class FeatureExtractor {
         LrSchedule schedule = LrSchedule.of(run);
         double bt = Scale.batchTokens(run).orElse(s.tokens() / schedule.total());
         ChinchillaLaw law = baseline.law(run.source());
-        SerializedConfig serialized = ConfigSerializer.serialize(run, schedule);
+        SerializedConfig serialized = ConfigSerializer.serialize(run, schedule, extras);
         return new RunFeatures(run.id(), tokenizer.encode(serialized, scaler), s.params(), s.tokens(), bt, law, schedule,
                 residualScale.unit(law, s.tokens()), scaler.outsideTrainingRange(serialized));
     }

@@ -1,8 +1,10 @@
 package dev.ncpl.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ncpl.text.DerivedExtra;
 import dev.ncpl.text.NumericScaler;
 import java.util.List;
+import java.util.Set;
 
 /**
  * {@code model.json}: everything besides the weights that a trained predictor needs, and where it
@@ -16,12 +18,19 @@ import java.util.List;
  * @param knownOptimizers optimizer names seen in training (others are refused at prediction)
  * @param provenance data files and hashes, recipe, seed, training time, metrics
  * @param residualScale the unit of the final-loss residual, {@link ResidualScale#id()} (absent: none)
+ * @param derivedExtras the derived lines beyond the standard ones in the text the network reads,
+ *     {@link DerivedExtra#id()} (absent: none)
  */
 public record ModelManifest(String format, ModelConfig network, NumericScaler scaler, TargetStats targets,
                             List<String> members, List<String> knownOptimizers, JsonNode provenance,
-                            String residualScale) {
+                            String residualScale, List<String> derivedExtras) {
     /** The unit the members' final-loss residuals are in. */
     public ResidualScale finalResidualScale() {
         return ResidualScale.of(residualScale);
+    }
+
+    /** The derived lines beyond the standard ones that the members were trained to read. */
+    public Set<DerivedExtra> extras() {
+        return DerivedExtra.of(derivedExtras);
     }
 }

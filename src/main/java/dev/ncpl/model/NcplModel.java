@@ -51,7 +51,8 @@ public final class NcplModel implements AutoCloseable {
         this.baseline = baseline;
         this.manager = manager;
         this.members = members;
-        this.features = new FeatureExtractor(tokenizer, manifest.scaler(), baseline, manifest.finalResidualScale());
+        this.features = new FeatureExtractor(tokenizer, manifest.scaler(), baseline, manifest.finalResidualScale(),
+                manifest.extras());
     }
 
     /** Loads the model in {@code dir} onto {@code device}. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.ncpl.baseline.Baseline;
 import dev.ncpl.baseline.ChinchillaLaw;
+import dev.ncpl.runs.OptimizerFamily;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
 import dev.ncpl.text.LrSchedule;

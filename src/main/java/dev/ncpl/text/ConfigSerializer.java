@@ -2,12 +2,14 @@ package dev.ncpl.text;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ncpl.runs.ConfigFlattener;
+import dev.ncpl.runs.OptimizerFamily;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -18,7 +20,8 @@ import java.util.TreeMap;
  *
  * <p>Derived lines ({@code derived.*}) add quantities the raw keys hide: N and D (derived when
  * absent), tokens per parameter, compute 6·N·D, steps, warmup fraction, mean and final learning
- * rate relative to the peak, and lr·√batch.
+ * rate relative to the peak, and lr·√batch; a recipe may ask for more ({@link DerivedExtra}), which its
+ * model then always reads.
  */
 public final class ConfigSerializer {
     /** The numeric placeholder token. */
@@ -28,14 +31,15 @@ public final class ConfigSerializer {
     private ConfigSerializer() {}
 
     public static SerializedConfig serialize(Run run) {
-        return serialize(run, null);
+        return serialize(run, null, Set.of());
     }
 
     /**
      * {@link #serialize(Run)} with the run's schedule already worked out ({@code schedule}, or null to
-     * work it out here): prediction needs it anyway, and building it is a sizeable part of preparing a config.
+     * work it out here): prediction needs it anyway, and building it is a sizeable part of preparing a config;
+     * {@code extras} adds the derived lines a model was trained with ({@link DerivedExtra}).
      */
-    public static SerializedConfig serialize(Run run, LrSchedule schedule) {
+    public static SerializedConfig serialize(Run run, LrSchedule schedule, Set<DerivedExtra> extras) {
         List<String> lines = new ArrayList<>();
         List<String> keys = new ArrayList<>();
         List<Double> values = new ArrayList<>();
@@ -57,13 +61,13 @@ public final class ConfigSerializer {
                 lines.add(e.getKey() + ": " + word(v.asText()));
             }
         }
-        derived(run, schedule, lines, keys, values);
+        derived(run, schedule, extras, lines, keys, values);
         return new SerializedConfig(List.copyOf(lines), List.copyOf(keys),
                 values.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
-    private static void derived(Run run, LrSchedule schedule, List<String> lines, List<String> keys,
-                                List<Double> values) {
+    private static void derived(Run run, LrSchedule schedule, Set<DerivedExtra> extras, List<String> lines,
+                                List<String> keys, List<Double> values) {
         Scale.params(run).ifPresent(n -> addNumber(lines, keys, values, "derived.params", n));
         Scale.tokens(run).ifPresent(d -> addNumber(lines, keys, values, "derived.tokens", d));
         if (Scale.params(run).isPresent() && Scale.tokens(run).isPresent()) {
@@ -75,6 +79,7 @@ public final class ConfigSerializer {
         Scale.totalSteps(run).ifPresent(s -> addNumber(lines, keys, values, "derived.steps", s));
         Scale.batchTokens(run).ifPresent(bt -> run.number("optimizer.lr").ifPresent(lr ->
                 addNumber(lines, keys, values, "derived.lr_sqrt_batch", lr * Math.sqrt(bt))));
+        extras(run, extras, lines, keys, values);
         try {
             LrSchedule s = schedule != null ? schedule : LrSchedule.of(run);
             addNumber(lines, keys, values, "derived.warmup_fraction", s.warmup() / s.total());
@@ -86,6 +91,24 @@ public final class ConfigSerializer {
             }
         } catch (RuntimeException e) {
             // a config without a usable schedule simply has no schedule-derived lines
+        }
+    }
+
+    private static void extras(Run run, Set<DerivedExtra> extras, List<String> lines, List<String> keys,
+                               List<Double> values) {
+        if (extras.contains(DerivedExtra.LR_WEIGHT_DECAY)) {
+            double lrWd = run.number("optimizer.lr").orElse(0.0) * run.number("optimizer.weight_decay").orElse(0.0);
+            if (lrWd > 0) {
+                addNumber(lines, keys, values, "derived.lr_weight_decay", lrWd);
+                if (Scale.params(run).isPresent() && Scale.tokens(run).isPresent()) {
+                    addNumber(lines, keys, values, "derived.lr_weight_decay_tokens_per_param",
+                            lrWd * Scale.tokens(run).get() / Scale.params(run).get());
+                }
+            }
+        }
+        if (extras.contains(DerivedExtra.OPTIMIZER_FAMILY)) {
+            run.text("optimizer.name").ifPresent(o -> lines.add("derived.optimizer_family: "
+                    + (OptimizerFamily.matrixBased(o) ? "matrix" : "per_coordinate")));
         }
     }
 

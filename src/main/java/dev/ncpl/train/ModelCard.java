@@ -31,6 +31,10 @@ final class ModelCard {
                 m.network().dModel(), m.network().heads(), m.network().layers(), m.network().vocabularySize()));
         sb.append("| final-loss residual | ").append(m.finalResidualScale() == dev.ncpl.model.ResidualScale.NONE
                 ? "in loss units" : "in units of the Chinchilla law's data term B/D^β").append(" |\n");
+        if (!m.extras().isEmpty()) {
+            sb.append("| derived lines beyond the standard ones | `")
+              .append(String.join("`, `", dev.ncpl.text.DerivedExtra.ids(m.extras()))).append("` |\n");
+        }
         if (p.has("fine_tuned_from")) {
             sb.append("| fine-tuned from | `").append(p.path("fine_tuned_from").path("model").asText()).append("` (model.json ")
               .append(p.path("fine_tuned_from").path("model_json_sha256").asText()).append(") |\n");

@@ -36,6 +36,7 @@ import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunReader;
 import dev.ncpl.text.ConfigSerializer;
 import dev.ncpl.text.ConfigTokenizer;
+import dev.ncpl.text.DerivedExtra;
 import dev.ncpl.text.EncodedConfig;
 import dev.ncpl.text.NumericScaler;
 import dev.ncpl.text.SerializedConfig;
@@ -54,6 +55,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -157,16 +159,18 @@ public final class PredictorTrainer {
         Baseline baseline = parent == null ? Baseline.fit(trainRuns)
                 : parent.relevel(parent.baseline().withNewSources(parent.newSourceLaws(trainRuns)), trainRuns, log);
         baseline.save(staging.resolve(NcplModel.BASELINE));
-        List<SerializedConfig> serialized = trainRuns.stream().map(ConfigSerializer::serialize).toList();
+        // a fine-tuned network keeps the text and the residual unit its parent's weights were trained on
+        Set<DerivedExtra> extras = parent != null ? parent.manifest().extras() : recipe.extras();
+        List<SerializedConfig> serialized = trainRuns.stream().map(r -> ConfigSerializer.serialize(r, null, extras))
+                .toList();
         NumericScaler scaler = parent == null ? NumericScaler.fit(serialized)
                 : parent.manifest().scaler().extendedWith(NumericScaler.fit(serialized));
         Path tokenizerFile = staging.resolve(NcplModel.TOKENIZER);
         try (ConfigTokenizer tokenizer = parent == null ? ConfigTokenizer.build(serialized, tokenizerFile)
                 : ConfigTokenizer.extend(parent.tokenizer(), serialized, tokenizerFile)) {
-            // a fine-tuned network keeps the unit its parent's weights were trained in
             ResidualScale residualScale = parent != null ? parent.manifest().finalResidualScale()
                     : recipe.finalResidualScale();
-            FeatureExtractor fx = new FeatureExtractor(tokenizer, scaler, baseline, residualScale);
+            FeatureExtractor fx = new FeatureExtractor(tokenizer, scaler, baseline, residualScale, extras);
             List<RunFeatures> trainFeatures = trainRuns.stream().map(fx::features).toList();
             TargetStats stats = targetStats(trainRuns, trainFeatures);
             List<TrainingExample> train = examples(trainRuns, trainFeatures, fx, stats);
@@ -191,7 +195,7 @@ public final class PredictorTrainer {
             trainRuns.forEach(r -> r.text("optimizer.name").ifPresent(o -> optimizers.add(o.toLowerCase(Locale.ROOT))));
             ModelManifest manifest = new ModelManifest(NcplModel.FORMAT, cfg, scaler, stats, members,
                     List.copyOf(optimizers), provenance(runFiles, trainRuns.size(), valRuns.size(), 0, Map.of(), protocol),
-                    residualScale.id());
+                    residualScale.id(), DerivedExtra.ids(extras));
             long totalEpochs = recipe.ensemble() * (long) recipe.stages().stream().mapToInt(Recipe.Stage::epochs).sum();
             try (ProgressBar bar = new ProgressBar("train", totalEpochs)) {
                 for (int m = 0; m < recipe.ensemble(); m++) {
@@ -220,7 +224,7 @@ public final class PredictorTrainer {
             }
             manifest = new ModelManifest(manifest.format(), cfg, scaler, stats, members, manifest.knownOptimizers(),
                     provenance(runFiles, trainRuns.size(), valRuns.size(), seconds, valMae, protocol),
-                    manifest.residualScale());
+                    manifest.residualScale(), manifest.derivedExtras());
             Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
             AtomicFiles.writeString(staging.resolve("README.md"), ModelCard.render(out.getFileName().toString(), manifest));
             Files.deleteIfExists(staging.resolve("state.json"));

@@ -2,10 +2,12 @@ package dev.ncpl.train;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.ncpl.text.DerivedExtra;
 import dev.ncpl.util.Json;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A predictor training recipe, read from {@code training-configs/<name>.json}: which runs, which
@@ -28,12 +30,22 @@ import java.util.List;
  * @param residualScale the unit of the final-loss residual: {@code none} (loss units, the default) or
  *     {@code data_term} (the Chinchilla law's B/D^β; see {@link dev.ncpl.model.ResidualScale}); a
  *     fine-tuning keeps its parent's
+ * @param derivedExtras derived lines beyond the standard ones for the network to read ({@link DerivedExtra}
+ *     ids; absent: none); a fine-tuning keeps its parent's
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record Recipe(String name, String description, String protocol, List<String> targetSources, long seed,
                      int ensemble, Network model, int batchSize, int curvePointsPerRun, double curveWeight,
                      double huberDelta, double weightDecay, int patience, List<Stage> stages,
-                     String residualScale) {
+                     String residualScale, List<String> derivedExtras) {
+
+    /** A recipe whose networks read the standard derived lines only. */
+    public Recipe(String name, String description, String protocol, List<String> targetSources, long seed,
+                  int ensemble, Network model, int batchSize, int curvePointsPerRun, double curveWeight,
+                  double huberDelta, double weightDecay, int patience, List<Stage> stages, String residualScale) {
+        this(name, description, protocol, targetSources, seed, ensemble, model, batchSize, curvePointsPerRun,
+                curveWeight, huberDelta, weightDecay, patience, stages, residualScale, null);
+    }
 
     /** Network shape. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -56,6 +68,11 @@ public record Recipe(String name, String description, String protocol, List<Stri
         return dev.ncpl.model.ResidualScale.of(residualScale);
     }
 
+    /** The derived lines beyond the standard ones that a network trained from scratch on this recipe reads. */
+    public Set<DerivedExtra> extras() {
+        return DerivedExtra.of(derivedExtras);
+    }
+
     public static Recipe load(Path file) throws IOException {
         Recipe r = Json.read(file, Recipe.class);
         r.validate(file.toString());
@@ -76,6 +93,11 @@ public record Recipe(String name, String description, String protocol, List<Stri
             finalResidualScale();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": field 'residual_scale': " + e.getMessage(), e);
+        }
+        try {
+            extras();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": field 'derived_extras': " + e.getMessage(), e);
         }
         for (Stage s : stages) {
             if (s.epochs() <= 0 || !(s.lr() > 0)) {

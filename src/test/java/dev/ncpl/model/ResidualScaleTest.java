@@ -41,6 +41,10 @@ class ResidualScaleTest {
                 0.5, 1.0, 0.0, 5, List.of(new Recipe.Stage("s", List.of(), 1, 0.001, 0.0)), "data");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Recipe.load(write(bad)));
         assertTrue(e.getMessage().contains("residual_scale") && e.getMessage().contains("'data'"), e.getMessage());
+        Recipe badExtra = new Recipe("r", "d", "in_val", List.of(), 1, 1, bad.model(), 8, 4, 0.5, 1.0, 0.0, 5,
+                bad.stages(), null, List.of("lr_times_wd"));
+        e = assertThrows(IllegalArgumentException.class, () -> Recipe.load(write(badExtra)));
+        assertTrue(e.getMessage().contains("derived_extras") && e.getMessage().contains("'lr_times_wd'"), e.getMessage());
     }
 
     private static java.nio.file.Path write(Recipe r) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ncpl.baseline.ChinchillaLaw;
 import dev.ncpl.eval.Metrics;
+import dev.ncpl.runs.OptimizerFamily;
 import dev.ncpl.runs.Run;
 import dev.ncpl.testing.Fixtures;
 import java.io.IOException;

@@ -13,6 +13,7 @@ import dev.ncpl.runs.RunReader;
 import dev.ncpl.testing.Fixtures;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,42 @@ class ConfigSerializerTest {
         shuffled.set("model", model2);
         Run r2 = new Run("x", "alpha", "train", "loss", shuffled, new Curve(new double[0], new double[0]));
         assertEquals(c.lines(), ConfigSerializer.serialize(r2).lines());
+    }
+
+    @Test
+    void extrasAddTheirLinesOnlyWhenAsked() {
+        Run run = sample();
+        SerializedConfig plain = ConfigSerializer.serialize(run);
+        assertFalse(plain.lines().stream().anyMatch(l -> l.startsWith("derived.lr_weight_decay")
+                || l.startsWith("derived.optimizer_family")), plain.lines().toString());
+        SerializedConfig both = ConfigSerializer.serialize(run, null, EnumSet.allOf(DerivedExtra.class));
+        // the standard lines keep their order; the extras come after lr·√batch, before the schedule's lines
+        List<String> withoutExtras = new java.util.ArrayList<>(both.lines());
+        withoutExtras.removeIf(l -> l.startsWith("derived.lr_weight_decay") || l.startsWith("derived.optimizer_family"));
+        assertEquals(plain.lines(), withoutExtras);
+        assertEquals(both.lines().indexOf("derived.lr_sqrt_batch: <num>") + 1,
+                both.lines().indexOf("derived.lr_weight_decay: <num>"), both.lines().toString());
+        assertTrue(both.lines().indexOf("derived.optimizer_family: per_coordinate")
+                < both.lines().indexOf("derived.warmup_fraction: <num>"), both.lines().toString());
+        double n = run.number("model.non_embedding_params").orElseThrow();
+        double d = run.number("data.tokens_total").orElseThrow();
+        assertEquals(3e-3 * 0.1, both.numbers()[both.numberKeys().indexOf("derived.lr_weight_decay")], 1e-15);
+        assertEquals(3e-3 * 0.1 * d / n,
+                both.numbers()[both.numberKeys().indexOf("derived.lr_weight_decay_tokens_per_param")], 1e-12);
+        assertTrue(both.lines().contains("derived.optimizer_family: per_coordinate"), both.lines().toString());
+        // a matrix-based optimizer, and no decay: the family says so, and there is no lr × wd line
+        ObjectNode opt = (ObjectNode) run.config().get("optimizer");
+        opt.put("name", "Muon");
+        opt.put("weight_decay", 0.0);
+        SerializedConfig muon = ConfigSerializer.serialize(run, null, EnumSet.of(DerivedExtra.OPTIMIZER_FAMILY,
+                DerivedExtra.LR_WEIGHT_DECAY));
+        assertTrue(muon.lines().contains("derived.optimizer_family: matrix"), muon.lines().toString());
+        assertFalse(muon.numberKeys().contains("derived.lr_weight_decay"));
+        assertEquals(List.of("lr_weight_decay", "optimizer_family"),
+                DerivedExtra.ids(DerivedExtra.of(List.of("optimizer_family", "lr_weight_decay"))));
+        assertTrue(DerivedExtra.of(null).isEmpty());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DerivedExtra.of(List.of("lr_wd")));
+        assertTrue(e.getMessage().contains("'lr_wd'") && e.getMessage().contains("optimizer_family"), e.getMessage());
     }
 
     @Test
@@ -154,7 +191,7 @@ class ConfigSerializerTest {
         LrSchedule s = LrSchedule.of(wsd);
         assertEquals(1e-3, s.lr(750), 1e-15);
         assertEquals(1e-4, s.lr(751), 1e-15);
-        SerializedConfig text = ConfigSerializer.serialize(wsd, null);
+        SerializedConfig text = ConfigSerializer.serialize(wsd);
         int i = text.numberKeys().indexOf("derived.decay_fraction");
         assertTrue(i >= 0, text.lines().toString());
         assertEquals(0.25, text.numbers()[i], 1e-12);
@@ -163,7 +200,7 @@ class ConfigSerializerTest {
         assertTrue(e.getMessage().contains("schedule.decay_shape"), e.getMessage());
         // cosine runs (every shipped model's training runs) get no decay-fraction line
         Run cosine = withSchedule("{\"lr_schedule\": \"cosine\", \"warmup_steps\": 10, \"total_steps\": 1000}");
-        assertFalse(ConfigSerializer.serialize(cosine, null).numberKeys().contains("derived.decay_fraction"));
+        assertFalse(ConfigSerializer.serialize(cosine).numberKeys().contains("derived.decay_fraction"));
     }
 
     private static com.fasterxml.jackson.databind.JsonNode readTree(String json) {

@@ -2,11 +2,13 @@ package dev.ncpl.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ai.djl.ndarray.types.Shape;
 import dev.ncpl.model.BatchBuilder;
@@ -29,12 +31,17 @@ import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunReader;
 import dev.ncpl.runs.RunWriter;
 import dev.ncpl.testing.Fixtures;
+import dev.ncpl.text.ConfigSerializer;
+import dev.ncpl.text.DerivedExtra;
+import dev.ncpl.text.EncodedConfig;
+import dev.ncpl.util.Json;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -153,6 +160,48 @@ class PredictorTrainingTest {
             // own validation error (a predictor that ignored the unit would not)
             double[] predicted = p.predictFinal(val);
             double mae = dev.ncpl.eval.Metrics.mae(predicted, val.stream().mapToDouble(r -> r.curve().finalLoss()).toArray());
+            assertEquals(result.validationMae().get("alpha"), mae, 1e-6);
+        }
+    }
+
+    @Test
+    void aModelWithExtrasReadsThemAndAFineTuningKeepsThem() throws IOException {
+        Recipe r = tinyRecipe(1);
+        Recipe withExtras = new Recipe(r.name(), r.description(), r.protocol(), r.targetSources(), r.seed(), 1,
+                r.model(), r.batchSize(), r.curvePointsPerRun(), r.curveWeight(), r.huberDelta(), r.weightDecay(),
+                r.patience(), r.stages(), null, List.of("optimizer_family", "lr_weight_decay"));
+        Path model = dir.resolve("model-extras");
+        PredictorTrainer.Result result = new PredictorTrainer(withExtras, Device.cpu(), quiet()).train(List.of(data), model);
+        JsonNode manifest = Json.MAPPER.readTree(model.resolve("model.json").toFile());
+        assertEquals("[\"lr_weight_decay\",\"optimizer_family\"]", manifest.get("derivedExtras").toString());
+        String vocabulary = Files.readString(model.resolve("tokenizer.json"));
+        assertTrue(vocabulary.contains("\"derived.optimizer_family:\"") && vocabulary.contains("\"per_coordinate\"")
+                && vocabulary.contains("\"derived.lr_weight_decay:\""), "the vocabulary holds the extra lines' words");
+        assertTrue(Files.readString(model.resolve("README.md"))
+                .contains("| derived lines beyond the standard ones | `lr_weight_decay`, `optimizer_family` |"));
+        // the plain model trained for the other tests never saw them
+        assertFalse(Files.readString(dir.resolve("model").resolve("tokenizer.json")).contains("derived.optimizer_family"));
+        Path few = dir.resolve("alpha-few-extras.jsonl");
+        RunWriter.writeAll(few, Fixtures.runs(20, 4, 0.003, 43, "alpha"));
+        Recipe plain = new Recipe("ft", "test", "in_val", List.of(), 5, 1, recipe.model(), 8, 4, 0.5, 1.0, 0.0, 50,
+                List.of(new Recipe.Stage("new", List.of(), 2, 0.001, 0.5)), null);
+        Path tuned = dir.resolve("tuned-extras");
+        new PredictorTrainer(plain, Device.cpu(), quiet()).fineTuneFrom(model).train(List.of(few), tuned);
+        List<Run> val;
+        try (var s = RunReader.stream(data, RunReader.Options.STRICT)) {
+            val = s.filter(x -> x.split().equals("in_val") && x.source().equals("alpha")).toList();
+        }
+        try (NeuralPredictor p = NeuralPredictor.load(model); NeuralPredictor child = NeuralPredictor.load(tuned)) {
+            assertEquals(EnumSet.allOf(DerivedExtra.class), child.model().manifest().extras(),
+                    "a fine-tuning reads the text its parent's weights were trained on");
+            EncodedConfig read = p.model().features().features(val.get(0)).encoded();
+            EncodedConfig withExtrasText = p.model().tokenizer().encode(ConfigSerializer.serialize(val.get(0), null,
+                    EnumSet.allOf(DerivedExtra.class)), p.model().manifest().scaler());
+            assertArrayEquals(withExtrasText.ids(), read.ids(), "prediction serializes with the model's extras");
+            assertArrayEquals(withExtrasText.numbers(), read.numbers());
+            // and it reproduces the trainer's own validation error, as a model without extras does
+            double mae = dev.ncpl.eval.Metrics.mae(p.predictFinal(val),
+                    val.stream().mapToDouble(x -> x.curve().finalLoss()).toArray());
             assertEquals(result.validationMae().get("alpha"), mae, 1e-6);
         }
     }
