@@ -137,16 +137,9 @@ class PredictorTrainingTest {
         // the model card says which unit, beside the loss-unit model trained once for the other tests
         assertTrue(Files.readString(model.resolve("README.md")).contains("| final-loss residual | in units of the Chinchilla"));
         assertTrue(Files.readString(dir.resolve("model").resolve("README.md")).contains("| final-loss residual | in loss units |"));
-        Path few = dir.resolve("alpha-few.jsonl");
-        RunWriter.writeAll(few, Fixtures.runs(20, 4, 0.003, 41, "alpha"));
-        Recipe noUnit = new Recipe("ft", "test", "in_val", List.of(), 5, 1, recipe.model(), 8, 4, 0.5, 1.0, 0.0, 50,
-                List.of(new Recipe.Stage("new", List.of(), 2, 0.001, 0.5)), null);
-        Path tuned = dir.resolve("tuned-data-term");
-        new PredictorTrainer(noUnit, Device.cpu(), quiet()).fineTuneFrom(model).train(List.of(few), tuned);
-        List<Run> val;
-        try (var s = RunReader.stream(data, RunReader.Options.STRICT)) {
-            val = s.filter(r -> r.split().equals("in_val") && r.source().equals("alpha")).toList();
-        }
+        // a fine-tuning recipe that names no unit
+        Path tuned = fineTuneOnFewAlphaRuns(model, "data-term", 41);
+        List<Run> val = alphaValidationRuns();
         try (NeuralPredictor p = NeuralPredictor.load(model); NeuralPredictor child = NeuralPredictor.load(tuned)) {
             assertEquals(ResidualScale.DATA_TERM, p.model().manifest().finalResidualScale());
             // fine-tuned on runs of a source the parent knows: every weight, heads included, started as the parent's
@@ -181,16 +174,9 @@ class PredictorTrainingTest {
                 .contains("| derived lines beyond the standard ones | `lr_weight_decay`, `optimizer_family` |"));
         // the plain model trained for the other tests never saw them
         assertFalse(Files.readString(dir.resolve("model").resolve("tokenizer.json")).contains("derived.optimizer_family"));
-        Path few = dir.resolve("alpha-few-extras.jsonl");
-        RunWriter.writeAll(few, Fixtures.runs(20, 4, 0.003, 43, "alpha"));
-        Recipe plain = new Recipe("ft", "test", "in_val", List.of(), 5, 1, recipe.model(), 8, 4, 0.5, 1.0, 0.0, 50,
-                List.of(new Recipe.Stage("new", List.of(), 2, 0.001, 0.5)), null);
-        Path tuned = dir.resolve("tuned-extras");
-        new PredictorTrainer(plain, Device.cpu(), quiet()).fineTuneFrom(model).train(List.of(few), tuned);
-        List<Run> val;
-        try (var s = RunReader.stream(data, RunReader.Options.STRICT)) {
-            val = s.filter(x -> x.split().equals("in_val") && x.source().equals("alpha")).toList();
-        }
+        // a fine-tuning recipe that names no extras
+        Path tuned = fineTuneOnFewAlphaRuns(model, "extras", 43);
+        List<Run> val = alphaValidationRuns();
         try (NeuralPredictor p = NeuralPredictor.load(model); NeuralPredictor child = NeuralPredictor.load(tuned)) {
             assertEquals(EnumSet.allOf(DerivedExtra.class), child.model().manifest().extras(),
                     "a fine-tuning reads the text its parent's weights were trained on");
@@ -203,6 +189,23 @@ class PredictorTrainingTest {
             double mae = dev.ncpl.eval.Metrics.mae(p.predictFinal(val),
                     val.stream().mapToDouble(x -> x.curve().finalLoss()).toArray());
             assertEquals(result.validationMae().get("alpha"), mae, 1e-6);
+        }
+    }
+
+    /** Fine-tunes {@code parent} on 20 generated alpha runs (seed {@code seed}) with a recipe naming no unit or extras. */
+    private static Path fineTuneOnFewAlphaRuns(Path parent, String name, long seed) throws IOException {
+        Path few = dir.resolve("alpha-few-" + name + ".jsonl");
+        RunWriter.writeAll(few, Fixtures.runs(20, 4, 0.003, seed, "alpha"));
+        Recipe plain = new Recipe("ft", "test", "in_val", List.of(), 5, 1, recipe.model(), 8, 4, 0.5, 1.0, 0.0, 50,
+                List.of(new Recipe.Stage("new", List.of(), 2, 0.001, 0.5)), null);
+        Path tuned = dir.resolve("tuned-" + name);
+        new PredictorTrainer(plain, Device.cpu(), quiet()).fineTuneFrom(parent).train(List.of(few), tuned);
+        return tuned;
+    }
+
+    private static List<Run> alphaValidationRuns() throws IOException {
+        try (var s = RunReader.stream(data, RunReader.Options.STRICT)) {
+            return s.filter(r -> r.split().equals("in_val") && r.source().equals("alpha")).toList();
         }
     }
 
