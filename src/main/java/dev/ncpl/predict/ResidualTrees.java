@@ -156,7 +156,7 @@ public final class ResidualTrees {
         double[] inputs(Run run, Scale scale, LrSchedule schedule) {
             double[] x = new double[derived.size() + keys.size() + optimizers.size()];
             String optimizer = optimizer(run);
-            double lrWd = lrTimesWeightDecay(run);
+            double lrWd = run.lrTimesWeightDecay();
             int k = 0;
             for (String d : derived) {
                 x[k++] = derivedInput(d, optimizer, lrWd, scale, schedule);
@@ -203,11 +203,6 @@ public final class ResidualTrees {
             case "log_lr_wd_tokens_per_param" -> logOrLeast(lrWd * scale.tokens() / scale.params());
             default -> throw new IllegalStateException(name);
         };
-    }
-
-    /** Peak learning rate × weight decay of {@code run}; 0 where it names either as none. */
-    private static double lrTimesWeightDecay(Run run) {
-        return run.number("optimizer.lr").orElse(0.0) * run.number("optimizer.weight_decay").orElse(0.0);
     }
 
     /** ln {@code v}, or the least input (as for a field a run lacks) where {@code v} is not positive. */

@@ -61,6 +61,14 @@ public record Run(String id, String source, String split, String metric, ObjectN
         return total.get() - curve.lastStep() > Math.max(2 * interval, 0.05 * total.get());
     }
 
+    /**
+     * Peak learning rate × weight decay ({@code optimizer.lr} × {@code optimizer.weight_decay}), the share of the
+     * weights a decoupled decay takes each step at peak; 0 where the config lacks either.
+     */
+    public double lrTimesWeightDecay() {
+        return number("optimizer.lr").orElse(0.0) * number("optimizer.weight_decay").orElse(0.0);
+    }
+
     /** A copy with another curve (for example a prefix of this one). */
     public Run withCurve(Curve newCurve) {
         return new Run(id, source, split, metric, config, newCurve);

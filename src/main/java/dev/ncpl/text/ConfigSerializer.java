@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -68,18 +69,20 @@ public final class ConfigSerializer {
 
     private static void derived(Run run, LrSchedule schedule, Set<DerivedExtra> extras, List<String> lines,
                                 List<String> keys, List<Double> values) {
-        Scale.params(run).ifPresent(n -> addNumber(lines, keys, values, "derived.params", n));
-        Scale.tokens(run).ifPresent(d -> addNumber(lines, keys, values, "derived.tokens", d));
-        if (Scale.params(run).isPresent() && Scale.tokens(run).isPresent()) {
-            double n = Scale.params(run).get();
-            double d = Scale.tokens(run).get();
+        Optional<Double> params = Scale.params(run);
+        Optional<Double> tokens = Scale.tokens(run);
+        params.ifPresent(n -> addNumber(lines, keys, values, "derived.params", n));
+        tokens.ifPresent(d -> addNumber(lines, keys, values, "derived.tokens", d));
+        if (params.isPresent() && tokens.isPresent()) {
+            double n = params.get();
+            double d = tokens.get();
             addNumber(lines, keys, values, "derived.tokens_per_param", d / n);
             addNumber(lines, keys, values, "derived.compute", 6 * n * d);
         }
         Scale.totalSteps(run).ifPresent(s -> addNumber(lines, keys, values, "derived.steps", s));
         Scale.batchTokens(run).ifPresent(bt -> run.number("optimizer.lr").ifPresent(lr ->
                 addNumber(lines, keys, values, "derived.lr_sqrt_batch", lr * Math.sqrt(bt))));
-        extras(run, extras, lines, keys, values);
+        extras(run, extras, params, tokens, lines, keys, values);
         try {
             LrSchedule s = schedule != null ? schedule : LrSchedule.of(run);
             addNumber(lines, keys, values, "derived.warmup_fraction", s.warmup() / s.total());
@@ -94,15 +97,15 @@ public final class ConfigSerializer {
         }
     }
 
-    private static void extras(Run run, Set<DerivedExtra> extras, List<String> lines, List<String> keys,
-                               List<Double> values) {
+    private static void extras(Run run, Set<DerivedExtra> extras, Optional<Double> params, Optional<Double> tokens,
+                               List<String> lines, List<String> keys, List<Double> values) {
         if (extras.contains(DerivedExtra.LR_WEIGHT_DECAY)) {
-            double lrWd = run.number("optimizer.lr").orElse(0.0) * run.number("optimizer.weight_decay").orElse(0.0);
+            double lrWd = run.lrTimesWeightDecay();
             if (lrWd > 0) {
                 addNumber(lines, keys, values, "derived.lr_weight_decay", lrWd);
-                if (Scale.params(run).isPresent() && Scale.tokens(run).isPresent()) {
+                if (params.isPresent() && tokens.isPresent()) {
                     addNumber(lines, keys, values, "derived.lr_weight_decay_tokens_per_param",
-                            lrWd * Scale.tokens(run).get() / Scale.params(run).get());
+                            lrWd * tokens.get() / params.get());
                 }
             }
         }

@@ -1,5 +1,6 @@
 package dev.ncpl.text;
 
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
@@ -46,8 +47,7 @@ public enum DerivedExtra {
 
     /** The ids of {@code extras}, in declaration order. */
     public static List<String> ids(Set<DerivedExtra> extras) {
-        return EnumSet.copyOf(extras.isEmpty() ? EnumSet.noneOf(DerivedExtra.class) : extras).stream()
-                .map(DerivedExtra::id).toList();
+        return Arrays.stream(values()).filter(extras::contains).map(DerivedExtra::id).toList();
     }
 
     private static DerivedExtra parse(String id) {
@@ -57,6 +57,6 @@ public enum DerivedExtra {
             }
         }
         throw new IllegalArgumentException("unknown derived extra '" + id + "' (known: "
-                + java.util.Arrays.stream(values()).map(DerivedExtra::id).toList() + ")");
+                + Arrays.stream(values()).map(DerivedExtra::id).toList() + ")");
     }
 }
