@@ -71,10 +71,12 @@ public final class EvalReport {
         StringBuilder sb = new StringBuilder();
         sb.append("# Evaluation: ").append(name).append("\n\n").append(description).append("\n\n");
         provenance.forEach((k, v) -> sb.append("- **").append(k).append("**: ").append(v).append('\n'));
-        sb.append("\nFinal loss: MAE, RMSE, ARE (mean |pred − true| / true), Spearman ρ. Curve MAE over every")
-          .append(" logged point after the first 10% of training.\n\n");
-        sb.append("| group | predictor | runs | final MAE | final RMSE | final ARE | Spearman ρ | curve MAE | curve points |\n");
-        sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        sb.append("\nFinal loss: MAE, RMSE, ARE (mean |pred − true| / true), Spearman ρ, the median error (pred − true;")
+          .append(" positive: predicted too high) and the MAE once that offset is taken away (what an offset measured on")
+          .append(" a few runs would leave). Curve MAE over every logged point after the first 10% of training.\n\n");
+        sb.append("| group | predictor | runs | final MAE | final RMSE | final ARE | Spearman ρ | median error "
+                + "| MAE less offset | curve MAE | curve points |\n");
+        sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         TreeSet<String> groups = new TreeSet<>();
         metrics.values().forEach(m -> groups.addAll(m.keySet()));
         List<String> ordered = new ArrayList<>(groups);
@@ -85,8 +87,9 @@ public final class EvalReport {
             metrics.forEach((pred, m) -> {
                 Metrics x = m.get(g);
                 if (x != null) {
-                    sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %.4f | %.4f | %.4f | %.4f | %s | %d |%n", g,
-                            pred, x.runs(), x.finalMae(), x.finalRmse(), x.finalAre(), x.spearman(),
+                    sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %.4f | %.4f | %.4f | %.4f | %+.4f | %.4f | %s | %d |%n",
+                            g, pred, x.runs(), x.finalMae(), x.finalRmse(), x.finalAre(), x.spearman(),
+                            x.finalMedianError(), x.finalMaeLessOffset(),
                             Double.isNaN(x.curveMae()) ? "–" : String.format(Locale.ROOT, "%.4f", x.curveMae()),
                             x.curvePoints()));
                 }

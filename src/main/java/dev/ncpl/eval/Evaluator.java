@@ -86,8 +86,7 @@ public final class Evaluator {
                 curveN++;
             }
         }
-        return new Metrics(idx.size(), Metrics.mae(p, t), Metrics.rmse(p, t), Metrics.are(p, t),
-                Metrics.spearman(p, t), curveN == 0 ? Double.NaN : curveErr / curveN, curveN);
+        return Metrics.of(p, t, curveN == 0 ? Double.NaN : curveErr / curveN, curveN);
     }
 
     private static int indexOf(double[] steps, double step) {

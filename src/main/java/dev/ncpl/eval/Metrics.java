@@ -12,11 +12,37 @@ import java.util.stream.IntStream;
  * @param finalRmse root mean squared error of the final loss
  * @param finalAre mean absolute relative error |pred − true| / true of the final loss
  * @param spearman Spearman rank correlation between predicted and true final losses
+ * @param finalMedianError the median of predicted − true final loss: the offset shared by the group (positive:
+ *     predicted too high)
+ * @param finalMaeLessOffset the final-loss MAE once {@code finalMedianError} is taken from every prediction:
+ *     what an offset measured on a few runs (of a new size, say) would leave. Two predictors can have the
+ *     same MAE for opposite reasons, one with an offset that one run fixes, one with a spread no offset does;
+ *     beyond the sizes a model saw, this tells them apart.
  * @param curveMae mean absolute error over every curve point after the first 10% of training
  * @param curvePoints number of curve points in {@link #curveMae}
  */
 public record Metrics(int runs, double finalMae, double finalRmse, double finalAre, double spearman,
-                      double curveMae, long curvePoints) {
+                      double finalMedianError, double finalMaeLessOffset, double curveMae, long curvePoints) {
+
+    /** The final-loss figures of {@code pred} against {@code truth}, with the curve's {@code curveMae} over {@code curvePoints}. */
+    public static Metrics of(double[] pred, double[] truth, double curveMae, long curvePoints) {
+        double offset = medianError(pred, truth);
+        double[] shifted = new double[pred.length];
+        for (int i = 0; i < pred.length; i++) {
+            shifted[i] = pred[i] - offset;
+        }
+        return new Metrics(pred.length, mae(pred, truth), rmse(pred, truth), are(pred, truth), spearman(pred, truth),
+                offset, mae(shifted, truth), curveMae, curvePoints);
+    }
+
+    /** The median of {@code pred[i] − truth[i]}; NaN for none. */
+    public static double medianError(double[] pred, double[] truth) {
+        double[] e = new double[pred.length];
+        for (int i = 0; i < pred.length; i++) {
+            e[i] = pred[i] - truth[i];
+        }
+        return median(e);
+    }
 
     /** Mean absolute error of two equally long arrays. */
     public static double mae(double[] pred, double[] truth) {

@@ -25,6 +25,31 @@ class MetricsTest {
     }
 
     @Test
+    void anOffsetSharedByEveryPredictionIsSeparatedFromTheSpread() {
+        double[] truth = {3.0, 3.1, 3.2, 3.3, 3.4};
+        double[] errors = {0.05, 0.02, 0.03, 0.06, -0.01};
+        double[] pred = new double[truth.length];
+        for (int i = 0; i < pred.length; i++) {
+            pred[i] = truth[i] + errors[i];
+        }
+        Metrics m = Metrics.of(pred, truth, Double.NaN, 0);
+        assertEquals(0.03, m.finalMedianError(), 1e-12);
+        assertEquals(0.034, m.finalMae(), 1e-12);
+        // |0.02| + |-0.01| + 0 + |0.03| + |-0.04|, over five
+        assertEquals(0.02, m.finalMaeLessOffset(), 1e-12);
+        assertEquals(5, m.runs());
+
+        double[] shifted = pred.clone();
+        for (int i = 0; i < shifted.length; i++) {
+            shifted[i] -= 0.5;
+        }
+        Metrics moved = Metrics.of(shifted, truth, Double.NaN, 0);
+        assertEquals(0.03 - 0.5, moved.finalMedianError(), 1e-12);
+        assertEquals(m.finalMaeLessOffset(), moved.finalMaeLessOffset(), 1e-12, "an offset alone leaves the spread as it was");
+        assertTrue(moved.finalMae() > 0.4);
+    }
+
+    @Test
     void medianOfOddAndEvenCountsLeavesItsInputAlone() {
         double[] odd = {3, -1, 2};
         assertEquals(2, Metrics.median(odd));
