@@ -16,7 +16,7 @@ import java.util.stream.IntStream;
  *     predicted too high)
  * @param finalMaeLessOffset the final-loss MAE once {@code finalMedianError} is taken from every prediction:
  *     what an offset measured on a few runs (of a new size, say) would leave. Two predictors can have the
- *     same MAE for opposite reasons, one with an offset that one run fixes, one with a spread no offset does;
+ *     same MAE for opposite reasons, one with an offset that a few runs fix, one with a spread no offset does;
  *     beyond the sizes a model saw, this tells them apart.
  * @param curveMae mean absolute error over every curve point after the first 10% of training
  * @param curvePoints number of curve points in {@link #curveMae}
