@@ -4,11 +4,13 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * Gradient-boosted regression trees (squared error, histogram splits), small enough to be fitted in
+ * Gradient-boosted regression trees (squared or absolute error, histogram splits), small enough to be fitted in
  * under a minute on 2 cores (about 95,000 rows, 50 inputs) and saved as JSON. Used by {@link
- * PrefixConditioner} to correct what its ridge regression misses. A tree's prediction is constant beyond the range of its training inputs, so a correction
+ * PrefixConditioner} to correct what its ridge regression misses, and by {@link ResidualTrees}. A tree's prediction is constant beyond the range of its training inputs, so a correction
  * learnt on smaller models is carried to larger ones as it was at the edge, not extrapolated.
  *
  * @param base the constant every prediction starts from
@@ -25,11 +27,16 @@ public record BoostedTrees(@JsonProperty("base") double base, @JsonProperty("tre
                        @JsonProperty("left") int[] left, @JsonProperty("right") int[] right,
                        @JsonProperty("value") double[] value) {
         double predict(double[] x) {
+            return value[leafOf(x)];
+        }
+
+        /** The index of the leaf {@code x} falls in. */
+        int leafOf(double[] x) {
             int i = 0;
             while (feature[i] >= 0) {
                 i = x[feature[i]] <= threshold[i] ? left[i] : right[i];
             }
-            return value[i];
+            return i;
         }
     }
 
@@ -55,8 +62,22 @@ public record BoostedTrees(@JsonProperty("base") double base, @JsonProperty("tre
         return s;
     }
 
-    /** Fits trees to targets {@code y} with row weights {@code w}; deterministic. */
+    /**
+     * What the trees fit: {@code SQUARED}, the conditional mean of the targets (each tree fitted to the
+     * residuals, its leaves their mean); {@code ABSOLUTE}, their conditional median (least absolute
+     * deviation, Friedman's LAD boosting: each tree grown on the residuals' signs, its leaves then set to the
+     * weighted median of the residuals they hold). The median is the point that an absolute error is least
+     * about, and it is not pulled by a few targets far to one side.
+     */
+    public enum Loss { SQUARED, ABSOLUTE }
+
+    /** Fits trees to targets {@code y} with row weights {@code w} by squared error; deterministic. */
     public static BoostedTrees fit(List<double[]> xs, double[] y, double[] w, Settings settings) {
+        return fit(xs, y, w, settings, Loss.SQUARED);
+    }
+
+    /** Fits trees to targets {@code y} with row weights {@code w} under {@code loss}; deterministic. */
+    public static BoostedTrees fit(List<double[]> xs, double[] y, double[] w, Settings settings, Loss loss) {
         int n = xs.size();
         int m = xs.get(0).length;
         double[][] cuts = new double[m][];
@@ -71,30 +92,74 @@ public record BoostedTrees(@JsonProperty("base") double base, @JsonProperty("tre
                 bin[k][i] = (byte) binOf(cuts[k], col[i]);
             }
         }
-        double sw = 0;
-        double swy = 0;
-        for (int i = 0; i < n; i++) {
-            sw += w[i];
-            swy += w[i] * y[i];
-        }
-        double base = swy / sw;
+        int[] all = new int[n];
+        Arrays.setAll(all, i -> i);
+        double base = loss == Loss.SQUARED ? weightedMean(y, w) : weightedMedian(all, y, w);
         double[] residual = new double[n];
         for (int i = 0; i < n; i++) {
             residual[i] = y[i] - base;
         }
+        // squared error grows each tree on the residuals themselves, least absolute deviation on their signs
+        double[] grownOn = loss == Loss.SQUARED ? residual : new double[n];
         List<Tree> trees = new ArrayList<>();
-        int[] all = new int[n];
-        Arrays.setAll(all, i -> i);
         for (int round = 0; round < settings.rounds(); round++) {
-            TreeBuilder b = new TreeBuilder(bin, cuts, residual, w, settings);
+            if (loss == Loss.ABSOLUTE) {
+                for (int i = 0; i < n; i++) {
+                    grownOn[i] = Math.signum(residual[i]);
+                }
+            }
+            TreeBuilder b = new TreeBuilder(bin, cuts, grownOn, w, settings);
             b.grow(all, 0);
             Tree tree = b.build();
+            if (loss == Loss.ABSOLUTE) {
+                tree = withLeafMedians(tree, xs, residual, w, settings.learningRate());
+            }
             for (int i = 0; i < n; i++) {
                 residual[i] -= tree.predict(xs.get(i));
             }
             trees.add(tree);
         }
         return new BoostedTrees(base, trees);
+    }
+
+    /** {@code tree} with each leaf's value the shrunk weighted median of the {@code residual}s of the rows in it. */
+    private static Tree withLeafMedians(Tree tree, List<double[]> xs, double[] residual, double[] w, double shrinkage) {
+        Map<Integer, List<Integer>> rowsByLeaf = new TreeMap<>();
+        for (int i = 0; i < xs.size(); i++) {
+            rowsByLeaf.computeIfAbsent(tree.leafOf(xs.get(i)), leaf -> new ArrayList<>()).add(i);
+        }
+        double[] value = tree.value().clone();
+        rowsByLeaf.forEach((leaf, rows) ->
+                value[leaf] = shrinkage * weightedMedian(rows.stream().mapToInt(Integer::intValue).toArray(), residual, w));
+        return new Tree(tree.feature(), tree.threshold(), tree.left(), tree.right(), value);
+    }
+
+    private static double weightedMean(double[] y, double[] w) {
+        double sw = 0;
+        double swy = 0;
+        for (int i = 0; i < y.length; i++) {
+            sw += w[i];
+            swy += w[i] * y[i];
+        }
+        return swy / sw;
+    }
+
+    /** The weighted median of {@code v} over {@code rows}: the least value with half the rows' weight at or below it. */
+    static double weightedMedian(int[] rows, double[] v, double[] w) {
+        Integer[] order = Arrays.stream(rows).boxed().toArray(Integer[]::new);
+        Arrays.sort(order, (a, b) -> Double.compare(v[a], v[b]));
+        double total = 0;
+        for (int i : rows) {
+            total += w[i];
+        }
+        double below = 0;
+        for (int i : order) {
+            below += w[i];
+            if (below >= total / 2) {
+                return v[i];
+            }
+        }
+        return v[order[order.length - 1]];
     }
 
     /** Upper edges of up to {@code bins} quantile bins of {@code col} (distinct values only). */

@@ -84,4 +84,45 @@ class BoostedTreesTest {
         BoostedTrees trees = BoostedTrees.fit(xs, y, w, SETTINGS);
         assertEquals(0.75, trees.predict(new double[] {1.0}), 1e-9);
     }
+
+    /**
+     * Targets with a skewed noise (a fifth of them 1 above the rest): squared error follows their mean,
+     * absolute error their median, which is where most of them are.
+     */
+    @Test
+    void absoluteErrorFollowsTheMedianAndSquaredErrorTheMean() {
+        List<double[]> xs = inputs(3000, 3);
+        Random noise = new Random(4);
+        double[] y = xs.stream().mapToDouble(x -> target(x) + (noise.nextDouble() < 0.2 ? 1.0 : 0.0)).toArray();
+        double[] w = new double[y.length];
+        java.util.Arrays.fill(w, 1);
+        BoostedTrees median = BoostedTrees.fit(xs, y, w, SETTINGS, BoostedTrees.Loss.ABSOLUTE);
+        BoostedTrees mean = BoostedTrees.fit(xs, y, w, SETTINGS, BoostedTrees.Loss.SQUARED);
+        double medianOffset = 0;
+        double meanOffset = 0;
+        List<double[]> probes = inputs(500, 5);
+        for (double[] x : probes) {
+            medianOffset += (median.predict(x) - target(x)) / probes.size();
+            meanOffset += (mean.predict(x) - target(x)) / probes.size();
+        }
+        assertEquals(0.0, medianOffset, 0.05, "the median of the noise is 0");
+        assertEquals(0.2, meanOffset, 0.05, "the mean of the noise is 0.2");
+        assertEquals(median.predict(probes.get(0)),
+                BoostedTrees.fit(xs, y, w, SETTINGS, BoostedTrees.Loss.ABSOLUTE).predict(probes.get(0)), 0);
+    }
+
+    @Test
+    void absoluteErrorLeavesTakeTheWeightedMedian() {
+        // at one input, weight 1 at 0, 1 at 5 and 3 at 1: the weighted median is 1 (the mean would be 1.6)
+        List<double[]> xs = new ArrayList<>();
+        double[] y = new double[300];
+        double[] w = new double[300];
+        for (int i = 0; i < 300; i++) {
+            xs.add(new double[] {1.0});
+            y[i] = i < 100 ? 0 : i < 200 ? 5 : 1;
+            w[i] = i < 200 ? 1 : 3;
+        }
+        BoostedTrees trees = BoostedTrees.fit(xs, y, w, SETTINGS, BoostedTrees.Loss.ABSOLUTE);
+        assertEquals(1.0, trees.predict(new double[] {1.0}), 1e-9);
+    }
 }

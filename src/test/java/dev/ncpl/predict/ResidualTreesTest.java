@@ -129,6 +129,7 @@ class ResidualTreesTest {
         ResidualTrees.SourceTrees alpha = trees.sources().get("alpha");
         assertEquals(ResidualTrees.BAGS, alpha.members().size());
         assertEquals(ResidualTrees.DERIVED, alpha.derived());
+        assertEquals(BoostedTrees.Loss.ABSOLUTE, alpha.loss());
         Run run = split.held().get(0);
         ChinchillaLaw law = split.baseline().law("alpha");
         dev.ncpl.runs.Scale scale = dev.ncpl.runs.Scale.of(run);
@@ -191,12 +192,14 @@ class ResidualTreesTest {
         ObjectNode saved = (ObjectNode) dev.ncpl.util.Json.MAPPER.readTree(dir.resolve(ResidualTrees.FILE).toFile());
         ObjectNode alpha = (ObjectNode) saved.get("sources").get("alpha");
         alpha.remove("derived");
+        alpha.remove("loss");
         alpha.set("trees", alpha.remove("members").get(0));
         dev.ncpl.util.Json.MAPPER.writeValue(dir.resolve(ResidualTrees.FILE).toFile(), saved);
 
         ResidualTrees.SourceTrees legacy = ResidualTrees.loadIfPresent(dir).sources().get("alpha");
         ResidualTrees.SourceTrees current = trees.sources().get("alpha");
         assertEquals(ResidualTrees.LEGACY_DERIVED, legacy.derived());
+        assertEquals(BoostedTrees.Loss.SQUARED, legacy.loss(), "files from before the loss was kept were fitted by squared error");
         assertEquals(1, legacy.members().size());
         assertEquals(dev.ncpl.util.Json.MAPPER.writeValueAsString(current.members().get(0)),
                 dev.ncpl.util.Json.MAPPER.writeValueAsString(legacy.members().get(0)));
