@@ -78,8 +78,23 @@ public record BoostedTrees(@JsonProperty("base") double base, @JsonProperty("tre
 
     /** Fits trees to targets {@code y} with row weights {@code w} under {@code loss}; deterministic. */
     public static BoostedTrees fit(List<double[]> xs, double[] y, double[] w, Settings settings, Loss loss) {
+        return fit(xs, y, w, settings, loss, null);
+    }
+
+    /**
+     * As {@link #fit(List, double[], double[], Settings, Loss)}, every other tree (the first, the third, …)
+     * splitting only on the inputs {@code pooled} marks, the trees between on any. Where an input's effect is
+     * the same for every group a one-hot marks, trees that may not read the groups learn it from all of them,
+     * and a group missing part of the input's range in training borrows the others' effect there rather than
+     * its nearest own. {@code null} lets every tree read every input.
+     */
+    public static BoostedTrees fit(List<double[]> xs, double[] y, double[] w, Settings settings, Loss loss,
+                                   boolean[] pooled) {
         int n = xs.size();
         int m = xs.get(0).length;
+        if (pooled != null && pooled.length != m) {
+            throw new IllegalArgumentException("pooled marks " + pooled.length + " inputs, rows have " + m);
+        }
         double[][] cuts = new double[m][];
         byte[][] bin = new byte[m][n];
         for (int k = 0; k < m; k++) {
@@ -108,7 +123,7 @@ public record BoostedTrees(@JsonProperty("base") double base, @JsonProperty("tre
                     grownOn[i] = Math.signum(residual[i]);
                 }
             }
-            TreeBuilder b = new TreeBuilder(bin, cuts, grownOn, w, settings);
+            TreeBuilder b = new TreeBuilder(bin, cuts, grownOn, w, settings, round % 2 == 0 ? pooled : null);
             b.grow(all, 0);
             Tree tree = b.build();
             if (loss == Loss.ABSOLUTE) {
@@ -199,18 +214,21 @@ public record BoostedTrees(@JsonProperty("base") double base, @JsonProperty("tre
         private final double[] g;
         private final double[] w;
         private final Settings s;
+        /** The inputs this tree may split on; {@code null}: all. */
+        private final boolean[] allowed;
         private final List<Integer> feature = new ArrayList<>();
         private final List<Double> threshold = new ArrayList<>();
         private final List<Integer> left = new ArrayList<>();
         private final List<Integer> right = new ArrayList<>();
         private final List<Double> value = new ArrayList<>();
 
-        TreeBuilder(byte[][] bin, double[][] cuts, double[] g, double[] w, Settings s) {
+        TreeBuilder(byte[][] bin, double[][] cuts, double[] g, double[] w, Settings s, boolean[] allowed) {
             this.bin = bin;
             this.cuts = cuts;
             this.g = g;
             this.w = w;
             this.s = s;
+            this.allowed = allowed;
         }
 
         int grow(int[] rows, int depth) {
@@ -234,7 +252,8 @@ public record BoostedTrees(@JsonProperty("base") double base, @JsonProperty("tre
             // features are searched in parallel; the best split is then chosen in feature order, so the
             // tree does not depend on the thread count
             double[][] splits = java.util.stream.IntStream.range(0, bin.length).parallel()
-                    .mapToObj(k -> bestSplit(k, rows, totalG, totalW)).toArray(double[][]::new);
+                    .mapToObj(k -> allowed == null || allowed[k] ? bestSplit(k, rows, totalG, totalW) : new double[] {0, -1})
+                    .toArray(double[][]::new);
             double bestGain = 1e-12;
             int bestFeature = -1;
             int bestBin = -1;

@@ -31,7 +31,8 @@ import java.util.stream.IntStream;
  * scale (N, D, D/N), its schedule
  * (warmup share, mean and final learning rate relative to peak), its optimizer's {@link OptimizerFamily
  * family}, ln(peak lr × weight decay) and that times D/N, every numeric config field that varies in the
- * source, and its optimizer. A source's trees are
+ * source, and its optimizer; every other tree reads only the scale and schedule inputs, pooled over the
+ * optimizers ({@link #POOLED_DERIVED}). A source's trees are
  * {@value #BAGS} fits, each on a seeded nine tenths of its runs, averaged. {@link NeuralPredictor} returns
  * the geometric mean of this and the network's final loss, the trees weighing {@link #weight} (two thirds;
  * see {@link #WEIGHT}).
@@ -93,8 +94,33 @@ public final class ResidualTrees {
      * 0.0118 / 0.0103. Chosen on these two sets; the shipped models give 0.0073 and 0.0108 at 4/5.
      */
     public static final double GP_WEIGHT = 0.8;
-    /** 300 trees of depth 4, shrinkage 0.1, at least 20 runs a leaf. */
-    static final BoostedTrees.Settings SETTINGS = new BoostedTrees.Settings(300, 4, 0.1, 20, 1.0, 64);
+    /**
+     * 300 trees of depth 4, shrinkage 0.5, at least 20 runs a leaf. A tree fitted to the median moves each leaf
+     * by a share of the median residual there, which closes on the fit more slowly than a mean: Marin in_val,
+     * trees alone, bagging seeds 17, 1 and 2, with {@link #POOLED_DERIVED pooled} trees: shrinkage 0.1, 0.0109–0.0111
+     * at 1,000 trees, 0.0107–0.0109 at 2,000; 0.35, 0.5 and 0.7 at 300 trees 0.0107–0.0109, 0.0106–0.0108 and
+     * 0.0107–0.0108. 300 trees keep the model folder under 20 MB.
+     */
+    static final BoostedTrees.Settings SETTINGS = new BoostedTrees.Settings(300, 4, 0.5, 20, 1.0, 64);
+    /**
+     * The derived inputs every other tree is held to ({@link BoostedTrees#fit(List, double[], double[],
+     * BoostedTrees.Settings, BoostedTrees.Loss, boolean[])}), with the source's numeric {@code data.} and
+     * {@code schedule.} fields ({@link #POOLED_SECTIONS}): scale and schedule, what a run's optimizer does not
+     * change the meaning of. Those trees cannot tell the optimizers apart, so what a long warmup or a short
+     * budget does is learnt from every optimizer's runs, and an optimizer without a run there borrows it:
+     * Marin's Kron has its in_val cell at 2.7 B tokens, some of it warming up over 78% of the schedule, where
+     * only optimizers of another family have training runs; that cell's MAE went from 0.0107 to 0.0092 (its five
+     * 78% runs 0.045 to 0.034; bagging seed 17, shrinkage 0.5). Trees alone, 300 trees, bagging seeds 17, 1 and 2 (Marin in_val / trained on 130m and measured on
+     * 300m): at shrinkage 0.5, every tree on every input 0.0111–0.0113 / 0.0425–0.0439, every other tree pooled
+     * 0.0106–0.0108 / 0.0391–0.0429; at shrinkage 0.1, 0.0117–0.0121 / 0.0430–0.0450 and 0.0115–0.0117 /
+     * 0.0410–0.0439. Pooling the matrix-optimizer input too (shrinkage 0.1): 0.0126–0.0130 in_val, as it lets
+     * those trees split the optimizers in two after all. Step Law (in_val / trained up to 268 M and measured on
+     * 429 M): 0.0114–0.0117 / 0.0218–0.0219 at shrinkage 0.1 unpooled, 0.0107–0.0111 / 0.0206–0.0215 shipped.
+     */
+    static final List<String> POOLED_DERIVED = List.of("log_params", "log_tokens", "log_tokens_per_param",
+            "warmup_fraction", "mean_relative_lr", "final_relative_lr");
+    /** The config sections whose numeric fields the pooled trees read. */
+    static final List<String> POOLED_SECTIONS = List.of("data.", "schedule.");
     /**
      * What the trees fit: the median of the residual where the inputs put a run, not its mean. Runs of one
      * config do not end alike, and their spread is skewed: twelve Marin muon runs of one config at 10.7 B
@@ -130,19 +156,22 @@ public final class ResidualTrees {
      * The trees of one source, with the inputs they read: {@code derived} ({@link #DERIVED}), then the
      * numeric fields {@code keys}, then one-hots of {@code optimizers}. Their residual is the mean of the
      * {@code members}' ({@link #BAGS} fits on seeded subsamples; one in files from before the bagging),
-     * fitted under {@code loss} ({@link #LOSS}; squared error in files from before it was kept).
+     * fitted under {@code loss} ({@link #LOSS}; squared error in files from before it was kept), every other
+     * tree held to the inputs named in {@code pooled} ({@link #POOLED_DERIVED}; none in files from before).
      */
     public record SourceTrees(@JsonProperty("keys") List<String> keys,
                               @JsonProperty("optimizers") List<String> optimizers,
                               @JsonProperty("runs") int runs,
                               @JsonProperty("derived") List<String> derived,
                               @JsonProperty("loss") BoostedTrees.Loss loss,
+                              @JsonProperty("pooled") List<String> pooled,
                               @JsonProperty("members") List<BoostedTrees> members) {
         public SourceTrees {
             Objects.requireNonNull(loss, "loss");
             keys = List.copyOf(keys);
             optimizers = List.copyOf(optimizers);
             derived = List.copyOf(derived);
+            pooled = pooled == null ? List.of() : List.copyOf(pooled);
             for (String d : derived) {
                 if (!DERIVED.contains(d)) {
                     throw new IllegalArgumentException("residual trees read an unknown derived input '" + d
@@ -162,6 +191,7 @@ public final class ResidualTrees {
                                 @JsonProperty("runs") int runs,
                                 @JsonProperty("derived") List<String> derived,
                                 @JsonProperty("loss") BoostedTrees.Loss loss,
+                                @JsonProperty("pooled") List<String> pooled,
                                 @JsonProperty("members") List<BoostedTrees> members,
                                 @JsonProperty("trees") BoostedTrees legacy) {
             List<BoostedTrees> fits = members != null ? members : legacy == null ? List.of() : List.of(legacy);
@@ -169,7 +199,7 @@ public final class ResidualTrees {
                 throw new IllegalArgumentException("residual trees of a source hold no fitted trees");
             }
             return new SourceTrees(keys, optimizers, runs, derived == null ? LEGACY_DERIVED : derived,
-                    loss == null ? BoostedTrees.Loss.SQUARED : loss, fits);
+                    loss == null ? BoostedTrees.Loss.SQUARED : loss, pooled, fits);
         }
 
         double[] inputs(Run run, Scale scale, LrSchedule schedule) {
@@ -188,6 +218,21 @@ public final class ResidualTrees {
                 x[k + opt] = 1;
             }
             return x;
+        }
+
+        /** Which of {@link #inputs} the {@code names} (derived inputs and numeric fields) are. */
+        boolean[] marks(List<String> names) {
+            List<String> order = new ArrayList<>(derived);
+            order.addAll(keys);
+            boolean[] marked = new boolean[order.size() + optimizers.size()];
+            for (String name : names) {
+                int i = order.indexOf(name);
+                if (i < 0) {
+                    throw new IllegalArgumentException("'" + name + "' is not an input of these trees");
+                }
+                marked[i] = true;
+            }
+            return marked;
         }
 
         /** The members' mean log(final loss / law) at {@code x} ({@link #inputs}). */
@@ -404,7 +449,10 @@ public final class ResidualTrees {
     private static SourceTrees fitSource(List<Run> runs, ChinchillaLaw law, long seed) {
         List<String> keys = new ArrayList<>(PrefixConditioner.numericKeys(runs));
         keys.removeAll(SCALE_KEYS);
-        SourceTrees shape = new SourceTrees(keys, optimizers(runs), runs.size(), DERIVED, LOSS, null);
+        List<String> pooled = new ArrayList<>(POOLED_DERIVED);
+        keys.stream().filter(k -> POOLED_SECTIONS.stream().anyMatch(k::startsWith)).forEach(pooled::add);
+        SourceTrees shape = new SourceTrees(keys, optimizers(runs), runs.size(), DERIVED, LOSS, pooled, null);
+        boolean[] pooledInputs = shape.marks(pooled);
         List<double[]> xs = new ArrayList<>(runs.size());
         double[] y = new double[runs.size()];
         for (int i = 0; i < runs.size(); i++) {
@@ -427,9 +475,9 @@ public final class ResidualTrees {
                 by[i] = y[j];
             }
             // the fits only read the weights: one array of ones serves them all
-            return BoostedTrees.fit(bx, by, equalWeights, SETTINGS, LOSS);
+            return BoostedTrees.fit(bx, by, equalWeights, SETTINGS, LOSS, pooledInputs);
         }).toList();
-        return new SourceTrees(shape.keys(), shape.optimizers(), runs.size(), DERIVED, LOSS, members);
+        return new SourceTrees(shape.keys(), shape.optimizers(), runs.size(), DERIVED, LOSS, pooled, members);
     }
 
     /** The optimizers {@code runs} name, lower case, sorted. */

@@ -125,4 +125,38 @@ class BoostedTreesTest {
         BoostedTrees trees = BoostedTrees.fit(xs, y, w, SETTINGS, BoostedTrees.Loss.ABSOLUTE);
         assertEquals(1.0, trees.predict(new double[] {1.0}), 1e-9);
     }
+
+    /**
+     * Every other tree, from the first, is held to the inputs marked pooled, and the trees between may split on
+     * any: on a target whose largest effect is a group's (a one-hot), the free trees split on the group and the
+     * held ones never do, yet still learn the input's effect, which is the same in every group.
+     */
+    @Test
+    void pooledTreesSplitOnlyOnThePooledInputs() {
+        Random rnd = new Random(6);
+        List<double[]> xs = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            xs.add(new double[] {i % 2, rnd.nextDouble()});
+        }
+        double[] y = xs.stream().mapToDouble(x -> 3 * x[0] + (x[1] > 0.5 ? 1 : 0)).toArray();
+        double[] w = new double[y.length];
+        java.util.Arrays.fill(w, 1);
+        boolean[] inputOnly = {false, true};
+        BoostedTrees pooled = BoostedTrees.fit(xs, y, w, SETTINGS, BoostedTrees.Loss.ABSOLUTE, inputOnly);
+        for (int t = 0; t < pooled.trees().size(); t++) {
+            boolean splitsOnGroup = java.util.Arrays.stream(pooled.trees().get(t).feature()).anyMatch(f -> f == 0);
+            assertTrue(t % 2 == 1 || !splitsOnGroup, "tree " + t + " is held to the input and splits on the group");
+        }
+        assertTrue(java.util.Arrays.stream(pooled.trees().get(1).feature()).anyMatch(f -> f == 0),
+                "the trees between split on the group");
+        double step = pooled.trees().get(0).predict(new double[] {0, 0.9}) - pooled.trees().get(0).predict(new double[] {0, 0.1});
+        assertTrue(step > 0, "the first tree, held to the input, learns its step: " + step);
+        for (double[] x : List.of(new double[] {0, 0.2}, new double[] {0, 0.8}, new double[] {1, 0.2}, new double[] {1, 0.8})) {
+            assertEquals(3 * x[0] + (x[1] > 0.5 ? 1 : 0), pooled.predict(x), 0.05, java.util.Arrays.toString(x));
+        }
+        assertEquals(pooled.predict(new double[] {1, 0.7}),
+                BoostedTrees.fit(xs, y, w, SETTINGS, BoostedTrees.Loss.ABSOLUTE, inputOnly).predict(new double[] {1, 0.7}), 0);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> BoostedTrees.fit(xs, y, w, SETTINGS, BoostedTrees.Loss.ABSOLUTE, new boolean[] {true}));
+    }
 }

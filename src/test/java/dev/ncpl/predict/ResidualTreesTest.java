@@ -144,6 +144,36 @@ class ResidualTreesTest {
                 "another seed draws other subsamples");
     }
 
+    /**
+     * Every other tree reads only the scale and schedule inputs and the {@code data.} and {@code schedule.}
+     * fields, which the file names under {@code pooled}; none of those trees splits on the optimizer, its
+     * settings or its family.
+     */
+    @Test
+    void everyOtherTreePooledOverTheOptimizers() {
+        FixtureSplit split = FixtureSplit.of(Fixtures.runs(300, 1, 0.003, 5, "alpha"));
+        ResidualTrees.SourceTrees alpha = ResidualTrees.fit(split.train(), split.baseline(), 7).sources().get("alpha");
+        List<String> pooled = alpha.pooled();
+        assertEquals(ResidualTrees.POOLED_DERIVED, pooled.subList(0, ResidualTrees.POOLED_DERIVED.size()));
+        assertTrue(pooled.stream().skip(ResidualTrees.POOLED_DERIVED.size())
+                .allMatch(k -> k.startsWith("data.") || k.startsWith("schedule.")), pooled.toString());
+        assertTrue(alpha.keys().stream().anyMatch(k -> k.startsWith("optimizer.")), alpha.keys().toString());
+        boolean[] marked = alpha.marks(pooled);
+        int heldTreesSplitting = 0;
+        for (BoostedTrees member : alpha.members()) {
+            for (int t = 0; t < member.trees().size(); t += 2) {
+                for (int f : member.trees().get(t).feature()) {
+                    assertTrue(f < 0 || marked[f], "tree " + t + " splits on input " + f);
+                    heldTreesSplitting += f >= 0 ? 1 : 0;
+                }
+            }
+        }
+        assertTrue(heldTreesSplitting > 0, "the held trees split on the pooled inputs");
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> alpha.marks(List.of("optimizer.name")));
+        assertTrue(e.getMessage().contains("optimizer.name"), e.getMessage());
+    }
+
     /** The optimizer's family is an input: 1 for a matrix-based optimizer, 0 for a per-coordinate one. */
     @Test
     void readTheOptimizerFamily() {
@@ -193,6 +223,7 @@ class ResidualTreesTest {
         ObjectNode alpha = (ObjectNode) saved.get("sources").get("alpha");
         alpha.remove("derived");
         alpha.remove("loss");
+        alpha.remove("pooled");
         alpha.set("trees", alpha.remove("members").get(0));
         dev.ncpl.util.Json.MAPPER.writeValue(dir.resolve(ResidualTrees.FILE).toFile(), saved);
 
@@ -200,6 +231,7 @@ class ResidualTreesTest {
         ResidualTrees.SourceTrees current = trees.sources().get("alpha");
         assertEquals(ResidualTrees.LEGACY_DERIVED, legacy.derived());
         assertEquals(BoostedTrees.Loss.SQUARED, legacy.loss(), "files from before the loss was kept were fitted by squared error");
+        assertEquals(List.of(), legacy.pooled(), "files from before the pooled trees name none");
         assertEquals(1, legacy.members().size());
         assertEquals(dev.ncpl.util.Json.MAPPER.writeValueAsString(current.members().get(0)),
                 dev.ncpl.util.Json.MAPPER.writeValueAsString(legacy.members().get(0)));
