@@ -85,8 +85,10 @@ public record BoostedTrees(@JsonProperty("base") double base, @JsonProperty("tre
      * As {@link #fit(List, double[], double[], Settings, Loss)}, every other tree (the first, the third, …)
      * splitting only on the inputs {@code pooled} marks, the trees between on any. Where an input's effect is
      * the same for every group a one-hot marks, trees that may not read the groups learn it from all of them,
-     * and a group missing part of the input's range in training borrows the others' effect there rather than
-     * its nearest own. {@code null} lets every tree read every input.
+     * and a group missing part of the input's range in training can borrow the others' effect there rather
+     * than keep its nearest own. Not always: where the groups' levels differ and one is missing from part of the
+     * range, the held trees take its absence there for the input's effect (synthetic sets built so extrapolated
+     * worse pooled), so pool where it is measured better. {@code null} lets every tree read every input.
      */
     public static BoostedTrees fit(List<double[]> xs, double[] y, double[] w, Settings settings, Loss loss,
                                    boolean[] pooled) {
@@ -252,7 +254,8 @@ public record BoostedTrees(@JsonProperty("base") double base, @JsonProperty("tre
             // features are searched in parallel; the best split is then chosen in feature order, so the
             // tree does not depend on the thread count
             double[][] splits = java.util.stream.IntStream.range(0, bin.length).parallel()
-                    .mapToObj(k -> allowed == null || allowed[k] ? bestSplit(k, rows, totalG, totalW) : new double[] {0, -1})
+                    .mapToObj(k -> allowed == null || allowed[k]
+                            ? bestSplit(k, rows, totalG, totalW) : new double[] {0, -1})
                     .toArray(double[][]::new);
             double bestGain = 1e-12;
             int bestFeature = -1;

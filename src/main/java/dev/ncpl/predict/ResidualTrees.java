@@ -97,9 +97,9 @@ public final class ResidualTrees {
     /**
      * 300 trees of depth 4, shrinkage 0.5, at least 20 runs a leaf. A tree fitted to the median moves each leaf
      * by a share of the median residual there, which closes on the fit more slowly than a mean: Marin in_val,
-     * trees alone, bagging seeds 17, 1 and 2, with {@link #POOLED_DERIVED pooled} trees: shrinkage 0.1, 0.0109–0.0111
-     * at 1,000 trees, 0.0107–0.0109 at 2,000; 0.35, 0.5 and 0.7 at 300 trees 0.0107–0.0109, 0.0106–0.0108 and
-     * 0.0107–0.0108. 300 trees keep the model folder under 20 MB.
+     * trees alone, bagging seeds 17, 1 and 2, with {@link #POOLED_DERIVED pooled} trees: shrinkage 0.1,
+     * 0.0109–0.0111 at 1,000 trees, 0.0107–0.0109 at 2,000; 0.35, 0.5 and 0.7 at 300 trees 0.0107–0.0109,
+     * 0.0106–0.0108 and 0.0107–0.0108. 300 trees keep the model folder under 20 MB.
      */
     static final BoostedTrees.Settings SETTINGS = new BoostedTrees.Settings(300, 4, 0.5, 20, 1.0, 64);
     /**
@@ -110,8 +110,8 @@ public final class ResidualTrees {
      * budget does is learnt from every optimizer's runs, and an optimizer without a run there borrows it:
      * Marin's Kron has its in_val cell at 2.7 B tokens, some of it warming up over 78% of the schedule, where
      * only optimizers of another family have training runs; that cell's MAE went from 0.0107 to 0.0092 (its five
-     * 78% runs 0.045 to 0.034; bagging seed 17, shrinkage 0.5). Trees alone, 300 trees, bagging seeds 17, 1 and 2 (Marin in_val / trained on 130m and measured on
-     * 300m): at shrinkage 0.5, every tree on every input 0.0111–0.0113 / 0.0425–0.0439, every other tree pooled
+     * 78% runs 0.045 to 0.034; bagging seed 17, shrinkage 0.5). Trees alone, 300 trees, bagging seeds 17, 1 and 2
+     * (Marin in_val / trained on 130m and measured on 300m): at shrinkage 0.5, every tree on every input 0.0111–0.0113 / 0.0425–0.0439, every other tree pooled
      * 0.0106–0.0108 / 0.0391–0.0429; at shrinkage 0.1, 0.0117–0.0121 / 0.0430–0.0450 and 0.0115–0.0117 /
      * 0.0410–0.0439. Pooling the matrix-optimizer input too (shrinkage 0.1): 0.0126–0.0130 in_val, as it lets
      * those trees split the optimizers in two after all. Step Law (in_val / trained up to 268 M and measured on
