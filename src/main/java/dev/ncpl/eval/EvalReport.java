@@ -96,6 +96,7 @@ public final class EvalReport {
             });
         }
         sb.append('\n');
+        sb.append(stoppedEarly(ordered));
         sections.values().forEach(x -> sb.append(x.markdown()));
         for (String source : sources()) {
             sb.append("## ").append(source).append("\n\n");
@@ -103,6 +104,33 @@ public final class EvalReport {
             sb.append("![true (solid) and predicted (dashed) curves](curves-").append(source).append(".png)\n\n");
         }
         return sb.toString();
+    }
+
+    /**
+     * The final-loss MAE once more, with the runs whose curves stop well before their schedules end scored at
+     * their last logged step; empty where no scored run stops early.
+     */
+    private String stoppedEarly(List<String> groups) {
+        StringBuilder sb = new StringBuilder();
+        for (String g : groups) {
+            metrics.forEach((pred, m) -> {
+                Metrics x = m.get(g);
+                if (x != null && x.stoppedEarly() > 0) {
+                    sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.4f | %.4f |%n", g, pred, x.runs(),
+                            x.stoppedEarly(), x.finalMae(), x.finalMaeStopsAtLastStep()));
+                }
+            });
+        }
+        if (sb.length() == 0) {
+            return "";
+        }
+        return "## Runs that stop early\n\nSome runs' curves stop well before their schedules end (more than two logging"
+                + " intervals and 5% of the schedule): their last logged loss, the final loss as the run format defines"
+                + " it, is not the loss their schedules would have reached, which the table above compares every"
+                + " prediction with. Here those runs are scored against each predictor's curve at their last logged"
+                + " step instead; the other runs as above.\n\n"
+                + "| group | predictor | runs | of them stopped early | final MAE (as above) | final MAE, those at their"
+                + " last step |\n|---|---|---:|---:|---:|---:|\n" + sb + "\n";
     }
 
     private TreeSet<String> sources() {

@@ -20,19 +20,34 @@ import java.util.stream.IntStream;
  *     beyond the sizes a model saw, this tells them apart.
  * @param curveMae mean absolute error over every curve point after the first 10% of training
  * @param curvePoints number of curve points in {@link #curveMae}
+ * @param stoppedEarly runs among them whose curves stop well before their schedules end ({@link
+ *     dev.ncpl.runs.Run#stopsEarly()}): their last logged loss, the final loss as the run format defines it, is
+ *     not the loss their schedules would have reached, which {@link #finalMae} compares every prediction with
+ * @param finalMaeStopsAtLastStep the final-loss MAE with each of the {@code stoppedEarly} runs scored against the
+ *     predicted curve at its last logged step instead (equal to {@link #finalMae} where there are none)
  */
 public record Metrics(int runs, double finalMae, double finalRmse, double finalAre, double spearman,
-                      double finalMedianError, double finalMaeLessOffset, double curveMae, long curvePoints) {
+                      double finalMedianError, double finalMaeLessOffset, double curveMae, long curvePoints,
+                      int stoppedEarly, double finalMaeStopsAtLastStep) {
 
     /** The final-loss figures of {@code pred} against {@code truth}, with the curve's {@code curveMae} over {@code curvePoints}. */
     public static Metrics of(double[] pred, double[] truth, double curveMae, long curvePoints) {
+        return of(pred, pred, 0, truth, curveMae, curvePoints);
+    }
+
+    /**
+     * As {@link #of(double[], double[], double, long)}, where {@code atLastStep} holds the same predictions but
+     * for the {@code stoppedEarly} runs, whose entry there is the predicted loss at their last logged step.
+     */
+    public static Metrics of(double[] pred, double[] atLastStep, int stoppedEarly, double[] truth, double curveMae,
+                             long curvePoints) {
         double offset = medianError(pred, truth);
         double[] shifted = new double[pred.length];
         for (int i = 0; i < pred.length; i++) {
             shifted[i] = pred[i] - offset;
         }
         return new Metrics(pred.length, mae(pred, truth), rmse(pred, truth), are(pred, truth), spearman(pred, truth),
-                offset, mae(shifted, truth), curveMae, curvePoints);
+                offset, mae(shifted, truth), curveMae, curvePoints, stoppedEarly, mae(atLastStep, truth));
     }
 
     /** The median of {@code pred[i] − truth[i]}; NaN for none. */

@@ -1,5 +1,6 @@
 package dev.ncpl.eval;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ncpl.baseline.Baseline;
@@ -29,6 +30,7 @@ class EvalReportTest {
         assertTrue(md.contains("| alpha/in_val | chinchilla |"), md);
         assertTrue(md.contains("| beta/in_val | chinchilla |"), md);
         assertTrue(Files.readString(dir.resolve("figures.json")).contains("\"finalMae\""));
+        assertTrue(!md.contains("## Runs that stop early"), "no scored run stops early");
         for (String f : List.of("scatter-alpha.png", "curves-alpha.png", "scatter-beta.png", "curves-beta.png")) {
             byte[] png = Files.readAllBytes(dir.resolve(f));
             assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', f);
@@ -45,5 +47,21 @@ class EvalReportTest {
                 && r.split().equals("train")));
         assertTrue(p.evaluation(runs).stream().allMatch(r -> r.number("model.non_embedding_params").get() == largest));
         assertTrue(p.evaluation(runs).size() == 30);
+    }
+
+    @Test
+    void runsThatStopEarlyGetTheirOwnTable() {
+        List<Run> test = new ArrayList<>(Fixtures.runs(20, 2, 0.01, 2, "alpha"));
+        Run full = test.get(3);
+        test.set(3, full.withCurve(full.curve().prefix(full.number("schedule.total_steps").orElseThrow() * 0.6)));
+        Baseline b = Baseline.fit(test);
+        EvalReport report = new EvalReport("t", "test report", test, Run::source);
+        Metrics m = report.add("chinchilla", new ChinchillaPredictor(b).predict(test)).get("alpha");
+        assertEquals(1, m.stoppedEarly());
+        assertTrue(m.finalMaeStopsAtLastStep() != m.finalMae());
+        String md = report.markdown();
+        assertTrue(md.contains("## Runs that stop early"), md);
+        assertTrue(md.contains(String.format(java.util.Locale.ROOT, "| alpha | chinchilla | 20 | 1 | %.4f | %.4f |",
+                m.finalMae(), m.finalMaeStopsAtLastStep())), md);
     }
 }

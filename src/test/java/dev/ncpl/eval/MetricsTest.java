@@ -97,4 +97,29 @@ class MetricsTest {
         assertEquals(4, m.runs());
         assertEquals(0.1, m.finalMae(), 1e-9);
     }
+
+    @Test
+    void runsThatStopEarlyAreAlsoScoredAtTheirLastLoggedStep() {
+        List<Run> runs = new ArrayList<>(Fixtures.runs(4, 1, 0.0, 1, "fx"));
+        Run full = runs.get(0);
+        runs.set(0, full.withCurve(full.curve().prefix(full.number("schedule.total_steps").orElseThrow() / 2)));
+        assertTrue(runs.get(0).stopsEarly());
+        List<Prediction> preds = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+            Run r = runs.get(i);
+            // the curve right at every logged step; the final loss 0.01 off, and 0.3 off for the run cut at half
+            // its schedule, as a schedule's end lies well below where it stopped
+            double fin = r.curve().finalLoss() + (i == 0 ? -0.3 : 0.01);
+            preds.add(new Prediction(r.id(), fin, r.curve().steps(), r.curve().losses()));
+        }
+        Metrics m = Evaluator.score(runs, preds, Run::source).get("fx");
+        assertEquals(4, m.runs());
+        assertEquals(1, m.stoppedEarly());
+        assertEquals((0.3 + 3 * 0.01) / 4, m.finalMae(), 1e-9, "the table's MAE is unchanged");
+        assertEquals(3 * 0.01 / 4, m.finalMaeStopsAtLastStep(), 1e-9, "the cut run scored on its curve");
+
+        Metrics none = Evaluator.score(runs.subList(1, 4), preds.subList(1, 4), Run::source).get("fx");
+        assertEquals(0, none.stoppedEarly());
+        assertEquals(none.finalMae(), none.finalMaeStopsAtLastStep(), 1e-12);
+    }
 }
