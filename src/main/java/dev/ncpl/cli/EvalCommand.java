@@ -194,7 +194,7 @@ public final class EvalCommand implements Callable<Integer> {
                 "%-12s %-18s runs %4d  final MAE %.4f  RMSE %.4f  ARE %.4f  Spearman %.4f  median error %+.4f  "
                         + "MAE less offset %.4f  curve MAE %.4f%s%n", predictor, g, x.runs(), x.finalMae(), x.finalRmse(),
                 x.finalAre(), x.spearman(), x.finalMedianError(), x.finalMaeLessOffset(), x.curveMae(),
-                x.stoppedEarly() == 0 ? "" : String.format(Locale.ROOT, "  (%d stopped early; at their last step: "
-                        + "final MAE %.4f)", x.stoppedEarly(), x.finalMaeStopsAtLastStep())));
+                x.stoppedEarly() == 0 ? "" : String.format(Locale.ROOT, "  (%d stopped early; at their schedules' end: "
+                        + "final MAE %.4f)", x.stoppedEarly(), x.finalMaeAtScheduleEnd())));
     }
 }

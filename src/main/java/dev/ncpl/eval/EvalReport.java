@@ -107,8 +107,8 @@ public final class EvalReport {
     }
 
     /**
-     * The final-loss MAE once more, with the runs whose curves stop well before their schedules end scored at
-     * their last logged step; empty where no scored run stops early.
+     * The runs whose curves stop well before their schedules end, and the final-loss MAE had they been scored
+     * by the loss predicted at their schedules' end; empty where no scored run stops early.
      */
     private String stoppedEarly(List<String> groups) {
         StringBuilder sb = new StringBuilder();
@@ -117,7 +117,7 @@ public final class EvalReport {
                 Metrics x = m.get(g);
                 if (x != null && x.stoppedEarly() > 0) {
                     sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.4f | %.4f |%n", g, pred, x.runs(),
-                            x.stoppedEarly(), x.finalMae(), x.finalMaeStopsAtLastStep()));
+                            x.stoppedEarly(), x.finalMae(), x.finalMaeAtScheduleEnd()));
                 }
             });
         }
@@ -125,12 +125,14 @@ public final class EvalReport {
             return "";
         }
         return "## Runs that stop early\n\nSome runs' curves stop well before their schedules end (more than two logging"
-                + " intervals and 5% of the schedule): their last logged loss, the final loss as the run format defines"
-                + " it, is not the loss their schedules would have reached, which the table above compares every"
-                + " prediction with. Here those runs are scored against each predictor's curve at their last logged"
-                + " step instead; the other runs as above.\n\n"
+                + " intervals and 5% of the schedule). Their last logged loss, the final loss as the run format defines"
+                + " it, is not the loss their schedules would have reached, so the table above scores each predictor's"
+                + " curve at their last logged step against it. Scored instead by the loss predicted at their"
+                + " schedules' end, as every run was until 2026-11-25 (a predictor whose final loss already is the"
+                + " loss at the last logged step, such as one that sees a prefix of the curve, reads the same in"
+                + " both):\n\n"
                 + "| group | predictor | runs | of them stopped early | final MAE (as above) | final MAE, those at their"
-                + " last step |\n|---|---|---:|---:|---:|---:|\n" + sb + "\n";
+                + " schedule's end |\n|---|---|---:|---:|---:|---:|\n" + sb + "\n";
     }
 
     private TreeSet<String> sources() {

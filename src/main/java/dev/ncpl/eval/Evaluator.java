@@ -13,10 +13,10 @@ import java.util.TreeMap;
  * Scores predictions against true runs, grouped by source and split. Curve error counts every
  * point after the first {@link #CURVE_SKIP_FRACTION} of training, where the loss is still falling
  * steeply and no config-level predictor is expected to follow it. A run a predictor declines (a
- * non-finite prediction) is left out of that predictor's figures, and its run count says so. The final loss
- * predicted is the loss at the end of the schedule; for runs whose curves stop well before it ({@link
- * Run#stopsEarly()}), {@link Metrics#finalMaeStopsAtLastStep()} also scores the predicted curve at the last logged
- * step, where their final loss was logged.
+ * non-finite prediction) is left out of that predictor's figures, and its run count says so. A run's final
+ * loss is its last logged one; where its curve stops well before its schedule ends ({@link Run#stopsEarly()}),
+ * the prediction scored against it is the predicted curve at that last step, not the loss predicted at the
+ * schedule's end ({@link Metrics#finalMaeAtScheduleEnd()} keeps that figure too).
  */
 public final class Evaluator {
     /** Fraction of training at the start of each curve left out of the curve error. */
@@ -61,7 +61,7 @@ public final class Evaluator {
         List<Integer> idx = all.stream().filter(i -> Double.isFinite(preds.get(i).finalLoss())).toList();
         double[] p = new double[idx.size()];
         double[] t = new double[idx.size()];
-        double[] atLastStep = new double[idx.size()];
+        double[] atScheduleEnd = new double[idx.size()];
         int stopped = 0;
         double curveErr = 0;
         long curveN = 0;
@@ -74,11 +74,11 @@ public final class Evaluator {
             p[k] = pr.finalLoss();
             t[k] = run.curve().finalLoss();
             double[] steps = pr.steps();
-            atLastStep[k] = p[k];
+            atScheduleEnd[k] = p[k];
             if (run.stopsEarly()) {
                 int last = indexOf(steps, run.curve().lastStep());
                 if (last >= 0 && Double.isFinite(pr.losses()[last])) {
-                    atLastStep[k] = pr.losses()[last];
+                    p[k] = pr.losses()[last];
                     stopped++;
                 }
             }
@@ -99,7 +99,7 @@ public final class Evaluator {
                 curveN++;
             }
         }
-        return Metrics.of(p, atLastStep, stopped, t, curveN == 0 ? Double.NaN : curveErr / curveN, curveN);
+        return Metrics.of(p, atScheduleEnd, stopped, t, curveN == 0 ? Double.NaN : curveErr / curveN, curveN);
     }
 
     private static int indexOf(double[] steps, double step) {

@@ -22,13 +22,14 @@ import java.util.stream.IntStream;
  * @param curvePoints number of curve points in {@link #curveMae}
  * @param stoppedEarly runs among them whose curves stop well before their schedules end ({@link
  *     dev.ncpl.runs.Run#stopsEarly()}): their last logged loss, the final loss as the run format defines it, is
- *     not the loss their schedules would have reached, which {@link #finalMae} compares every prediction with
- * @param finalMaeStopsAtLastStep the final-loss MAE with each of the {@code stoppedEarly} runs scored against the
- *     predicted curve at its last logged step instead (equal to {@link #finalMae} where there are none)
+ *     not the loss their schedules would have reached, so the final-loss figures score the predicted curve at the
+ *     last logged step for them (as the conditioned and power-law predictors' final loss already is)
+ * @param finalMaeAtScheduleEnd the final-loss MAE with those runs scored by the loss predicted at their schedules'
+ *     end, as every run was until 2026-11-25 (equal to {@link #finalMae} where none stops early)
  */
 public record Metrics(int runs, double finalMae, double finalRmse, double finalAre, double spearman,
                       double finalMedianError, double finalMaeLessOffset, double curveMae, long curvePoints,
-                      int stoppedEarly, double finalMaeStopsAtLastStep) {
+                      int stoppedEarly, double finalMaeAtScheduleEnd) {
 
     /** The final-loss figures of {@code pred} against {@code truth}, with the curve's {@code curveMae} over {@code curvePoints}. */
     public static Metrics of(double[] pred, double[] truth, double curveMae, long curvePoints) {
@@ -36,10 +37,11 @@ public record Metrics(int runs, double finalMae, double finalRmse, double finalA
     }
 
     /**
-     * As {@link #of(double[], double[], double, long)}, where {@code atLastStep} holds the same predictions but
-     * for the {@code stoppedEarly} runs, whose entry there is the predicted loss at their last logged step.
+     * As {@link #of(double[], double[], double, long)}, where {@code pred} holds, for the {@code stoppedEarly}
+     * runs, the loss predicted at their last logged step, and {@code atScheduleEnd} the same predictions but
+     * with the loss predicted at the end of every run's schedule.
      */
-    public static Metrics of(double[] pred, double[] atLastStep, int stoppedEarly, double[] truth, double curveMae,
+    public static Metrics of(double[] pred, double[] atScheduleEnd, int stoppedEarly, double[] truth, double curveMae,
                              long curvePoints) {
         double offset = medianError(pred, truth);
         double[] shifted = new double[pred.length];
@@ -47,7 +49,7 @@ public record Metrics(int runs, double finalMae, double finalRmse, double finalA
             shifted[i] = pred[i] - offset;
         }
         return new Metrics(pred.length, mae(pred, truth), rmse(pred, truth), are(pred, truth), spearman(pred, truth),
-                offset, mae(shifted, truth), curveMae, curvePoints, stoppedEarly, mae(atLastStep, truth));
+                offset, mae(shifted, truth), curveMae, curvePoints, stoppedEarly, mae(atScheduleEnd, truth));
     }
 
     /** The median of {@code pred[i] − truth[i]}; NaN for none. */

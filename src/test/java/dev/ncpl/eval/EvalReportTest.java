@@ -58,10 +58,10 @@ class EvalReportTest {
         EvalReport report = new EvalReport("t", "test report", test, Run::source);
         Metrics m = report.add("chinchilla", new ChinchillaPredictor(b).predict(test)).get("alpha");
         assertEquals(1, m.stoppedEarly());
-        assertTrue(m.finalMaeStopsAtLastStep() != m.finalMae());
+        assertTrue(m.finalMaeAtScheduleEnd() != m.finalMae());
         String md = report.markdown();
         assertTrue(md.contains("## Runs that stop early"), md);
         assertTrue(md.contains(String.format(java.util.Locale.ROOT, "| alpha | chinchilla | 20 | 1 | %.4f | %.4f |",
-                m.finalMae(), m.finalMaeStopsAtLastStep())), md);
+                m.finalMae(), m.finalMaeAtScheduleEnd())), md);
     }
 }

@@ -99,7 +99,7 @@ class MetricsTest {
     }
 
     @Test
-    void runsThatStopEarlyAreAlsoScoredAtTheirLastLoggedStep() {
+    void runsThatStopEarlyAreScoredAtTheirLastLoggedStep() {
         List<Run> runs = new ArrayList<>(Fixtures.runs(4, 1, 0.0, 1, "fx"));
         Run full = runs.get(0);
         runs.set(0, full.withCurve(full.curve().prefix(full.number("schedule.total_steps").orElseThrow() / 2)));
@@ -115,11 +115,11 @@ class MetricsTest {
         Metrics m = Evaluator.score(runs, preds, Run::source).get("fx");
         assertEquals(4, m.runs());
         assertEquals(1, m.stoppedEarly());
-        assertEquals((0.3 + 3 * 0.01) / 4, m.finalMae(), 1e-9, "the table's MAE is unchanged");
-        assertEquals(3 * 0.01 / 4, m.finalMaeStopsAtLastStep(), 1e-9, "the cut run scored on its curve");
+        assertEquals(3 * 0.01 / 4, m.finalMae(), 1e-9, "the cut run scored on its curve at its last step");
+        assertEquals((0.3 + 3 * 0.01) / 4, m.finalMaeAtScheduleEnd(), 1e-9, "and at its schedule's end");
 
         Metrics none = Evaluator.score(runs.subList(1, 4), preds.subList(1, 4), Run::source).get("fx");
         assertEquals(0, none.stoppedEarly());
-        assertEquals(none.finalMae(), none.finalMaeStopsAtLastStep(), 1e-12);
+        assertEquals(none.finalMae(), none.finalMaeAtScheduleEnd(), 1e-12);
     }
 }
