@@ -23,7 +23,7 @@ import java.util.List;
  * mean's weighted geometric mean with the process's curve back from the final loss. When it has {@link
  * ResidualTrees}, the final loss is the weighted
  * geometric mean of the network's and the trees' (where the trees know the run's source and optimizer;
- * the trees weigh two thirds, a source's Gaussian process in their stead four fifths), and the curve is
+ * the trees weigh nine tenths, a source's Gaussian process in their stead four fifths), and the curve is
  * tied to that.
  */
 public final class NeuralPredictor implements LossPredictor, AutoCloseable {

@@ -267,7 +267,8 @@ class PredictorTrainingTest {
                 Run r = val.get(i);
                 double trees = p.trees().predict(r, p.model().baseline().law(r.source()));
                 double expected = r.source().equals("alpha")
-                        ? Math.pow(network[i], 1.0 / 3) * Math.pow(trees, 2.0 / 3) : network[i];
+                        ? Math.pow(network[i], 1 - ResidualTrees.WEIGHT) * Math.pow(trees, ResidualTrees.WEIGHT)
+                        : network[i];
                 assertEquals(r.source().equals("alpha"), !Double.isNaN(trees), r.id());
                 assertEquals(expected, both.get(i).finalLoss(), 1e-9 * expected, r.id());
                 assertEquals(both.get(i).finalLoss(), finals[i], 1e-5 * expected, r.id());
