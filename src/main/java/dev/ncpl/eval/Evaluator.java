@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.TreeMap;
 
 /**
@@ -75,12 +76,10 @@ public final class Evaluator {
             t[k] = run.curve().finalLoss();
             double[] steps = pr.steps();
             atScheduleEnd[k] = p[k];
-            if (run.stopsEarly()) {
-                int last = indexOf(steps, run.curve().lastStep());
-                if (last >= 0 && Double.isFinite(pr.losses()[last])) {
-                    p[k] = pr.losses()[last];
-                    stopped++;
-                }
+            OptionalDouble atLastStep = run.stopsEarly() ? pr.lossAtLastLoggedStep(run) : OptionalDouble.empty();
+            if (atLastStep.isPresent()) {
+                p[k] = atLastStep.getAsDouble();
+                stopped++;
             }
             double total = Scale.totalSteps(run).orElse(run.curve().lastStep());
             for (int i = 0; i < run.curve().size(); i++) {

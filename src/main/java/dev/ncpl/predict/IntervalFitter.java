@@ -29,7 +29,8 @@ public final class IntervalFitter {
      * The errors of one held-out run.
      *
      * @param run the run
-     * @param finalResidual true − predicted final loss
+     * @param finalResidual true − predicted final loss ({@link Prediction#finalLossAsLogged}: at the last logged
+     *     step of a run whose curve stops early)
      * @param spread the ensemble's spread on its final loss
      * @param fractions the fraction of training of each scored curve point
      * @param curveResiduals true − predicted loss at each of those points
@@ -47,7 +48,11 @@ public final class IntervalFitter {
      */
     public record Coverage(int runs, double finalCoverage, double finalWidth, double curveCoverage, double curveWidth) {}
 
-    /** The errors of {@code predictions} (made at each run's own curve steps) against the runs' curves. */
+    /**
+     * The errors of {@code predictions} (made at each run's own curve steps) against the runs' curves; a run whose
+     * curve stops early is scored at its last logged step ({@link Prediction#finalLossAsLogged}), as in {@code
+     * ncpl eval}.
+     */
     public static List<Residuals> residuals(List<Run> runs, List<Prediction> predictions) {
         List<Residuals> out = new ArrayList<>(runs.size());
         for (int i = 0; i < runs.size(); i++) {
@@ -63,7 +68,7 @@ public final class IntervalFitter {
                     points.add(new double[] {run.curve().step(j) / total, run.curve().loss(j) - p.losses()[j]});
                 }
             }
-            out.add(new Residuals(run, run.curve().finalLoss() - p.finalLoss(), p.spread(),
+            out.add(new Residuals(run, run.curve().finalLoss() - p.finalLossAsLogged(run), p.spread(),
                     points.stream().mapToDouble(x -> x[0]).toArray(), points.stream().mapToDouble(x -> x[1]).toArray()));
         }
         return out;

@@ -1,5 +1,9 @@
 package dev.ncpl.predict;
 
+import dev.ncpl.runs.Run;
+import java.util.Arrays;
+import java.util.OptionalDouble;
+
 /**
  * A predicted run: final loss and the loss at the requested steps.
  *
@@ -14,5 +18,23 @@ public record Prediction(String id, double finalLoss, double[] steps, double[] l
     /** A prediction without an ensemble spread. */
     public Prediction(String id, double finalLoss, double[] steps, double[] losses) {
         this(id, finalLoss, steps, losses, 0);
+    }
+
+    /** The predicted loss at {@code run}'s last logged step, where this prediction has a finite point there. */
+    public OptionalDouble lossAtLastLoggedStep(Run run) {
+        if (!run.hasCurve()) {
+            return OptionalDouble.empty();
+        }
+        int j = Arrays.binarySearch(steps, run.curve().lastStep());
+        return j >= 0 && Double.isFinite(losses[j]) ? OptionalDouble.of(losses[j]) : OptionalDouble.empty();
+    }
+
+    /**
+     * The prediction of {@code run}'s final loss as its log records it: where its curve stops well before its
+     * schedule ends ({@link Run#stopsEarly()}), the predicted loss at its last logged step (when this prediction
+     * has one), else {@link #finalLoss}, the loss at the schedule's end.
+     */
+    public double finalLossAsLogged(Run run) {
+        return run.stopsEarly() ? lossAtLastLoggedStep(run).orElse(finalLoss) : finalLoss;
     }
 }

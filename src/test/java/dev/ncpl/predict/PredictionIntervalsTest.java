@@ -218,4 +218,22 @@ class PredictionIntervalsTest {
         assertEquals(margin, kept.margin(0.8), 1e-12);
         assertTrue(!kept.unseen("delta") && kept.unseen("never-seen"));
     }
+
+    @Test
+    void aRunThatStopsEarlyIsCalibratedAtItsLastLoggedStep() {
+        Run full = Fixtures.runs(1, 1, 0.0, 5, "alpha").get(0);
+        Run cut = full.withCurve(full.curve().prefix(full.number("schedule.total_steps").orElseThrow() / 2));
+        assertTrue(cut.stopsEarly() && !full.stopsEarly());
+        // the curve right everywhere; the schedule's end predicted 0.4 below where the cut run stopped
+        List<Prediction> preds = new ArrayList<>();
+        for (Run r : List.of(full, cut)) {
+            preds.add(new Prediction(r.id(), r.curve().finalLoss() - 0.01 - (r == cut ? 0.4 : 0), r.curve().steps(),
+                    r.curve().losses()));
+        }
+        List<Residuals> rs = IntervalFitter.residuals(List.of(full, cut), preds);
+        assertEquals(0.01, rs.get(0).finalResidual(), 1e-12, "a complete run: true − predicted final loss");
+        assertEquals(0.0, rs.get(1).finalResidual(), 1e-12, "the cut run: against the curve at its last step");
+        assertEquals(preds.get(0).finalLoss(), preds.get(0).finalLossAsLogged(full), 0.0, "the full run: at the end");
+        assertTrue(preds.get(1).finalLossAsLogged(cut) > preds.get(1).finalLoss() + 0.4);
+    }
 }
