@@ -43,7 +43,10 @@ public final class Plots {
         double[] truth = runs.stream().mapToDouble(r -> r.curve().finalLoss()).toArray();
         int c = 0;
         for (Map.Entry<String, List<Prediction>> e : byPredictor.entrySet()) {
-            double[] pred = e.getValue().stream().mapToDouble(Prediction::finalLoss).toArray();
+            // scored as the metrics score it: a run that stops early at its last logged step
+            List<Prediction> preds = e.getValue();
+            double[] pred = java.util.stream.IntStream.range(0, preds.size())
+                    .mapToDouble(i -> preds.get(i).finalLossAsLogged(runs.get(i))).toArray();
             XYSeries s = chart.addSeries(e.getKey(), truth, pred);
             s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
             s.setMarker(SeriesMarkers.CIRCLE);
