@@ -76,7 +76,7 @@ public final class Evaluator {
             t[k] = run.curve().finalLoss();
             double[] steps = pr.steps();
             atScheduleEnd[k] = p[k];
-            OptionalDouble atLastStep = run.stopsEarly() ? pr.lossAtLastLoggedStep(run) : OptionalDouble.empty();
+            OptionalDouble atLastStep = pr.lossWhereItStopped(run);
             if (atLastStep.isPresent()) {
                 p[k] = atLastStep.getAsDouble();
                 stopped++;

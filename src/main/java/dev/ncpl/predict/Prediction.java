@@ -20,9 +20,12 @@ public record Prediction(String id, double finalLoss, double[] steps, double[] l
         this(id, finalLoss, steps, losses, 0);
     }
 
-    /** The predicted loss at {@code run}'s last logged step, where this prediction has a finite point there. */
-    public OptionalDouble lossAtLastLoggedStep(Run run) {
-        if (!run.hasCurve()) {
+    /**
+     * Where {@code run}'s curve stops well before its schedule ends ({@link Run#stopsEarly()}) and this prediction
+     * has a finite point at its last logged step: the predicted loss there, where its final loss was logged.
+     */
+    public OptionalDouble lossWhereItStopped(Run run) {
+        if (!run.stopsEarly()) {
             return OptionalDouble.empty();
         }
         int j = Arrays.binarySearch(steps, run.curve().lastStep());
@@ -30,11 +33,10 @@ public record Prediction(String id, double finalLoss, double[] steps, double[] l
     }
 
     /**
-     * The prediction of {@code run}'s final loss as its log records it: where its curve stops well before its
-     * schedule ends ({@link Run#stopsEarly()}), the predicted loss at its last logged step (when this prediction
-     * has one), else {@link #finalLoss}, the loss at the schedule's end.
+     * The prediction of {@code run}'s final loss as its log records it: {@link #lossWhereItStopped} where its curve
+     * stops early, else {@link #finalLoss}, the loss at the schedule's end.
      */
     public double finalLossAsLogged(Run run) {
-        return run.stopsEarly() ? lossAtLastLoggedStep(run).orElse(finalLoss) : finalLoss;
+        return lossWhereItStopped(run).orElse(finalLoss);
     }
 }
