@@ -40,13 +40,71 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
         }
     }
 
-    /** Fits one law per source to the final losses of {@code runs}, and the pooled (shared) law. */
+    /**
+     * Fits one law per source to the final losses of {@code runs}, and the pooled (shared) law. A source whose
+     * runs hold fewer than three model sizes cannot identify its size exponent (nor, with one size, A): those
+     * are taken from the best-identified source that logs the same metric ({@link #sizeDonor}), which measured
+     * how this loss falls with size, and from Epoch AI's refit of Chinchilla where no such source is among
+     * {@code runs}. Marin (two sizes) and open_lm (six) both log Paloma C4-en: left to Epoch's α = 0.348, the
+     * law fitted on Marin's 130m and 300m runs overestimated Marin's 520m and 1.2B losses by a median 0.035
+     * and 0.039; with open_lm's α = 0.197 by 0.026 and 0.010 (datasets/marin-larger).
+     */
     public static Baseline fit(Collection<Run> runs) {
-        return fit(runs, new ChinchillaFitter());
+        ChinchillaFitter epoch = new ChinchillaFitter();
+        List<String> unresolved = new ArrayList<>();
+        Map<String, List<ChinchillaFitter.Point>> bySource = pointsBySource(runs, unresolved);
+        if (bySource.isEmpty()) {
+            throw new IllegalArgumentException("no run with a known model size and token budget to fit");
+        }
+        Map<String, SourceFit> fits = new TreeMap<>();
+        bySource.forEach((src, pts) -> fits.put(src, SourceFit.of(epoch.fit(pts))));
+        Map<String, String> metrics = metricsBySource(runs);
+        for (String src : bySource.keySet()) {
+            if (fits.get(src).distinctParams() >= 3) {
+                continue;
+            }
+            sizeDonor(src, fits, metrics).ifPresent(donor -> {
+                SourceFit d = fits.get(donor);
+                String origin = String.format(java.util.Locale.ROOT,
+                        "the law of %s, which logs the same metric, fitted on %d sizes", donor, d.distinctParams());
+                fits.put(src, SourceFit.of(new ChinchillaFitter(d.law(), origin).fit(bySource.get(src))));
+            });
+        }
+        SourceFit pooled = fits.size() == 1 ? fits.values().iterator().next() : sharedFit(bySource, epoch);
+        return new Baseline(fits, pooled, List.copyOf(unresolved));
     }
 
     /**
-     * Fits one law per source as {@link #fit(Collection)} does, with {@code fitter}'s prior supplying what a
+     * The source that lends {@code source} its size exponent: among the others that log the same metric
+     * and whose runs identified their own (three sizes or more), the one with the most sizes, then runs.
+     */
+    static java.util.Optional<String> sizeDonor(String source, Map<String, SourceFit> fits, Map<String, String> metrics) {
+        String metric = metrics.getOrDefault(source, "");
+        return fits.entrySet().stream()
+                .filter(e -> !e.getKey().equals(source) && e.getValue().distinctParams() >= 3)
+                .filter(e -> !metric.isEmpty() && metric.equals(metrics.get(e.getKey())))
+                .max(java.util.Comparator.<Map.Entry<String, SourceFit>>comparingInt(e -> e.getValue().distinctParams())
+                        .thenComparingInt(e -> e.getValue().runs()).thenComparing(Map.Entry::getKey,
+                                java.util.Comparator.reverseOrder()))
+                .map(Map.Entry::getKey);
+    }
+
+    /** Each source's metric: the one most of its runs log (ties: the first in name order; "" where none is named). */
+    private static Map<String, String> metricsBySource(Collection<Run> runs) {
+        Map<String, Map<String, Integer>> counts = new TreeMap<>();
+        for (Run r : runs) {
+            counts.computeIfAbsent(r.source(), k -> new TreeMap<>()).merge(r.metric() == null ? "" : r.metric(), 1, Integer::sum);
+        }
+        Map<String, String> out = new TreeMap<>();
+        counts.forEach((src, c) -> out.put(src, c.entrySet().stream()
+                .max(Map.Entry.<String, Integer>comparingByValue()
+                        .thenComparing(Map.Entry::getKey, java.util.Comparator.reverseOrder()))
+                .map(Map.Entry::getKey).orElseThrow()));
+        return out;
+    }
+
+    /**
+     * Fits one law per source, with {@code fitter}'s prior (and no other source's law) supplying what a
      * source's runs cannot identify (the size exponent when they hold fewer than three sizes, the token
      * exponent when they hold fewer than three budgets).
      */

@@ -3,8 +3,12 @@ package dev.ncpl.cli;
 import dev.ncpl.baseline.Baseline;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunReader;
+import dev.ncpl.runs.Scale;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -26,16 +30,21 @@ public final class BaselineCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Where to save the fitted laws (JSON).")
     Path out;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "Refit the pooled law (the one that serves sources "
-            + "the model never saw) in DIR's baseline.json over the runs DIR was trained on, keeping its per-source "
-            + "laws, which its network's residuals are taken over. For models saved before the pooled law was "
-            + "the shared law.")
+    @Option(names = "--model", paramLabel = "DIR", description = "Refit DIR's baseline.json over the runs DIR was "
+            + "trained on, as training now fits it: the pooled law (the one that serves sources the model never saw), "
+            + "and each source's law where the refit agrees with the saved one at every training run of that source "
+            + "(within " + LAW_TOLERANCE + "; the network's residuals are taken over it there), such as a source "
+            + "of few sizes that now borrows its size exponent from another. A law that would move at the "
+            + "training runs is kept and named: that model needs retraining.")
     Path model;
+
+    /** How far a refitted law may move at a training run and still replace the saved one. */
+    static final double LAW_TOLERANCE = 1e-4;
 
     @Override
     public Integer call() throws Exception {
         if (model != null) {
-            return refitPooled();
+            return refitModelBaseline();
         }
         List<Run> runs = RunReader.readAll(data.files("marin.jsonl", "steplaw.jsonl", "openlm.jsonl"));
         List<Run> fitOn = split.equals("all") ? runs : runs.stream().filter(r -> r.split().equals(split)).toList();
@@ -59,14 +68,36 @@ public final class BaselineCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int refitPooled() throws Exception {
+    private int refitModelBaseline() throws Exception {
         if (out != null) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--out and --model exclude each other: "
                     + "--model rewrites DIR/baseline.json");
         }
         Path file = model.resolve(dev.ncpl.model.NcplModel.BASELINE);
         Baseline before = Baseline.load(file);
-        Baseline after = before.withPooledRefitted(ModelData.of(model, data).training());
+        List<Run> training = ModelData.of(model, data).training();
+        Baseline refit = Baseline.fit(training);
+        Map<String, Baseline.SourceFit> sources = new TreeMap<>(before.sources());
+        refit.sources().forEach((src, fit) -> {
+            Baseline.SourceFit old = before.sources().get(src);
+            if (old == null || old.law().equals(fit.law())) {
+                return;
+            }
+            double moved = training.stream().filter(r -> r.source().equals(src)).mapToDouble(r -> {
+                Scale sc = Scale.of(r);
+                return Math.abs(fit.law().predict(sc.params(), sc.tokens()) - old.law().predict(sc.params(), sc.tokens()));
+            }).max().orElse(0);
+            if (moved > LAW_TOLERANCE) {
+                System.out.printf(Locale.ROOT, "%-10s kept %s: the refit %s moves it by up to %.2g at its training runs "
+                        + "(retrain the model to take it)%n", src, old.law(), fit.law(), moved);
+                return;
+            }
+            System.out.printf(Locale.ROOT, "%-10s before %s%n%-10s after  %s   (moves at most %.1g at its training runs)%n",
+                    src, old.law(), "", fit.law(), moved);
+            fit.notes().forEach(n -> System.out.println("           note: " + n));
+            sources.put(src, fit);
+        });
+        Baseline after = new Baseline(sources, before.pooled(), before.unresolved()).withPooledRefitted(training);
         System.out.printf("pooled before %s%npooled after  %s%n", before.pooled().law(), after.pooled().law());
         after.pooled().notes().forEach(n -> System.out.println("           note: " + n));
         after.save(file);
