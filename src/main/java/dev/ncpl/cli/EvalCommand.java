@@ -2,6 +2,7 @@ package dev.ncpl.cli;
 
 import dev.ncpl.baseline.Baseline;
 import dev.ncpl.eval.EvalReport;
+import dev.ncpl.eval.Evaluator;
 import dev.ncpl.eval.Metrics;
 import dev.ncpl.eval.Protocol;
 import dev.ncpl.eval.RegretStudy;
@@ -59,6 +60,12 @@ public final class EvalCommand implements Callable<Integer> {
                     + "against the best true run, beside Step Law's lr/batch rule.")
     boolean regret;
 
+    @Option(names = "--score", paramLabel = "FILE", split = ",",
+            description = "Score the runs of FILE instead of the protocol's held-out runs, grouped by source and model "
+                    + "size (for example datasets/marin-larger/runs.jsonl: Marin models larger than any in the shared "
+                    + "logs). The baseline still learns from the protocol's training runs in --runs.")
+    List<Path> scoreFiles = new ArrayList<>();
+
     @Option(names = "--name", description = "Report name (default: the protocol).")
     String name;
 
@@ -72,15 +79,24 @@ public final class EvalCommand implements Callable<Integer> {
         List<Path> files = data.files("marin.jsonl", "steplaw.jsonl");
         List<Run> all = RunReader.readAll(files);
         List<Run> train = p.training(all);
-        List<Run> test = p.evaluation(all);
+        boolean ownTest = !scoreFiles.isEmpty();
+        List<Run> test = ownTest ? RunReader.readAll(scoreFiles) : p.evaluation(all);
         if (test.isEmpty()) {
-            throw new IllegalArgumentException("protocol " + p.id() + " leaves no runs to score");
+            throw new IllegalArgumentException(ownTest ? "no runs to score in " + scoreFiles
+                    : "protocol " + p.id() + " leaves no runs to score");
         }
         String reportName = name != null ? name : p.id();
-        // when extrapolating, the split of a held-back run does not matter: score each source as a whole
-        EvalReport report = p == Protocol.EXTRAPOLATION
-                ? new EvalReport(reportName, "Protocol `" + p.id() + "`: " + p.description() + ".", test, Run::source)
-                : new EvalReport(reportName, "Protocol `" + p.id() + "`: " + p.description() + ".", test);
+        EvalReport report;
+        if (ownTest) {
+            report = new EvalReport(reportName, "Protocol `" + p.id() + "`'s training runs; scored on the runs of "
+                    + String.join(", ", scoreFiles.stream().map(Path::toString).toList()) + ".", test,
+                    Evaluator::groupBySize);
+        } else if (p == Protocol.EXTRAPOLATION) {
+            // when extrapolating, the split of a held-back run does not matter: score each source as a whole
+            report = new EvalReport(reportName, "Protocol `" + p.id() + "`: " + p.description() + ".", test, Run::source);
+        } else {
+            report = new EvalReport(reportName, "Protocol `" + p.id() + "`: " + p.description() + ".", test);
+        }
         report.provenance("run files", String.join(", ", files.stream().map(Path::toString).toList()));
         report.provenance("runs", String.format(Locale.ROOT, "%d for fitting/training, %d scored", train.size(),
                 test.size()));
@@ -94,7 +110,7 @@ public final class EvalCommand implements Callable<Integer> {
             // one model is "ncpl"; several are told apart by their folder names
             String modelName = models.size() == 1 ? "ncpl" : "ncpl:" + m.getFileName();
             NeuralPredictor neural = PredictorLoader.load(m, modelName, report);
-            checkPredictable(neural, test, files);
+            checkPredictable(neural, test, ownTest ? scoreFiles : files);
             predictors.add(neural);
             PredictionIntervals own = PredictionIntervals.loadIfPresent(m);
             if (own != null) {
@@ -121,7 +137,7 @@ public final class EvalCommand implements Callable<Integer> {
             if (intervals.containsKey(pred)) {
                 ConditionedPredictor cp = pred instanceof ConditionedPredictor c ? c : null;
                 NeuralPredictor network = cp != null ? cp.configOnly() : (NeuralPredictor) pred;
-                boolean calibratedHere = p == Protocol.IN_VAL && trainedOn(network, files);
+                boolean calibratedHere = !ownTest && p == Protocol.IN_VAL && trainedOn(network, files);
                 List<IntervalFitter.Residuals> residuals = IntervalFitter.residuals(test, preds);
                 if (cp != null) {
                     // observed points are returned as observed: only the predicted ones are scored

@@ -30,6 +30,21 @@ public final class Evaluator {
         return run.source() + "/" + (run.split().isEmpty() ? "-" : run.split());
     }
 
+    /**
+     * A run's group by source and model size, such as {@code marin/537M} or {@code marin/1.21B} ({@code ?} where
+     * its size cannot be resolved): for runs scored from a file of their own, whose split says nothing.
+     */
+    public static String groupBySize(Run run) {
+        var n = dev.ncpl.runs.Scale.params(run);
+        if (n.isEmpty()) {
+            return run.source() + "/?";
+        }
+        double v = n.get();
+        String size = v >= 1e9 ? String.format(java.util.Locale.ROOT, "%.3gB", v / 1e9)
+                : String.format(java.util.Locale.ROOT, "%.3gM", v / 1e6);
+        return run.source() + "/" + size;
+    }
+
     /** Metrics per {@code source/split} group and over all runs ({@code all}). */
     public static Map<String, Metrics> score(List<Run> truth, List<Prediction> predictions) {
         return score(truth, predictions, Evaluator::group);

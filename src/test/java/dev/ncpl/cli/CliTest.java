@@ -155,6 +155,28 @@ class CliTest {
     }
 
     @Test
+    void evalScoresTheRunsOfAFileOfTheirOwnGroupedBySize() throws IOException {
+        Path f = dir.resolve("runs.jsonl");
+        RunWriter.writeAll(f, Fixtures.runs(80, 4, 0.01, 1, "fx"));
+        // larger shapes than any the baseline learns from, in a file of their own (their split is not looked at)
+        Path larger = dir.resolve("larger.jsonl");
+        java.util.Random rnd = new java.util.Random(5);
+        RunWriter.writeAll(larger, List.of(Fixtures.run("fx/big-1", "fx", "train", 20, 1280, 3e-3, 20, 0.01, rnd),
+                Fixtures.run("fx/big-2", "fx", "train", 20, 1280, 1e-2, 20, 0.01, rnd)));
+        Outcome o = run("eval", "--runs", f.toString(), "--score", larger.toString(),
+                "--out", dir.resolve("eval").toString(), "--name", "larger");
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("chinchilla   fx/" + String.format(java.util.Locale.ROOT, "%.3gM",
+                20 * (4.0 * 1280 * 1280 + 3.0 * 1280 * 4 * 1280) / 1e6) + " "), o.out());
+        assertTrue(o.out().contains("runs    2"), o.out());
+        String report = Files.readString(dir.resolve("eval/larger/report.md"));
+        assertTrue(report.contains("scored on the runs of " + larger), report);
+        Outcome empty = run("eval", "--runs", f.toString(), "--score", dir.resolve("none.jsonl").toString(),
+                "--out", dir.resolve("eval").toString());
+        assertEquals(1, empty.code(), empty.out());
+    }
+
+    @Test
     void missingModelIsAFailureNotACrash() throws IOException {
         Path f = dir.resolve("runs.jsonl");
         RunWriter.writeAll(f, Fixtures.runs(3, 1, 0.01, 1, "fx"));
