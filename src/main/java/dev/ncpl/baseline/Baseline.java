@@ -50,28 +50,22 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
      * and 0.039; with open_lm's α = 0.197 by 0.026 and 0.010 (datasets/marin-larger).
      */
     public static Baseline fit(Collection<Run> runs) {
-        ChinchillaFitter epoch = new ChinchillaFitter();
-        List<String> unresolved = new ArrayList<>();
-        Map<String, List<ChinchillaFitter.Point>> bySource = pointsBySource(runs, unresolved);
-        if (bySource.isEmpty()) {
-            throw new IllegalArgumentException("no run with a known model size and token budget to fit");
-        }
-        Map<String, SourceFit> fits = new TreeMap<>();
-        bySource.forEach((src, pts) -> fits.put(src, SourceFit.of(epoch.fit(pts))));
+        Baseline plain = fit(runs, new ChinchillaFitter());
         Map<String, String> metrics = metricsBySource(runs);
-        for (String src : bySource.keySet()) {
-            if (fits.get(src).distinctParams() >= 3) {
-                continue;
+        Map<String, SourceFit> fits = new TreeMap<>(plain.sources());
+        Map<String, List<ChinchillaFitter.Point>> bySource = pointsBySource(runs, new ArrayList<>());
+        plain.sources().forEach((src, own) -> {
+            if (own.distinctParams() >= 3) {
+                return;
             }
-            sizeDonor(src, fits, metrics).ifPresent(donor -> {
-                SourceFit d = fits.get(donor);
+            sizeDonor(src, plain.sources(), metrics).ifPresent(donor -> {
+                SourceFit d = plain.sources().get(donor);
                 String origin = String.format(java.util.Locale.ROOT,
                         "the law of %s, which logs the same metric, fitted on %d sizes", donor, d.distinctParams());
                 fits.put(src, SourceFit.of(new ChinchillaFitter(d.law(), origin).fit(bySource.get(src))));
             });
-        }
-        SourceFit pooled = fits.size() == 1 ? fits.values().iterator().next() : sharedFit(bySource, epoch);
-        return new Baseline(fits, pooled, List.copyOf(unresolved));
+        });
+        return new Baseline(fits, plain.pooled(), plain.unresolved());
     }
 
     /**
