@@ -83,10 +83,13 @@ public final class BaselineCommand implements Callable<Integer> {
             if (old == null || old.law().equals(fit.law())) {
                 return;
             }
-            double moved = training.stream().filter(r -> r.source().equals(src)).mapToDouble(r -> {
-                Scale sc = Scale.of(r);
-                return Math.abs(fit.law().predict(sc.params(), sc.tokens()) - old.law().predict(sc.params(), sc.tokens()));
-            }).max().orElse(0);
+            // runs whose size or budget cannot be resolved were left out of both fits
+            double moved = training.stream().filter(r -> r.source().equals(src))
+                    .filter(r -> Scale.params(r).isPresent() && Scale.tokens(r).isPresent()).mapToDouble(r -> {
+                        Scale sc = Scale.of(r);
+                        return Math.abs(fit.law().predict(sc.params(), sc.tokens())
+                                - old.law().predict(sc.params(), sc.tokens()));
+                    }).max().orElse(0);
             if (moved > LAW_TOLERANCE) {
                 System.out.printf(Locale.ROOT, "%-10s kept %s: the refit %s moves it by up to %.2g at its training runs "
                         + "(retrain the model to take it)%n", src, old.law(), fit.law(), moved);

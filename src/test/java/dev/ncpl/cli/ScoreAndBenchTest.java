@@ -394,6 +394,30 @@ class ScoreAndBenchTest {
         }
     }
 
+    @Test
+    void baselineRefitReplacesOnlyALawThatStaysPutAtTheTrainingRuns() throws IOException {
+        Path copy = dir.resolve("model-refit");
+        try (var files = Files.walk(model)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(model.relativize(f).toString()));
+            }
+        }
+        Path file = copy.resolve(dev.ncpl.model.NcplModel.BASELINE);
+        dev.ncpl.baseline.Baseline saved = dev.ncpl.baseline.Baseline.load(file);
+        dev.ncpl.baseline.ChinchillaLaw law = saved.law("alpha");
+        // a law 0.01 off at every training run: the network's residuals were not taken over it, so it stays
+        dev.ncpl.baseline.Baseline shifted = saved.withShift("alpha", 0.01, "moved by the test");
+        shifted.save(file);
+        String out = run("baseline", "--model", copy.toString(), "--runs", dir.resolve("runs.jsonl").toString());
+        assertTrue(out.contains("alpha      kept"), out);
+        assertEquals(law.e() + 0.01, dev.ncpl.baseline.Baseline.load(file).law("alpha").e(), 1e-12);
+        // the law training fitted: nothing to replace, and the file keeps it exactly
+        saved.save(file);
+        out = run("baseline", "--model", copy.toString(), "--runs", dir.resolve("runs.jsonl").toString());
+        assertTrue(!out.contains("kept"), out);
+        assertEquals(law, dev.ncpl.baseline.Baseline.load(file).law("alpha"));
+    }
+
     private static String run(String... args) {
         PrintStream old = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
