@@ -50,10 +50,11 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
      * and 0.039; with open_lm's α = 0.197 by 0.026 and 0.010 (datasets/marin-larger).
      */
     public static Baseline fit(Collection<Run> runs) {
-        Baseline plain = fit(runs, new ChinchillaFitter());
+        List<String> unresolved = new ArrayList<>();
+        Map<String, List<ChinchillaFitter.Point>> bySource = pointsBySource(runs, unresolved);
+        Baseline plain = fit(bySource, unresolved, new ChinchillaFitter());
         Map<String, String> metrics = metricsBySource(runs);
         Map<String, SourceFit> fits = new TreeMap<>(plain.sources());
-        Map<String, List<ChinchillaFitter.Point>> bySource = pointsBySource(runs, new ArrayList<>());
         plain.sources().forEach((src, own) -> {
             if (own.distinctParams() >= 3) {
                 return;
@@ -104,7 +105,12 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
      */
     public static Baseline fit(Collection<Run> runs, ChinchillaFitter fitter) {
         List<String> unresolved = new ArrayList<>();
-        Map<String, List<ChinchillaFitter.Point>> bySource = pointsBySource(runs, unresolved);
+        return fit(pointsBySource(runs, unresolved), unresolved, fitter);
+    }
+
+    /** {@link #fit(Collection, ChinchillaFitter)} of runs already read as points by source. */
+    private static Baseline fit(Map<String, List<ChinchillaFitter.Point>> bySource, List<String> unresolved,
+                                ChinchillaFitter fitter) {
         if (bySource.isEmpty()) {
             throw new IllegalArgumentException("no run with a known model size and token budget to fit");
         }

@@ -86,17 +86,14 @@ public final class EvalCommand implements Callable<Integer> {
                     : "protocol " + p.id() + " leaves no runs to score");
         }
         String reportName = name != null ? name : p.id();
-        EvalReport report;
-        if (ownTest) {
-            report = new EvalReport(reportName, "Protocol `" + p.id() + "`'s training runs; scored on the runs of "
-                    + String.join(", ", scoreFiles.stream().map(Path::toString).toList()) + ".", test,
-                    Evaluator::groupBySize);
-        } else if (p == Protocol.EXTRAPOLATION) {
-            // when extrapolating, the split of a held-back run does not matter: score each source as a whole
-            report = new EvalReport(reportName, "Protocol `" + p.id() + "`: " + p.description() + ".", test, Run::source);
-        } else {
-            report = new EvalReport(reportName, "Protocol `" + p.id() + "`: " + p.description() + ".", test);
-        }
+        // scored from a file of their own, runs are told apart by size; when extrapolating, the split of a
+        // held-back run does not matter: each source is scored as a whole
+        String description = ownTest ? "Protocol `" + p.id() + "`'s training runs; scored on the runs of "
+                + String.join(", ", scoreFiles.stream().map(Path::toString).toList()) + "."
+                : "Protocol `" + p.id() + "`: " + p.description() + ".";
+        java.util.function.Function<Run, String> grouping = ownTest ? Evaluator::groupBySize
+                : p == Protocol.EXTRAPOLATION ? Run::source : Evaluator::group;
+        EvalReport report = new EvalReport(reportName, description, test, grouping);
         report.provenance("run files", String.join(", ", files.stream().map(Path::toString).toList()));
         report.provenance("runs", String.format(Locale.ROOT, "%d for fitting/training, %d scored", train.size(),
                 test.size()));

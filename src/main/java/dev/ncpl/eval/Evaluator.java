@@ -35,14 +35,7 @@ public final class Evaluator {
      * its size cannot be resolved): for runs scored from a file of their own, whose split says nothing.
      */
     public static String groupBySize(Run run) {
-        var n = dev.ncpl.runs.Scale.params(run);
-        if (n.isEmpty()) {
-            return run.source() + "/?";
-        }
-        double v = n.get();
-        String size = v >= 1e9 ? String.format(java.util.Locale.ROOT, "%.3gB", v / 1e9)
-                : String.format(java.util.Locale.ROOT, "%.3gM", v / 1e6);
-        return run.source() + "/" + size;
+        return run.source() + "/" + Scale.params(run).map(dev.ncpl.runs.RunStats::human).orElse("?");
     }
 
     /** Metrics per {@code source/split} group and over all runs ({@code all}). */
