@@ -124,8 +124,9 @@ public final class IntervalFitter {
             throw new IllegalArgumentException("no held-out runs with a curve to calibrate prediction intervals on");
         }
         double tau = median(rs.stream().mapToDouble(r -> Math.abs(r.finalResidual())).toArray());
-        double[] logN = range(training.stream().map(Scale::params));
-        double[] logD = range(training.stream().map(Scale::tokens));
+        TrainingRange range = TrainingRange.of(training);
+        double[] logN = range.logParams();
+        double[] logD = range.logTokens();
         // the scale needs tau and the ranges; quantiles are taken after dividing by it
         SourceCalibration unit = new SourceCalibration(rs.size(), tau, null, null, logN, logD);
         double[] finals = new double[rs.size()];
@@ -147,14 +148,6 @@ public final class IntervalFitter {
                     : null;
         }
         return new SourceCalibration(rs.size(), tau, grid(finals), curve, logN, logD);
-    }
-
-    private static double[] range(java.util.stream.Stream<java.util.Optional<Double>> values) {
-        double[] logs = values.flatMap(java.util.Optional::stream).filter(v -> v > 0).mapToDouble(Math::log).toArray();
-        if (logs.length == 0) {
-            return null;
-        }
-        return new double[] {Arrays.stream(logs).min().getAsDouble(), Arrays.stream(logs).max().getAsDouble()};
     }
 
     /**

@@ -185,12 +185,15 @@ public final class NeuralPredictor implements LossPredictor, AutoCloseable {
     private FinalLoss finalLoss(Run run, RunFeatures f, double[] memberResiduals) {
         double network = f.finalLoss(mean(memberResiduals));
         double spread = f.finalUnit() * std(memberResiduals);
-        double fromTrees = trees == null ? Double.NaN
-                : trees.predict(run, f.law(), new Scale(f.params(), f.tokens()), f.schedule());
+        if (trees == null) {
+            return new FinalLoss(network, spread);
+        }
+        Scale scale = new Scale(f.params(), f.tokens());
+        double fromTrees = trees.predict(run, f.law(), scale, f.schedule());
         if (!(fromTrees > 0 && network > 0)) {
             return new FinalLoss(network, spread);
         }
-        return new FinalLoss(trees.combine(run, network, fromTrees), Math.hypot(spread, (network - fromTrees) / 2));
+        return new FinalLoss(trees.combine(run, scale, network, fromTrees), Math.hypot(spread, (network - fromTrees) / 2));
     }
 
     private static double mean(double[] v) {

@@ -101,6 +101,18 @@ public final class ResidualTrees {
      */
     public static final double GP_WEIGHT = 0.8;
     /**
+     * How fast the network's share fades beyond a source's training sizes and budgets: exp(−1) per unit of
+     * ln N plus ln D outside them. There the network answers from what it learnt of other sources at that
+     * size, and drifts: the shipped default's network alone erred +0.11 on average on Marin's 1.2B runs
+     * (datasets/marin-larger), the trees about +0.01. Measured with the shipped networks (final-loss MAE; the
+     * network's share kept / fading by exp(−d) / exp(−2d) / exp(−4d) / none at all): Marin 520m 0.0144 /
+     * 0.0131 / 0.0126 / 0.0124 / 0.0123 and 1.2B 0.0280 / 0.0213 / 0.0201 / 0.0198 / 0.0198; trained on the
+     * smaller sizes, Marin 300m 0.0363 / 0.0362 / 0.0362 / 0.0362 / 0.0362 and Step Law 429 M 0.0107 / 0.0106
+     * / 0.0107 / 0.0110 / 0.0114; in_val (inside the range) unchanged. exp(−d) is the slowest of those that
+     * gain on all of them; Step Law's 429 M runs, where the network helps its process, keep most of it.
+     */
+    public static final double NETWORK_FADE = 1.0;
+    /**
      * 300 trees of depth 4, shrinkage 0.5, at least 20 runs a leaf. A tree fitted to the median moves each leaf
      * by a share of the median residual there, which closes on the fit more slowly than a mean: Marin in_val,
      * trees alone, bagging seeds 17, 1 and 2, with {@link #POOLED_DERIVED pooled} trees: shrinkage 0.1,
@@ -305,11 +317,12 @@ public final class ResidualTrees {
     private final Map<String, SourceTrees> sources;
     private final Map<String, SourceGp> gps;
     private final Map<String, GpCheck> checks;
+    private final Map<String, TrainingRange> ranges;
     private final double weight;
 
-    /** Trees with the {@link #WEIGHT} they have in the final loss, and no Gaussian processes. */
+    /** Trees with the {@link #WEIGHT} they have in the final loss, no Gaussian processes and no ranges. */
     public ResidualTrees(Map<String, SourceTrees> sources) {
-        this(sources, WEIGHT, Map.of(), Map.of());
+        this(sources, WEIGHT, Map.of(), Map.of(), Map.of());
     }
 
     /**
@@ -318,15 +331,19 @@ public final class ResidualTrees {
      * @param gps the Gaussian processes of the sources that use one instead of their trees (absent in
      *     files written before they were fitted: none)
      * @param checks the checks that chose between them, by source
+     * @param ranges the sizes and budgets of each source's training runs, beyond which the network's share
+     *     fades ({@link #NETWORK_FADE}); absent in files written before: no fading
      */
     @JsonCreator
     public ResidualTrees(@JsonProperty("sources") Map<String, SourceTrees> sources,
                          @JsonProperty("weight") Double weight,
                          @JsonProperty("gps") Map<String, SourceGp> gps,
-                         @JsonProperty("gp_checks") Map<String, GpCheck> checks) {
+                         @JsonProperty("gp_checks") Map<String, GpCheck> checks,
+                         @JsonProperty("ranges") Map<String, TrainingRange> ranges) {
         this.sources = new TreeMap<>(sources);
         this.gps = gps == null ? Map.of() : new TreeMap<>(gps);
         this.checks = checks == null ? Map.of() : new TreeMap<>(checks);
+        this.ranges = ranges == null ? Map.of() : new TreeMap<>(ranges);
         this.weight = weight == null ? 0.5 : weight;
         if (!(this.weight >= 0 && this.weight <= 1)) {
             throw new IllegalArgumentException("residual trees' weight must lie in [0, 1], not " + weight);
@@ -350,6 +367,12 @@ public final class ResidualTrees {
         return sources;
     }
 
+    /** The sizes and token budgets of each source's training runs. */
+    @JsonProperty("ranges")
+    public Map<String, TrainingRange> ranges() {
+        return ranges;
+    }
+
     /** The trees' share in the geometric mean with the network's final loss. */
     @JsonProperty("weight")
     public double weight() {
@@ -362,12 +385,21 @@ public final class ResidualTrees {
     }
 
     /**
-     * The final loss of {@code run} from the network's {@code network} and this second opinion's {@code
-     * opinion} ({@link #predict}): their weighted geometric mean, the opinion weighing {@link #GP_WEIGHT}
-     * where the run's source has a Gaussian process and {@link #weight} otherwise.
+     * The final loss of {@code run}, of size and budget {@code scale}, from the network's {@code network} and
+     * this second opinion's {@code opinion} ({@link #predict}): their weighted geometric mean, the opinion
+     * weighing {@link #GP_WEIGHT} where the run's source has a Gaussian process and {@link #weight} otherwise,
+     * and the network's share fading by exp(−{@link #NETWORK_FADE} × the run's ln distance beyond its source's
+     * training range).
      */
-    public double combine(Run run, double network, double opinion) {
-        return combine(network, opinion, gps.containsKey(run.source()) ? GP_WEIGHT : weight);
+    public double combine(Run run, Scale scale, double network, double opinion) {
+        return combine(network, opinion, 1 - networkShare(run, scale));
+    }
+
+    /** The network's share in the final loss of {@code run} of size and budget {@code scale}. */
+    double networkShare(Run run, Scale scale) {
+        double share = 1 - (gps.containsKey(run.source()) ? GP_WEIGHT : weight);
+        TrainingRange range = ranges.get(run.source());
+        return range == null ? share : share * Math.exp(-NETWORK_FADE * range.distance(scale));
     }
 
     private static double combine(double network, double opinion, double share) {
@@ -389,10 +421,12 @@ public final class ResidualTrees {
         Map<String, SourceTrees> out = new TreeMap<>();
         Map<String, SourceGp> gps = new TreeMap<>();
         Map<String, GpCheck> checks = new TreeMap<>();
+        Map<String, TrainingRange> ranges = new TreeMap<>();
         bySource.forEach((source, rs) -> {
             if (rs.size() >= MIN_RUNS && baseline.knows(source)) {
                 ChinchillaLaw law = baseline.law(source);
                 out.put(source, fitSource(rs, law, seed));
+                ranges.put(source, TrainingRange.of(rs));
                 GpCheck check = check(rs, law, seed);
                 if (check != null) {
                     checks.put(source, check);
@@ -402,7 +436,7 @@ public final class ResidualTrees {
                 }
             }
         });
-        return new ResidualTrees(out, WEIGHT, gps, checks);
+        return new ResidualTrees(out, WEIGHT, gps, checks, ranges);
     }
 
     /**
@@ -533,6 +567,7 @@ public final class ResidualTrees {
         Map<String, SourceTrees> merged = new TreeMap<>(sources);
         Map<String, SourceGp> mergedGps = new TreeMap<>(gps);
         Map<String, GpCheck> mergedChecks = new TreeMap<>(checks);
+        Map<String, TrainingRange> mergedRanges = new TreeMap<>(ranges);
         if (parent != null) {
             parent.sources().forEach((source, t) -> {
                 if (!fineTuned.contains(source) && !merged.containsKey(source)) {
@@ -543,10 +578,13 @@ public final class ResidualTrees {
                     if (parent.checks().containsKey(source)) {
                         mergedChecks.put(source, parent.checks().get(source));
                     }
+                    if (parent.ranges().containsKey(source)) {
+                        mergedRanges.put(source, parent.ranges().get(source));
+                    }
                 }
             });
         }
-        return new ResidualTrees(merged, weight, mergedGps, mergedChecks);
+        return new ResidualTrees(merged, weight, mergedGps, mergedChecks, mergedRanges);
     }
 
     static String optimizer(Run run) {

@@ -76,6 +76,13 @@ class PredictionIntervalsTest {
         double d = PredictionIntervals.distance(iv.calibration("alpha"), larger);
         assertTrue(d >= Math.log(n / nMax) - 1e-9, "distance " + d);
         assertEquals(base * (1 + 2.0 * d), iv.finalInterval(larger, 3.0, 0, 0.8).width(), 1e-9);
+        // with both, the larger of the two terms, not their product: a spread below the distance's term
+        // leaves the width at the distance's, one above it sets the width alone
+        double below = tau * Math.sqrt(Math.pow(1 + 2.0 * d, 2) / 4 - 1 + 1e-12);
+        assertTrue(below > 0, "distance " + d);
+        assertEquals(base * (1 + 2.0 * d), iv.finalInterval(larger, 3.0, below, 0.8).width(), 1e-9);
+        double above = tau * 2 * (1 + 2.0 * d);
+        assertEquals(base * Math.sqrt(1 + 4 * Math.pow(1 + 2.0 * d, 2)), iv.finalInterval(larger, 3.0, above, 0.8).width(), 1e-9);
     }
 
     @Test

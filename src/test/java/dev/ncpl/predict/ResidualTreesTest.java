@@ -106,16 +106,52 @@ class ResidualTreesTest {
         double expected = law.predict(scale.params(), scale.tokens())
                 * Math.exp(gp.residual(run, scale, dev.ncpl.text.LrSchedule.of(run)));
         assertEquals(expected, fitted.predict(run, law), 1e-12);
+        assertEquals(0.0, fitted.ranges().get("alpha").distance(scale), 0.0, "a held-out run of a size trained on");
         assertEquals(Math.exp(ResidualTrees.GP_WEIGHT * Math.log(3.0) + (1 - ResidualTrees.GP_WEIGHT) * Math.log(2.0)),
-                fitted.combine(run, 2.0, 3.0), 1e-12);
+                fitted.combine(run, scale, 2.0, 3.0), 1e-12);
         Run single = split.held().stream().filter(r -> r.source().equals("single")).findFirst().orElseThrow();
-        assertEquals(fitted.combine(2.0, 3.0), fitted.combine(single, 2.0, 3.0), 0.0, "trees weigh WEIGHT");
+        assertEquals(fitted.combine(2.0, 3.0), fitted.combine(single, dev.ncpl.runs.Scale.of(single), 2.0, 3.0), 0.0,
+                "trees weigh WEIGHT");
 
         // a fine-tuning on "single" keeps the parent's process and check for "alpha"
         ResidualTrees child = ResidualTrees.fit(split.train().stream().filter(r -> r.source().equals("single")).toList(),
                 split.baseline(), 7).under(fitted, java.util.Set.of("single"));
         assertEquals(fitted.predict(run, law), child.predict(run, law), 0.0);
         assertEquals(check, child.checks().get("alpha"));
+        assertEquals(fitted.ranges().get("alpha"), child.ranges().get("alpha"));
+    }
+
+    /**
+     * Each source's trees keep the sizes and budgets of its training runs; beyond them the network's share
+     * fades by exp(−{@link ResidualTrees#NETWORK_FADE} × the ln distance), inside them it is the trees'
+     * complement. Files from before the ranges were kept do not fade it.
+     */
+    @Test
+    void networkShareFadesBeyondTheTrainingRange(@TempDir Path dir) throws IOException {
+        FixtureSplit split = FixtureSplit.of(Fixtures.runs(300, 3, 0.003, 5, "alpha"));
+        ResidualTrees trees = ResidualTrees.fit(split.train(), split.baseline(), 7);
+        TrainingRange range = trees.ranges().get("alpha");
+        double[] logN = split.train().stream().mapToDouble(r -> Math.log(dev.ncpl.runs.Scale.of(r).params())).toArray();
+        assertEquals(java.util.Arrays.stream(logN).max().orElseThrow(), range.logParams()[1], 0.0);
+        assertEquals(java.util.Arrays.stream(logN).min().orElseThrow(), range.logParams()[0], 0.0);
+
+        Run run = split.held().get(0);
+        dev.ncpl.runs.Scale inside = new dev.ncpl.runs.Scale(Math.exp(range.logParams()[1]), Math.exp(range.logTokens()[1]));
+        dev.ncpl.runs.Scale beyond = new dev.ncpl.runs.Scale(inside.params() * Math.E, inside.tokens() * Math.E);
+        double full = 1 - ResidualTrees.WEIGHT;
+        assertEquals(full, trees.networkShare(run, inside), 1e-12);
+        assertEquals(full * Math.exp(-2 * ResidualTrees.NETWORK_FADE), trees.networkShare(run, beyond), 1e-12,
+                "one e-fold beyond in size and one in tokens");
+        double share = trees.networkShare(run, beyond);
+        assertEquals(Math.exp(share * Math.log(2.0) + (1 - share) * Math.log(3.0)), trees.combine(run, beyond, 2.0, 3.0), 1e-12);
+
+        trees.save(dir.resolve(ResidualTrees.FILE));
+        ResidualTrees loaded = ResidualTrees.loadIfPresent(dir);
+        assertEquals(share, loaded.networkShare(run, beyond), 0.0);
+        var saved = (ObjectNode) dev.ncpl.util.Json.MAPPER.readTree(dir.resolve(ResidualTrees.FILE).toFile());
+        saved.remove("ranges");
+        dev.ncpl.util.Json.MAPPER.writeValue(dir.resolve(ResidualTrees.FILE).toFile(), saved);
+        assertEquals(full, ResidualTrees.loadIfPresent(dir).networkShare(run, beyond), 1e-12, "no ranges: no fading");
     }
 
     /**
