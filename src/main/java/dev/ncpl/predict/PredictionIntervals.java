@@ -45,7 +45,8 @@ public final class PredictionIntervals {
      * Default widening per unit of ln N or ln D beyond a source's training range: chosen so that a model
      * trained on the smaller sizes covers the held-back largest size near the nominal level or above it
      * (README, Uncertainty). At 80%, Marin 300m / Step Law 429 M, since the scale is the larger of the spread and
-     * distance terms (2026-12-06): 82.6% / 92.3% at 4.5 (mean width 0.095 / 0.052), 78.3% / 90.8% at 4; with
+     * distance terms (2026-12-06): 82.6% / 92.3% at 4.5 (mean width 0.095 / 0.052; 82.6% / 91.4% at 0.095 / 0.047
+     * once the spread's network–trees gap faded beyond the range), 78.3% / 90.8% at 4; with
      * their product, 84.5% / 97.3% (0.109 / 0.120) at 4 (2026-11-25), 65.8% / 95.5% at 3 once the residual
      * trees weighed 0.9 and held-out runs that stop early were scored at their last logged step; when 3 was
      * chosen, 92.5% / 82% at 3 and 81.5% / 65% at 2.

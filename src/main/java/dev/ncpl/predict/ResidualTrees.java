@@ -397,9 +397,17 @@ public final class ResidualTrees {
 
     /** The network's share in the final loss of {@code run} of size and budget {@code scale}. */
     double networkShare(Run run, Scale scale) {
-        double share = 1 - (gps.containsKey(run.source()) ? GP_WEIGHT : weight);
+        return (1 - (gps.containsKey(run.source()) ? GP_WEIGHT : weight)) * networkFade(run, scale);
+    }
+
+    /**
+     * How much of its share inside the training range the network keeps for {@code run} of size and budget
+     * {@code scale}: exp(−{@link #NETWORK_FADE} × its ln distance beyond its source's training runs); 1 inside
+     * them, and for a source of which these trees hold no range.
+     */
+    public double networkFade(Run run, Scale scale) {
         TrainingRange range = ranges.get(run.source());
-        return range == null ? share : share * Math.exp(-NETWORK_FADE * range.distance(scale));
+        return range == null ? 1 : Math.exp(-NETWORK_FADE * range.distance(scale));
     }
 
     private static double combine(double network, double opinion, double share) {

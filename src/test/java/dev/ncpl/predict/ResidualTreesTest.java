@@ -142,6 +142,8 @@ class ResidualTreesTest {
         assertEquals(full, trees.networkShare(run, inside), 1e-12);
         assertEquals(full * Math.exp(-2 * ResidualTrees.NETWORK_FADE), trees.networkShare(run, beyond), 1e-12,
                 "one e-fold beyond in size and one in tokens");
+        assertEquals(1.0, trees.networkFade(run, inside), 0.0);
+        assertEquals(Math.exp(-2 * ResidualTrees.NETWORK_FADE), trees.networkFade(run, beyond), 1e-12);
         double share = trees.networkShare(run, beyond);
         assertEquals(Math.exp(share * Math.log(2.0) + (1 - share) * Math.log(3.0)), trees.combine(run, beyond, 2.0, 3.0), 1e-12);
 

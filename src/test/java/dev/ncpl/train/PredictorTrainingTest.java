@@ -280,6 +280,25 @@ class PredictorTrainingTest {
                 }
             }
             assertTrue(averaged > 10, "the trees moved " + averaged + " alpha finals");
+
+            // beyond the source's training budgets the network's share and its gap to the trees fade alike
+            Run inside = val.stream().filter(r -> r.source().equals("alpha")).findFirst().orElseThrow();
+            com.fasterxml.jackson.databind.node.ObjectNode config = inside.config().deepCopy();
+            double tokens = Math.exp(p.trees().ranges().get("alpha").logTokens()[1] + 1);
+            ((com.fasterxml.jackson.databind.node.ObjectNode) config.get("data")).put("tokens_total", tokens);
+            Run beyond = new Run(inside.id() + "-more", inside.source(), inside.split(), inside.metric(), config, inside.curve());
+            dev.ncpl.runs.Scale scale = dev.ncpl.runs.Scale.of(beyond);
+            double fade = p.trees().networkFade(beyond, scale);
+            assertEquals(Math.exp(-ResidualTrees.NETWORK_FADE), fade, 1e-9, "one e-fold beyond the training budgets");
+            double net = p.networkOnly().predictFinal(List.of(beyond))[0];
+            double ms = p.networkOnly().finals(p.prepare(List.of(beyond))).spread()[0];
+            double trees = p.trees().predict(beyond, p.model().baseline().law("alpha"));
+            double share = (1 - ResidualTrees.WEIGHT) * fade;
+            double expected = Math.pow(net, share) * Math.pow(trees, 1 - share);
+            NeuralPredictor.Finals f = p.finals(p.prepare(List.of(beyond)));
+            assertEquals(expected, f.mean()[0], 1e-5 * expected);
+            assertEquals(Math.hypot(ms, (net - trees) / 2 * fade), f.spread()[0], 1e-5 * expected);
+            assertTrue(Math.abs(net - trees) / 2 * (1 - fade) > 1e-4, "the fade must show: " + net + " vs " + trees);
         }
     }
 
