@@ -48,8 +48,9 @@ final class OutsideTrainingRange {
             err.printf(Locale.ROOT, "note: %d of %d configs lie beyond the model sizes or token budgets of their own "
                     + "source's training runs (JSONL output: \"beyond_source_range\"). There the Chinchilla law carries "
                     + "size and tokens, the residual trees (or a source's Gaussian process) answer from the source's own "
-                    + "runs, and the network from what it learnt of other sources at that size, which drifts (README, "
-                    + "\"Beyond the sizes a source was trained on\"); intervals widen with the distance.%n",
+                    + "runs, and the network from what it learnt of other sources at that size, which drifts, so its "
+                    + "share fades with the distance (README, \"Beyond the sizes a source was trained on\"); intervals "
+                    + "widen with the distance.%n",
                     beyondSource, total);
         }
         if (configs == 0) {
