@@ -61,7 +61,8 @@ final class OutsideTrainingRange {
                 .limit(NAMED).map(e -> e.getKey() + " (" + e.getValue() + ")").collect(Collectors.joining(", "));
         err.printf(Locale.ROOT, "note: %d of %d configs have fields outside the range the model was trained on, or "
                 + "that it never saw (JSONL output lists them per prediction, \"outside_training_range\"): %s%s. The network reads "
-                + "such a value as the nearest one it saw, so the prediction does not follow it further.%n",
+                + "a number beyond its range as the nearest one it saw, and a word it never saw (a new activation, norm or "
+                + "architecture) as unknown, so the prediction does not follow it further.%n",
                 configs, total, named, counts.size() > NAMED ? " and more" : "");
     }
 }

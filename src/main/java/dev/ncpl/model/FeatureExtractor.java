@@ -7,9 +7,11 @@ import dev.ncpl.runs.Scale;
 import dev.ncpl.text.ConfigSerializer;
 import dev.ncpl.text.ConfigTokenizer;
 import dev.ncpl.text.DerivedExtra;
+import dev.ncpl.text.EncodedConfig;
 import dev.ncpl.text.LrSchedule;
 import dev.ncpl.text.NumericScaler;
 import dev.ncpl.text.SerializedConfig;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -48,8 +50,11 @@ public final class FeatureExtractor {
         double bt = Scale.batchTokens(run).orElse(s.tokens() / schedule.total());
         ChinchillaLaw law = baseline.law(run.source());
         SerializedConfig serialized = ConfigSerializer.serialize(run, schedule, extras);
-        return new RunFeatures(run.id(), tokenizer.encode(serialized, scaler), s.params(), s.tokens(), bt, law, schedule,
-                residualScale.unit(law, s.tokens()), scaler.outsideTrainingRange(serialized));
+        EncodedConfig encoded = tokenizer.encode(serialized, scaler);
+        java.util.LinkedHashSet<String> unfamiliar = new java.util.LinkedHashSet<>(scaler.outsideTrainingRange(serialized));
+        unfamiliar.addAll(tokenizer.unseenFields(serialized));
+        return new RunFeatures(run.id(), encoded, s.params(), s.tokens(), bt, law, schedule,
+                residualScale.unit(law, s.tokens()), List.copyOf(unfamiliar));
     }
 
     /** Fraction of training at {@code step}, floored at {@link #MIN_FRACTION}. */

@@ -32,12 +32,14 @@ public final class ConfigTokenizer implements AutoCloseable {
     private final Map<String, Integer> vocab;
     private final long clsId;
     private final long numId;
+    private final long unkId;
 
     private ConfigTokenizer(HuggingFaceTokenizer tokenizer, Map<String, Integer> vocab) {
         this.tokenizer = tokenizer;
         this.vocab = vocab;
         this.clsId = vocab.get(CLS);
         this.numId = vocab.get(ConfigSerializer.NUM);
+        this.unkId = vocab.get(UNK);
     }
 
     /** Builds the vocabulary of {@code configs}, writes {@code tokenizer.json} to {@code file} and loads it. */
@@ -139,6 +141,25 @@ public final class ConfigTokenizer implements AutoCloseable {
     /** Whether {@code word} is in the vocabulary. */
     public boolean knows(String word) {
         return vocab.containsKey(word);
+    }
+
+    /**
+     * The keys of {@code config}'s lines that hold a word the vocabulary lacks, which the network reads as
+     * {@value #UNK}: a text value never seen in training (an activation, a norm, an architecture), or a key never
+     * seen. A new architecture's config should say so beside its prediction, as a number beyond its range does.
+     */
+    public List<String> unseenFields(SerializedConfig config) {
+        List<String> out = new java.util.ArrayList<>();
+        for (String line : config.lines()) {
+            for (long id : lineIds.computeIfAbsent(line, this::tokenize)) {
+                if (id == unkId) {
+                    int colon = line.indexOf(':');
+                    out.add(colon > 0 ? line.substring(0, colon) : line);
+                    break;
+                }
+            }
+        }
+        return out;
     }
 
     /** Token ids with [CLS] first, and the scaled number at every placeholder. */

@@ -160,6 +160,7 @@ class ScoreAndBenchTest {
         com.fasterxml.jackson.databind.node.ObjectNode config = odd.config().deepCopy();
         ((com.fasterxml.jackson.databind.node.ObjectNode) config.get("optimizer")).put("lr", 1.0);
         ((com.fasterxml.jackson.databind.node.ObjectNode) config.get("model")).put("n_experts", 8);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) config.get("model")).put("norm", "a_norm_never_seen");
         Predicted two = predictTwo("odd", candidates.get(0), new Run("odd", odd.source(), "", odd.metric(), config, odd.curve()));
         com.fasterxml.jackson.databind.JsonNode usual = two.first();
         com.fasterxml.jackson.databind.JsonNode unusual = two.second();
@@ -168,6 +169,7 @@ class ScoreAndBenchTest {
         List<String> named = new ArrayList<>();
         unusual.get("outside_training_range").forEach(n -> named.add(n.asText()));
         assertTrue(named.contains("optimizer.lr") && named.contains("model.n_experts"), named.toString());
+        assertTrue(named.contains("model.norm"), "a text value the network reads as unknown: " + named);
         assertTrue(!named.contains("optimizer.beta1"), named.toString());
         assertTrue(note.contains("note: 1 of 2 configs have fields outside the range") && note.contains("optimizer.lr (1)"),
                 note);

@@ -98,6 +98,13 @@ class ConfigSerializerTest {
             assertEquals(b.length() + 4, e.length());
             assertTrue(tok.knows("optimizer.lr:"));
             assertTrue(!tok.knows("optimizer.shiny_new_knob:"));
+            // a text value or a key never seen is named, as the network reads it as [UNK]
+            assertEquals(java.util.Set.of("model.attention", "optimizer.shiny_new_knob"), java.util.Set.copyOf(tok.unseenFields(c)));
+            assertEquals(2, tok.unseenFields(c).size());
+            assertEquals(List.of(), tok.unseenFields(base));
+            Run otherActivation = sample();
+            ((ObjectNode) otherActivation.config().get("model")).put("activation", "squared_relu");
+            assertEquals(List.of("model.activation"), tok.unseenFields(ConfigSerializer.serialize(otherActivation)));
             int placeholders = 0;
             for (float m : e.numberMask()) {
                 placeholders += (int) m;
