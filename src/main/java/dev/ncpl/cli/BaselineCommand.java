@@ -75,7 +75,8 @@ public final class BaselineCommand implements Callable<Integer> {
         }
         Path file = model.resolve(dev.ncpl.model.NcplModel.BASELINE);
         Baseline before = Baseline.load(file);
-        List<Run> training = ModelData.of(model, data).training();
+        ModelData md = ModelData.of(model, data);
+        List<Run> training = md.training();
         Baseline refit = Baseline.fit(training);
         Map<String, Baseline.SourceFit> sources = new TreeMap<>(before.sources());
         refit.sources().forEach((src, fit) -> {
@@ -104,6 +105,7 @@ public final class BaselineCommand implements Callable<Integer> {
         System.out.printf("pooled before %s%npooled after  %s%n", before.pooled().law(), after.pooled().law());
         after.pooled().notes().forEach(n -> System.out.println("           note: " + n));
         after.save(file);
+        RefitLog.record(model, "ncpl baseline --model", md.files(), List.of(dev.ncpl.model.NcplModel.BASELINE));
         System.out.println("saved " + file);
         return 0;
     }

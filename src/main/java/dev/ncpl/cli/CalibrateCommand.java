@@ -86,6 +86,9 @@ public final class CalibrateCommand implements Callable<Integer> {
                 conditioned.save(cfile);
                 System.out.println("wrote " + cfile);
             }
+            RefitLog.record(model.model, String.format(Locale.ROOT, "ncpl calibrate --growth %s", growth), md.files(),
+                    prefix == null ? List.of(PredictionIntervals.FILE)
+                            : List.of(PredictionIntervals.FILE, ConditionedIntervals.FILE));
         }
         return 0;
     }

@@ -20,14 +20,16 @@ import java.util.Locale;
  * @param protocol the protocol the model was trained under
  * @param seed the training seed
  * @param all every run of the files
+ * @param files the run files read
  */
-record ModelData(Protocol protocol, long seed, List<Run> all) {
+record ModelData(Protocol protocol, long seed, List<Run> all, List<Path> files) {
     static ModelData of(Path modelDir, DataOptions data) throws IOException {
         ModelManifest manifest = Json.read(modelDir.resolve(NcplModel.MANIFEST), ModelManifest.class);
         JsonNode prov = manifest.provenance();
         Protocol protocol = Protocol.parse(prov.path("protocol").asText("in_val"));
-        List<Run> all = RunReader.readAll(data.files("marin.jsonl", "steplaw.jsonl", "openlm.jsonl"));
-        ModelData md = new ModelData(protocol, prov.path("seed").asLong(0), all);
+        List<Path> files = data.files("marin.jsonl", "steplaw.jsonl", "openlm.jsonl");
+        List<Run> all = RunReader.readAll(files);
+        ModelData md = new ModelData(protocol, prov.path("seed").asLong(0), all, List.copyOf(files));
         if (prov.has("training_runs") && prov.get("training_runs").asInt() != md.training().size()) {
             System.err.printf(Locale.ROOT, "warning: the model was trained on %d runs, these files give %d%n",
                     prov.get("training_runs").asInt(), md.training().size());

@@ -5,6 +5,7 @@ import dev.ncpl.predict.CurveShape;
 import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.PrefixConditioner;
 import dev.ncpl.predict.ResidualTrees;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -39,6 +40,8 @@ public final class PrefixCommand implements Callable<Integer> {
         }
         fitted.save(model.model);
         trees.save(model.model.resolve(ResidualTrees.FILE));
+        RefitLog.record(model.model, "ncpl prefix", md.files(),
+                List.of(PrefixConditioner.FILE, CurveShape.FILE, ResidualTrees.FILE));
         PrefixConditioner prefix = fitted.prefix();
         prefix.laws().forEach((source, law) -> System.out.printf(Locale.ROOT,
                 "%-8s %6d training rows, %d weights%s, in each of %d members%n", source, law.rows(),

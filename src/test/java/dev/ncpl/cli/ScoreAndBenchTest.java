@@ -396,14 +396,58 @@ class ScoreAndBenchTest {
         }
     }
 
-    @Test
-    void baselineRefitReplacesOnlyALawThatStaysPutAtTheTrainingRuns() throws IOException {
-        Path copy = dir.resolve("model-refit");
+    /** A copy of the test's model folder, named {@code name}, to refit without touching the shared one. */
+    private static Path copyOfModel(String name) throws IOException {
+        Path copy = dir.resolve(name);
         try (var files = Files.walk(model)) {
             for (Path f : files.toList()) {
                 Files.copy(f, copy.resolve(model.relativize(f).toString()));
             }
         }
+        return copy;
+    }
+
+    /**
+     * Each command that fits again a part beside the network appends to the model's provenance what it read and
+     * what it wrote, with hashes; the model still loads.
+     */
+    @Test
+    void refitsAreRecordedInTheModelsProvenance() throws IOException {
+        Path copy = copyOfModel("model-refits");
+        Path runs = dir.resolve("runs.jsonl");
+        run("calibrate", "--model", copy.toString(), "--runs", runs.toString(), "--growth", "3");
+        run("prefix", "--model", copy.toString(), "--runs", runs.toString());
+        com.fasterxml.jackson.databind.JsonNode manifest = dev.ncpl.util.Json.MAPPER.readTree(
+                copy.resolve(dev.ncpl.model.NcplModel.MANIFEST).toFile());
+        com.fasterxml.jackson.databind.JsonNode refits = manifest.path("provenance").path("refits");
+        assertEquals(2, refits.size(), refits.toString());
+        com.fasterxml.jackson.databind.JsonNode calibrate = refits.get(0);
+        assertEquals("ncpl calibrate --growth 3.0", calibrate.path("command").asText());
+        assertEquals(dev.ncpl.util.Hashing.sha256(runs), calibrate.path("data").path("runs.jsonl").asText());
+        for (String f : List.of("intervals.json", "conditioned-intervals.json")) {
+            assertEquals(dev.ncpl.util.Hashing.sha256(copy.resolve(f)), calibrate.path("files").path(f).asText(), f);
+        }
+        com.fasterxml.jackson.databind.JsonNode prefix = refits.get(1);
+        assertEquals("ncpl prefix", prefix.path("command").asText());
+        for (String f : List.of("prefix.json", "shape.json", "final-trees.json")) {
+            assertEquals(dev.ncpl.util.Hashing.sha256(copy.resolve(f)), prefix.path("files").path(f).asText(), f);
+        }
+        assertTrue(java.time.Instant.parse(prefix.path("at").asText()).isAfter(
+                java.time.Instant.parse(manifest.path("provenance").path("created").asText())));
+        assertEquals(3.0, dev.ncpl.predict.PredictionIntervals.loadIfPresent(copy).growth(), 0.0);
+        // the training record is kept as it was
+        com.fasterxml.jackson.databind.JsonNode trained = dev.ncpl.util.Json.MAPPER.readTree(
+                model.resolve(dev.ncpl.model.NcplModel.MANIFEST).toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) manifest.path("provenance")).remove("refits");
+        assertEquals(trained, manifest);
+        try (dev.ncpl.predict.NeuralPredictor p = dev.ncpl.predict.NeuralPredictor.load(copy)) {
+            assertEquals(1, p.predict(List.of(candidates.get(0))).size());
+        }
+    }
+
+    @Test
+    void baselineRefitReplacesOnlyALawThatStaysPutAtTheTrainingRuns() throws IOException {
+        Path copy = copyOfModel("model-refit");
         Path file = copy.resolve(dev.ncpl.model.NcplModel.BASELINE);
         dev.ncpl.baseline.Baseline saved = dev.ncpl.baseline.Baseline.load(file);
         dev.ncpl.baseline.ChinchillaLaw law = saved.law("alpha");
@@ -418,6 +462,11 @@ class ScoreAndBenchTest {
         out = run("baseline", "--model", copy.toString(), "--runs", dir.resolve("runs.jsonl").toString());
         assertTrue(!out.contains("kept"), out);
         assertEquals(law, dev.ncpl.baseline.Baseline.load(file).law("alpha"));
+        com.fasterxml.jackson.databind.JsonNode refits = dev.ncpl.util.Json.MAPPER.readTree(
+                copy.resolve(dev.ncpl.model.NcplModel.MANIFEST).toFile()).path("provenance").path("refits");
+        assertEquals(2, refits.size(), refits.toString());
+        assertEquals("ncpl baseline --model", refits.get(1).path("command").asText());
+        assertEquals(dev.ncpl.util.Hashing.sha256(file), refits.get(1).path("files").path("baseline.json").asText());
     }
 
     private static String run(String... args) {
