@@ -23,8 +23,9 @@ import java.util.Map;
  * there. The scale is the larger of the two, not their product: beyond the training range the spread
  * (which holds half the gap between the network and the residual trees) grows for the same reason the
  * distance does, and multiplying them counted that ignorance twice. The shipped default's 80% intervals on
- * Marin 520m and 1.2B runs (datasets/marin-larger), 1.4 to 2.8 ln units beyond its sizes and budgets, were
- * 0.25 and 1.37 wide on average with the product, covering all 73 runs whose errors were at most 0.09.
+ * Marin 520m and 1.2B runs (datasets/marin-larger), 0.6 to 2.8 ln units beyond its sizes and budgets, were
+ * 0.25 and 1.37 wide on average with the product, covering all 73 runs then there, whose errors were at most
+ * 0.07.
  * The distance widening is
  * symmetric about the interval's in-distribution centre: the skew of the held-out errors (a few runs far
  * above their prediction) is a fact about the sizes calibrated on, while the sign of the error beyond

@@ -35,7 +35,8 @@ import java.util.stream.IntStream;
  * optimizers ({@link #POOLED_DERIVED}). A source's trees are
  * {@value #BAGS} fits, each on a seeded nine tenths of its runs, averaged. {@link NeuralPredictor} returns
  * the geometric mean of this and the network's final loss, the trees weighing {@link #weight} (nine tenths;
- * see {@link #WEIGHT}).
+ * see {@link #WEIGHT}), and more beyond the sizes and budgets of the source's training runs, where the
+ * network's share fades ({@link #NETWORK_FADE}; {@link #ranges}).
  *
  * <p>Where a source's training runs span several sizes, a {@link SourceGp Gaussian process} on the same
  * residual is also tried: both are fitted on the sizes below the largest and measured on the largest,
