@@ -299,6 +299,21 @@ class PredictorTrainingTest {
             assertEquals(expected, f.mean()[0], 1e-5 * expected);
             assertEquals(Math.hypot(ms, (net - trees) / 2 * fade), f.spread()[0], 1e-5 * expected);
             assertTrue(Math.abs(net - trees) / 2 * (1 - fade) > 1e-4, "the fade must show: " + net + " vs " + trees);
+
+            // a source the baseline never saw: the pooled law, and a quarter of the network's residual over it
+            Run elsewhere = new Run(inside.id() + "-elsewhere", "gamma", inside.split(), inside.metric(), inside.config(),
+                    inside.curve());
+            dev.ncpl.model.RunFeatures g = p.prepare(List.of(elsewhere)).features().get(0);
+            assertEquals(p.model().baseline().pooled().law(), g.law());
+            float[][][] res = p.model().residuals(List.of(g.encoded()), null);
+            double raw = 0;
+            for (float[][] member : res) {
+                raw += member[0][0] / res.length;
+            }
+            double expectedElsewhere = g.finalLoss(NeuralPredictor.NEW_SOURCE_SHARE * raw);
+            assertEquals(expectedElsewhere, p.predictFinal(List.of(elsewhere))[0], 1e-9 * expectedElsewhere);
+            assertEquals(expectedElsewhere, p.predict(List.of(elsewhere)).get(0).finalLoss(), 1e-5 * expectedElsewhere);
+            assertTrue(Math.abs(g.finalLoss(raw) - expectedElsewhere) > 1e-4, "the share must show: residual " + raw);
         }
     }
 
