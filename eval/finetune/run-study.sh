@@ -106,8 +106,14 @@ for DRAW in $(seq 1 "$DRAWS"); do
   MODELS="$RUN/finetuned,$RUN/scratch"
   case "$STUDY" in new-source*|mpl-*) ;; *) MODELS="$MODELS,$PARENT" ;; esac
   ./ncpl eval --runs "$RUN/evalset.jsonl" --model "$MODELS" --name "finetune-$STUDY-$N" --out "$RUN"
-  grep '/in_val |' "$RUN/finetune-$STUDY-$N/report.md" | awk -F'|' -v d="$DRAW" '{gsub(/ /,"",$3); gsub(/ /,"",$5);
-    gsub(/ /,"",$8); gsub(/ /,"",$9); print d "\t" $3 "\t" $5 "\t" $8 "\t" $9}' >> "$SUMMARY"
+  # the in_val rows of the report's first table, its columns found by their headers (later tables, such as the
+  # runs that stop early, have in_val rows of their own, and columns were added over time)
+  awk -F'|' -v d="$DRAW" '
+    function trim(x) { gsub(/^ +| +$/, "", x); return x }
+    !seen && /^\| group \| predictor/ { for (i = 1; i <= NF; i++) col[trim($i)] = i; seen = 1; table = 1; next }
+    table && !/^\|/ { table = 0 }
+    table && $2 ~ /\/in_val/ { print d "\t" trim($col["predictor"]) "\t" trim($col["final MAE"]) "\t" \
+      trim($col["Spearman ρ"]) "\t" trim($col["curve MAE"]) }' "$RUN/finetune-$STUDY-$N/report.md" >> "$SUMMARY"
   if [ "$DRAW" = 1 ]; then
     rm -rf "$HERE/eval/finetune-$STUDY-$N"; cp -r "$RUN/finetune-$STUDY-$N" "$HERE/eval/finetune-$STUDY-$N"
   fi
