@@ -151,7 +151,7 @@ public final class ConfigTokenizer implements AutoCloseable {
     public List<String> unseenFields(SerializedConfig config) {
         List<String> out = new java.util.ArrayList<>();
         for (String line : config.lines()) {
-            for (long id : lineIds.computeIfAbsent(line, this::tokenize)) {
+            for (long id : idsOf(line)) {
                 if (id == unkId) {
                     int colon = line.indexOf(':');
                     out.add(colon > 0 ? line.substring(0, colon) : line);
@@ -196,7 +196,7 @@ public final class ConfigTokenizer implements AutoCloseable {
         long[][] parts = new long[lines.size()][];
         int n = 0;
         for (int i = 0; i < parts.length; i++) {
-            parts[i] = lineIds.computeIfAbsent(lines.get(i), this::tokenize);
+            parts[i] = idsOf(lines.get(i));
             n += parts[i].length;
         }
         long[] out = new long[n];
@@ -209,6 +209,11 @@ public final class ConfigTokenizer implements AutoCloseable {
             lineIds.clear();
         }
         return out;
+    }
+
+    /** The token ids of one line, from the cache, tokenizing it on its first use. */
+    private long[] idsOf(String line) {
+        return lineIds.computeIfAbsent(line, this::tokenize);
     }
 
     private long[] tokenize(String line) {
