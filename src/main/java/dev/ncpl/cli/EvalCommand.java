@@ -208,6 +208,7 @@ public final class EvalCommand implements Callable<Integer> {
                         + "MAE less offset %.4f  curve MAE %.4f%s%n", predictor, g, x.runs(), x.finalMae(), x.finalRmse(),
                 x.finalAre(), x.spearman(), x.finalMedianError(), x.finalMaeLessOffset(), x.curveMae(),
                 x.stoppedEarly() == 0 ? "" : String.format(Locale.ROOT, "  (%d stopped early; at their schedules' end: "
-                        + "final MAE %.4f)", x.stoppedEarly(), x.finalMaeAtScheduleEnd())));
+                        + "final MAE %.4f; without them: %.4f)", x.stoppedEarly(), x.finalMaeAtScheduleEnd(),
+                        x.finalMaeReachingScheduleEnd())));
     }
 }

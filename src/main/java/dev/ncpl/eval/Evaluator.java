@@ -71,7 +71,7 @@ public final class Evaluator {
         double[] p = new double[idx.size()];
         double[] t = new double[idx.size()];
         double[] atScheduleEnd = new double[idx.size()];
-        int stopped = 0;
+        boolean[] stopped = new boolean[idx.size()];
         double curveErr = 0;
         long curveN = 0;
         for (int k = 0; k < idx.size(); k++) {
@@ -87,7 +87,7 @@ public final class Evaluator {
             OptionalDouble atLastStep = pr.lossWhereItStopped(run);
             if (atLastStep.isPresent()) {
                 p[k] = atLastStep.getAsDouble();
-                stopped++;
+                stopped[k] = true;
             }
             double total = Scale.totalSteps(run).orElse(run.curve().lastStep());
             for (int i = 0; i < run.curve().size(); i++) {

@@ -26,30 +26,37 @@ import java.util.stream.IntStream;
  *     last logged step for them (as the conditioned and power-law predictors' final loss already is)
  * @param finalMaeAtScheduleEnd the final-loss MAE with those runs scored by the loss predicted at their schedules'
  *     end, as every run was until 2026-11-25 (equal to {@link #finalMae} where none stops early)
+ * @param finalMaeReachingScheduleEnd the final-loss MAE over the other runs alone, those whose last logged loss is
+ *     the loss their schedules reached: the figure no scoring convention for the runs that stop early moves (NaN
+ *     where every run stops early)
  */
 public record Metrics(int runs, double finalMae, double finalRmse, double finalAre, double spearman,
                       double finalMedianError, double finalMaeLessOffset, double curveMae, long curvePoints,
-                      int stoppedEarly, double finalMaeAtScheduleEnd) {
+                      int stoppedEarly, double finalMaeAtScheduleEnd, double finalMaeReachingScheduleEnd) {
 
     /** The final-loss figures of {@code pred} against {@code truth}, with the curve's {@code curveMae} over {@code curvePoints}. */
     public static Metrics of(double[] pred, double[] truth, double curveMae, long curvePoints) {
-        return of(pred, pred, 0, truth, curveMae, curvePoints);
+        return of(pred, pred, new boolean[pred.length], truth, curveMae, curvePoints);
     }
 
     /**
-     * As {@link #of(double[], double[], double, long)}, where {@code pred} holds, for the {@code stoppedEarly}
-     * runs, the loss predicted at their last logged step, and {@code atScheduleEnd} the same predictions but
-     * with the loss predicted at the end of every run's schedule.
+     * As {@link #of(double[], double[], double, long)}, where {@code pred} holds, for the runs marked in {@code
+     * stoppedEarly}, the loss predicted at their last logged step, and {@code atScheduleEnd} the same predictions
+     * but with the loss predicted at the end of every run's schedule.
      */
-    public static Metrics of(double[] pred, double[] atScheduleEnd, int stoppedEarly, double[] truth, double curveMae,
-                             long curvePoints) {
+    public static Metrics of(double[] pred, double[] atScheduleEnd, boolean[] stoppedEarly, double[] truth,
+                             double curveMae, long curvePoints) {
         double offset = medianError(pred, truth);
         double[] shifted = new double[pred.length];
         for (int i = 0; i < pred.length; i++) {
             shifted[i] = pred[i] - offset;
         }
+        int[] reaching = IntStream.range(0, pred.length).filter(i -> !stoppedEarly[i]).toArray();
+        double[] reachingPred = Arrays.stream(reaching).mapToDouble(i -> pred[i]).toArray();
+        double[] reachingTruth = Arrays.stream(reaching).mapToDouble(i -> truth[i]).toArray();
         return new Metrics(pred.length, mae(pred, truth), rmse(pred, truth), are(pred, truth), spearman(pred, truth),
-                offset, mae(shifted, truth), curveMae, curvePoints, stoppedEarly, mae(atScheduleEnd, truth));
+                offset, mae(shifted, truth), curveMae, curvePoints, pred.length - reaching.length,
+                mae(atScheduleEnd, truth), mae(reachingPred, reachingTruth));
     }
 
     /** The median of {@code pred[i] − truth[i]}; NaN for none. */

@@ -61,7 +61,7 @@ class EvalReportTest {
         assertTrue(m.finalMaeAtScheduleEnd() != m.finalMae());
         String md = report.markdown();
         assertTrue(md.contains("## Runs that stop early"), md);
-        assertTrue(md.contains(String.format(java.util.Locale.ROOT, "| alpha | chinchilla | 20 | 1 | %.4f | %.4f |",
-                m.finalMae(), m.finalMaeAtScheduleEnd())), md);
+        assertTrue(md.contains(String.format(java.util.Locale.ROOT, "| alpha | chinchilla | 20 | 1 | %.4f | %.4f | %.4f |",
+                m.finalMae(), m.finalMaeAtScheduleEnd(), m.finalMaeReachingScheduleEnd())), md);
     }
 }

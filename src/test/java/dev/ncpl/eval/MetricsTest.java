@@ -117,9 +117,11 @@ class MetricsTest {
         assertEquals(1, m.stoppedEarly());
         assertEquals(3 * 0.01 / 4, m.finalMae(), 1e-9, "the cut run scored on its curve at its last step");
         assertEquals((0.3 + 3 * 0.01) / 4, m.finalMaeAtScheduleEnd(), 1e-9, "and at its schedule's end");
+        assertEquals(0.01, m.finalMaeReachingScheduleEnd(), 1e-9, "and without it");
 
         Metrics none = Evaluator.score(runs.subList(1, 4), preds.subList(1, 4), Run::source).get("fx");
         assertEquals(0, none.stoppedEarly());
         assertEquals(none.finalMae(), none.finalMaeAtScheduleEnd(), 1e-12);
+        assertEquals(none.finalMae(), none.finalMaeReachingScheduleEnd(), 1e-12);
     }
 }
