@@ -11,6 +11,7 @@ import dev.ncpl.text.EncodedConfig;
 import dev.ncpl.text.LrSchedule;
 import dev.ncpl.text.NumericScaler;
 import dev.ncpl.text.SerializedConfig;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -51,7 +52,7 @@ public final class FeatureExtractor {
         ChinchillaLaw law = baseline.law(run.source());
         SerializedConfig serialized = ConfigSerializer.serialize(run, schedule, extras);
         EncodedConfig encoded = tokenizer.encode(serialized, scaler);
-        java.util.LinkedHashSet<String> unfamiliar = new java.util.LinkedHashSet<>(scaler.outsideTrainingRange(serialized));
+        LinkedHashSet<String> unfamiliar = new LinkedHashSet<>(scaler.outsideTrainingRange(serialized));
         unfamiliar.addAll(tokenizer.unseenFields(serialized));
         return new RunFeatures(run.id(), encoded, s.params(), s.tokens(), bt, law, schedule,
                 residualScale.unit(law, s.tokens()), List.copyOf(unfamiliar));

@@ -8,6 +8,7 @@ import dev.ncpl.util.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -149,7 +150,7 @@ public final class ConfigTokenizer implements AutoCloseable {
      * seen. A new architecture's config should say so beside its prediction, as a number beyond its range does.
      */
     public List<String> unseenFields(SerializedConfig config) {
-        List<String> out = new java.util.ArrayList<>();
+        List<String> out = new ArrayList<>();
         for (String line : config.lines()) {
             for (long id : idsOf(line)) {
                 if (id == unkId) {
