@@ -128,10 +128,11 @@ public final class IntervalFitter {
         double[] logN = range.logParams();
         double[] logD = range.logTokens();
         // the scale needs tau and the ranges; quantiles are taken after dividing by it
-        SourceCalibration unit = new SourceCalibration(rs.size(), tau, null, null, logN, logD);
+        double[] edges = PredictionIntervals.CURVE_BIN_EDGES;
+        SourceCalibration unit = new SourceCalibration(rs.size(), tau, null, null, logN, logD, edges);
         double[] finals = new double[rs.size()];
         List<List<Double>> bins = new ArrayList<>();
-        for (int b = 0; b < PredictionIntervals.CURVE_BINS; b++) {
+        for (int b = 0; b <= edges.length; b++) {
             bins.add(new ArrayList<>());
         }
         for (int i = 0; i < rs.size(); i++) {
@@ -139,15 +140,15 @@ public final class IntervalFitter {
             double s = PredictionIntervals.scale(unit, r.run(), r.spread(), growth);
             finals[i] = r.finalResidual() / s;
             for (int j = 0; j < r.fractions().length; j++) {
-                bins.get(PredictionIntervals.bin(r.fractions()[j])).add(r.curveResiduals()[j] / s);
+                bins.get(unit.bin(r.fractions()[j])).add(r.curveResiduals()[j] / s);
             }
         }
-        double[][] curve = new double[PredictionIntervals.CURVE_BINS][];
+        double[][] curve = new double[bins.size()][];
         for (int b = 0; b < curve.length; b++) {
             curve[b] = bins.get(b).size() >= MIN_RUNS ? grid(bins.get(b).stream().mapToDouble(Double::doubleValue).toArray())
                     : null;
         }
-        return new SourceCalibration(rs.size(), tau, grid(finals), curve, logN, logD);
+        return new SourceCalibration(rs.size(), tau, grid(finals), curve, logN, logD, edges);
     }
 
     /**

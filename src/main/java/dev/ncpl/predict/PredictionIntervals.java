@@ -53,8 +53,17 @@ public final class PredictionIntervals {
      * chosen, 92.5% / 82% at 3 and 81.5% / 65% at 2.
      */
     public static final double DEFAULT_GROWTH = 4.5;
-    /** Curve bins: fractions of training [0, 0.1), [0.1, 0.2), …, [0.9, 1]. */
-    public static final int CURVE_BINS = 10;
+    /**
+     * Inner edges of the curve bins, in fractions of training: [0, 0.01), [0.01, 0.025), [0.025, 0.05),
+     * [0.05, 0.1), [0.1, 0.2), …, [0.9, 1]. The first tenth is split because the loss falls fastest there: one
+     * bin over it mixed the errors in warmup with those at 6% of training, and made the 80% band there 0.17
+     * wide for the shipped default's Step Law runs, where the errors in [0.05, 0.1) alone need 0.03
+     * (2026-12-06); the distance widening multiplied the excess, to over 4 loss units at 6% of a
+     * 20 B-parameter run. Bins from 0.1 on are as before, and with them every interval and band there.
+     */
+    static final double[] CURVE_BIN_EDGES = {0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
+    /** Inner edges of the ten even bins of intervals written before {@link #CURVE_BIN_EDGES}. */
+    private static final double[] EVEN_BIN_EDGES = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
 
     /** ln distance below which a size or budget counts as inside a range (rounding in the configs). */
     private static final double RANGE_SLACK = 1e-6;
@@ -68,12 +77,25 @@ public final class PredictionIntervals {
      * @param curveQuantiles the same for curve points, per bin of the fraction of training (null: no points there)
      * @param logParams range of ln N of the source's training runs ({min, max})
      * @param logTokens range of ln D of the source's training runs ({min, max})
+     * @param curveBinEdges inner edges of the curve bins ({@link #CURVE_BIN_EDGES}); absent in files written
+     *     before them: ten even bins
      */
     public record SourceCalibration(@JsonProperty("runs") int runs, @JsonProperty("tau") double tau,
                                     @JsonProperty("final_quantiles") double[] finalQuantiles,
                                     @JsonProperty("curve_quantiles") double[][] curveQuantiles,
                                     @JsonProperty("log_params") double[] logParams,
-                                    @JsonProperty("log_tokens") double[] logTokens) {
+                                    @JsonProperty("log_tokens") double[] logTokens,
+                                    @JsonProperty("curve_bin_edges") double[] curveBinEdges) {
+        /** The curve bin of a fraction of training: how many inner edges lie at or below it. */
+        public int bin(double fraction) {
+            double[] edges = curveBinEdges == null ? EVEN_BIN_EDGES : curveBinEdges;
+            int b = 0;
+            while (b < edges.length && fraction >= edges[b]) {
+                b++;
+            }
+            return b;
+        }
+
         /** The sizes and token budgets of the source's training runs. */
         @com.fasterxml.jackson.annotation.JsonIgnore
         public TrainingRange range() {
@@ -230,7 +252,7 @@ public final class PredictionIntervals {
         double[] lo = new double[fractions.length];
         double[] hi = new double[fractions.length];
         for (int j = 0; j < lo.length; j++) {
-            Interval at = bounds(curveQuantiles(c, bin(fractions[j])), level, p.losses()[j], spreadScale, distanceScale);
+            Interval at = bounds(curveQuantiles(c, c.bin(fractions[j])), level, p.losses()[j], spreadScale, distanceScale);
             lo[j] = at.lo() - margin;
             hi[j] = at.hi() + margin;
         }
@@ -284,15 +306,10 @@ public final class PredictionIntervals {
         return c.range().distance(run);
     }
 
-    /** The curve bin of a fraction of training. */
-    static int bin(double fraction) {
-        return Math.max(0, Math.min(CURVE_BINS - 1, (int) Math.floor(fraction * CURVE_BINS)));
-    }
-
     /** The quantiles of bin {@code b}, or of the nearest bin that has any. */
     private static double[] curveQuantiles(SourceCalibration c, int b) {
         double[][] q = c.curveQuantiles();
-        for (int off = 0; off < CURVE_BINS; off++) {
+        for (int off = 0; off < q.length; off++) {
             for (int cand : new int[] {b + off, b - off}) {
                 if (cand >= 0 && cand < q.length && q[cand] != null) {
                     return q[cand];

@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ncpl.predict.IntervalFitter.Coverage;
 import dev.ncpl.predict.IntervalFitter.Residuals;
 import dev.ncpl.predict.PredictionIntervals.Interval;
 import dev.ncpl.runs.Run;
 import dev.ncpl.testing.Fixtures;
+import dev.ncpl.util.Json;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -106,8 +108,8 @@ class PredictionIntervalsTest {
 
     /** {@code run} with its token budget set to {@code tokens}. */
     private static Run withTokens(Run run, double tokens) {
-        com.fasterxml.jackson.databind.node.ObjectNode config = run.config().deepCopy();
-        ((com.fasterxml.jackson.databind.node.ObjectNode) config.get("data")).put("tokens_total", tokens);
+        ObjectNode config = run.config().deepCopy();
+        ((ObjectNode) config.get("data")).put("tokens_total", tokens);
         return new Run(run.id() + "-more-tokens", run.source(), run.split(), run.metric(), config, run.curve());
     }
 
@@ -136,6 +138,49 @@ class PredictionIntervalsTest {
             assertEquals((in.lo()[j] + in.hi()[j]) / 2, (band.lo()[j] + band.hi()[j]) / 2, 1e-9);
             assertEquals((in.hi()[j] - in.lo()[j]) * (1 + 2.0 * d), band.hi()[j] - band.lo()[j], 1e-9);
         }
+    }
+
+    @Test
+    void theBandEarlyInARunIsNotWidenedByErrorsInItsWarmup() {
+        // errors of 0.3 at 0.5% of training (warmup), of 0.01 at 7% and later
+        List<Run> runs = Fixtures.runs(300, 4, 0.0, 31, "alpha");
+        Random rnd = new Random(32);
+        List<Residuals> rs = new ArrayList<>();
+        for (Run r : runs) {
+            double[] fr = {0.005, 0.07, 0.5};
+            double[] cr = {0.3 * rnd.nextGaussian(), 0.01 * rnd.nextGaussian(), 0.01 * rnd.nextGaussian()};
+            rs.add(new Residuals(r, 0.01 * rnd.nextGaussian(), 0, fr, cr));
+        }
+        PredictionIntervals iv = IntervalFitter.fit(runs, rs, 0);
+        Run r = runs.get(0);
+        Prediction p = new Prediction(r.id(), 3.0, new double[] {1, 14, 100}, new double[] {6.0, 4.0, 3.0}, 0);
+        PredictionIntervals.Band band = iv.bandAtFractions(r, p, new double[] {0.005, 0.07, 0.5}, 0.8);
+        double warmup = band.hi()[0] - band.lo()[0];
+        double early = band.hi()[1] - band.lo()[1];
+        double later = band.hi()[2] - band.lo()[2];
+        // 80% of N(0, σ²) spans 2.56 σ: 0.77 in warmup, 0.026 at 7% as at 50%
+        assertEquals(2.563 * 0.3, warmup, 0.12);
+        assertEquals(later, early, 0.006);
+        assertTrue(early < 0.035, "band at 7% of training: " + early);
+    }
+
+    @Test
+    void intervalsWrittenBeforeTheFinerEarlyBinsKeepTheirTenEvenBins() throws IOException {
+        List<Run> runs = Fixtures.runs(100, 3, 0.0, 33, "alpha");
+        PredictionIntervals iv = IntervalFitter.fit(runs, residuals(runs, 0, 0.02, 0, 34), 0);
+        PredictionIntervals.SourceCalibration now = iv.calibration("alpha");
+        assertEquals(PredictionIntervals.CURVE_BIN_EDGES.length + 1, now.curveQuantiles().length);
+        assertEquals(List.of(0, 2, 3, 4, 12), List.of(now.bin(0.005), now.bin(0.03), now.bin(0.07), now.bin(0.1),
+                now.bin(1.0)));
+        Path f = dir.resolve(PredictionIntervals.FILE);
+        iv.save(f);
+        ObjectNode tree = (ObjectNode) Json.MAPPER.readTree(f.toFile());
+        tree.get("sources").forEach(c -> ((ObjectNode) c).remove("curve_bin_edges"));
+        Json.MAPPER.writeValue(f.toFile(), tree);
+        PredictionIntervals.SourceCalibration before = PredictionIntervals.load(f).calibration("alpha");
+        assertEquals(null, before.curveBinEdges());
+        assertEquals(List.of(0, 0, 1, 9, 9), List.of(before.bin(0.005), before.bin(0.07), before.bin(0.15),
+                before.bin(0.95), before.bin(1.0)));
     }
 
     @Test
