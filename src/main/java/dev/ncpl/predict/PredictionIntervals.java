@@ -77,7 +77,7 @@ public final class PredictionIntervals {
      * @param curveQuantiles the same for curve points, per bin of the fraction of training (null: no points there)
      * @param logParams range of ln N of the source's training runs ({min, max})
      * @param logTokens range of ln D of the source's training runs ({min, max})
-     * @param curveBinEdges inner edges of the curve bins ({@link #CURVE_BIN_EDGES}); absent in files written
+     * @param curveBinEdges inner edges of the curve bins ({@link PredictionIntervals#CURVE_BIN_EDGES}); absent in files written
      *     before them: ten even bins
      */
     public record SourceCalibration(@JsonProperty("runs") int runs, @JsonProperty("tau") double tau,
