@@ -291,11 +291,12 @@ public final class PredictionIntervals {
         if (c == null) {
             return List.of();
         }
+        TrainingRange range = c.range();
         List<String> out = new ArrayList<>(2);
-        if (c.range().paramsOutside(run) > RANGE_SLACK) {
+        if (range.paramsOutside(run) > RANGE_SLACK) {
             out.add("derived.params");
         }
-        if (c.range().tokensOutside(run) > RANGE_SLACK) {
+        if (range.tokensOutside(run) > RANGE_SLACK) {
             out.add("derived.tokens");
         }
         return out;

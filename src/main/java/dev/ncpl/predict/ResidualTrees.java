@@ -581,19 +581,21 @@ public final class ResidualTrees {
             parent.sources().forEach((source, t) -> {
                 if (!fineTuned.contains(source) && !merged.containsKey(source)) {
                     merged.put(source, t);
-                    if (parent.gps().containsKey(source)) {
-                        mergedGps.put(source, parent.gps().get(source));
-                    }
-                    if (parent.checks().containsKey(source)) {
-                        mergedChecks.put(source, parent.checks().get(source));
-                    }
-                    if (parent.ranges().containsKey(source)) {
-                        mergedRanges.put(source, parent.ranges().get(source));
-                    }
+                    copyEntry(parent.gps(), mergedGps, source);
+                    copyEntry(parent.checks(), mergedChecks, source);
+                    copyEntry(parent.ranges(), mergedRanges, source);
                 }
             });
         }
         return new ResidualTrees(merged, weight, mergedGps, mergedChecks, mergedRanges);
+    }
+
+    /** Puts {@code from}'s entry for {@code source} into {@code into}, where {@code from} has one. */
+    private static <V> void copyEntry(Map<String, V> from, Map<String, V> into, String source) {
+        V value = from.get(source);
+        if (value != null) {
+            into.put(source, value);
+        }
     }
 
     static String optimizer(Run run) {
