@@ -46,7 +46,9 @@ public final class BaselineCommand implements Callable<Integer> {
         if (model != null) {
             return refitModelBaseline();
         }
-        List<Run> runs = RunReader.readAll(data.files("marin.jsonl", "steplaw.jsonl", "openlm.jsonl"));
+        List<Path> files = data.files("marin.jsonl", "steplaw.jsonl", "openlm.jsonl");
+        dev.ncpl.util.OutputTarget.checkNotInput("--out", out, files);
+        List<Run> runs = RunReader.readAll(files);
         List<Run> fitOn = split.equals("all") ? runs : runs.stream().filter(r -> r.split().equals(split)).toList();
         if (fitOn.isEmpty()) {
             throw new IllegalArgumentException("no runs in split '" + split + "'");

@@ -1,6 +1,10 @@
 package dev.ncpl.cli;
 
+import dev.ncpl.ingest.ConfigMapper;
 import dev.ncpl.ingest.LogImporter;
+import dev.ncpl.runs.ConfigLimits;
+import dev.ncpl.util.OutputTarget;
+import dev.ncpl.util.Terminal;
 import dev.ncpl.runs.RunWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -50,14 +54,19 @@ public final class ImportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         java.io.PrintWriter err = spec.commandLine().getErr();
+        overrides.forEach((key, value) -> ConfigLimits.problem(key, ConfigMapper.scalar(value)).ifPresent(problem -> {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--set " + key + "=" + value + ": "
+                    + key + " " + problem);
+        }));
+        OutputTarget.checkNotInput("--out", out, paths);
         LogImporter.Result result = new LogImporter(new LogImporter.Settings(source, metric, overrides)).importAll(paths);
         for (LogImporter.Imported i : result.runs()) {
-            System.out.printf(Locale.ROOT, "imported %s (%s, %d points of %s) from %s%n", i.run().id(), i.format(),
-                    i.run().curve().size(), i.run().metric(), i.origin());
-            i.warnings().forEach(w -> System.out.println("  warning: " + w));
+            System.out.printf(Locale.ROOT, "imported %s (%s, %d points of %s) from %s%n", Terminal.safe(i.run().id()),
+                    i.format(), i.run().curve().size(), Terminal.safe(i.run().metric()), i.origin());
+            i.warnings().forEach(w -> System.out.println("  warning: " + Terminal.safe(w)));
         }
         for (LogImporter.Failure f : result.failures()) {
-            err.println("ncpl import: " + (f.problem().startsWith(f.path().toString()) ? f.problem()
+            err.println("ncpl import: " + Terminal.safe(f.problem().startsWith(f.path().toString()) ? f.problem()
                     : f.path() + ": " + f.problem()));
         }
         if (!result.runs().isEmpty()) {

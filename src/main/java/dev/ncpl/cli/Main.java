@@ -29,7 +29,7 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             PrintWriter err = cmd.getErr();
-            err.println("ncpl: " + message(ex));
+            err.println("ncpl: " + dev.ncpl.util.Terminal.safe(message(ex)));
             if (System.getenv("NCPL_DEBUG") != null) {
                 ex.printStackTrace(err);
             }
@@ -39,9 +39,30 @@ public final class Main implements Runnable {
         return cl;
     }
 
+    /**
+     * The one line printed for a failure. A file-system error names its file and says what is wrong with it (the
+     * JDK's own messages give the bare path for a missing file); an error without a message at least says what
+     * kind it is.
+     */
     static String message(Throwable ex) {
-        if (ex instanceof InvalidRunException) {
-            return ex.getMessage();
+        if (ex instanceof java.io.UncheckedIOException u && u.getCause() != null && u.getMessage() == null) {
+            return message(u.getCause());
+        }
+        if (ex instanceof java.nio.file.FileSystemException fs) {
+            String reason = ex instanceof java.nio.file.NoSuchFileException ? "no such file or folder"
+                    : ex instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : ex instanceof java.nio.file.FileAlreadyExistsException ? "already exists"
+                    : ex instanceof java.nio.file.NotDirectoryException ? "not a folder"
+                    : ex instanceof java.nio.file.DirectoryNotEmptyException ? "folder not empty"
+                    : fs.getReason() == null ? ex.getClass().getSimpleName() : fs.getReason();
+            return (fs.getFile() == null ? "" : fs.getFile() + ": ") + reason
+                    + (fs.getOtherFile() == null ? "" : " (" + fs.getOtherFile() + ")");
+        }
+        if (ex instanceof java.nio.charset.CharacterCodingException) {
+            return "a file is not UTF-8 text: " + ex.getClass().getSimpleName();
+        }
+        if (ex instanceof OutOfMemoryError) {
+            return "out of memory (raise the heap with NCPL_XMX, for example NCPL_XMX=12g)";
         }
         String m = ex.getMessage();
         return m == null ? ex.getClass().getSimpleName() : m;
@@ -49,6 +70,13 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
-        System.exit(commandLine().execute(args));
+        int code;
+        try {
+            code = commandLine().execute(args);
+        } catch (OutOfMemoryError e) {
+            System.err.println("ncpl: " + message(e));
+            code = 1;
+        }
+        System.exit(code);
     }
 }

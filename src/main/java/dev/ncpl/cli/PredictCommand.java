@@ -17,6 +17,7 @@ import dev.ncpl.runs.Run;
 import dev.ncpl.util.AtomicLineWriter;
 import dev.ncpl.util.Csv;
 import dev.ncpl.util.Json;
+import dev.ncpl.util.OutputTarget;
 import dev.ncpl.util.ProgressBar;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,6 +51,12 @@ public final class PredictCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ModelOption model = new ModelOption();
 
+    @Option(names = "--rejects", paramLabel = "FILE",
+            description = "Write the candidates that cannot be predicted (a value outside its range, an unknown "
+                    + "optimizer, a size that cannot be resolved) to FILE as JSONL {\"file\", \"line\", \"field\", "
+                    + "\"problem\"} and go on with the others; without it the first one stops the run.")
+    Path rejects;
+
     @Option(names = "--plot", paramLabel = "FILE.png", description = "Also draw the predicted curves of the first "
             + PLOTTED + " inputs, the first " + BANDED + " with their prediction bands.")
     Path plot;
@@ -75,13 +82,18 @@ public final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PredictionIntervals.checkLevel(level);
+        OutputTarget.checkNotInput("--out", out, List.of(runs));
+        OutputTarget.checkNotInput("--plot", plot, List.of(runs, out));
+        OutputTarget.checkNotInput("--rejects", rejects, List.of(runs, out));
         List<Prediction> toPlot = new ArrayList<>();
         List<PredictionIntervals.Band> bands = new ArrayList<>();
         long total = CandidateReader.count(runs);
         long[] written = {0};
         OutsideTrainingRange outside = new OutsideTrainingRange();
         try (NeuralPredictor predictor = NeuralPredictor.load(model.model);
-             CandidateReader reader = CandidateReader.open(runs, source).checkedBy(predictor::checkPredictable);
+             Rejects rejected = Rejects.open(rejects);
+             CandidateReader reader = skipping(rejected, CandidateReader.open(runs, source)
+                     .checkedBy(predictor::checkPredictable));
              AtomicLineWriter writer = new AtomicLineWriter(out);
              ProgressBar bar = new ProgressBar("predict", total)) {
             boolean csv = Csv.isCsv(out);
@@ -135,6 +147,9 @@ public final class PredictCommand implements Callable<Integer> {
                 written[0] += chunk.runs().size();
             });
             writer.commit();
+            if (rejected != null) {
+                rejected.commit(written[0], System.out);
+            }
         }
         if (plot != null) {
             Plots.predictions(plot, toPlot, bands, PLOTTED);
@@ -143,6 +158,11 @@ public final class PredictCommand implements Callable<Integer> {
         System.out.printf("wrote %d predictions to %s%n", written[0], out);
         outside.report(written[0], System.err);
         return 0;
+    }
+
+    /** {@code reader}, skipping invalid candidates into {@code rejected} when it is given. */
+    static CandidateReader skipping(Rejects rejected, CandidateReader reader) {
+        return rejected == null ? reader : rejected.attach(reader);
     }
 
     /** The output form of a prediction: {"id", "final_loss", "curve": [[step, loss], …]}. */

@@ -7,6 +7,7 @@ import dev.ncpl.predict.CandidateRanker.Scored;
 import dev.ncpl.util.AtomicLineWriter;
 import dev.ncpl.util.Csv;
 import dev.ncpl.util.Json;
+import dev.ncpl.util.Terminal;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,16 +44,16 @@ final class RankedCandidates {
             }
         }
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%4s  %-40s %9s", "rank", "id", "loss"));
-        differing.forEach(k -> sb.append(String.format(Locale.ROOT, "  %14s", shortKey(k))));
+        differing.forEach(k -> sb.append(String.format(Locale.ROOT, "  %14s", Terminal.safe(shortKey(k)))));
         sb.append('\n');
         for (int i = 0; i < rows.size(); i++) {
-            String id = rows.get(i).run().id();
+            String id = Terminal.safe(rows.get(i).run().id());
             sb.append(String.format(Locale.ROOT, "%4d  %-40s %9.4f", i + 1,
                     id.length() > 40 ? "…" + id.substring(id.length() - 39) : id, rows.get(i).loss()));
             for (String k : differing) {
                 JsonNode v = flat.get(i).get(k);
                 sb.append(String.format(Locale.ROOT, "  %14s", v == null ? "-"
-                        : v.isNumber() ? String.format(Locale.ROOT, "%.4g", v.asDouble()) : v.asText()));
+                        : v.isNumber() ? String.format(Locale.ROOT, "%.4g", v.asDouble()) : Terminal.safe(v.asText())));
             }
             sb.append('\n');
         }

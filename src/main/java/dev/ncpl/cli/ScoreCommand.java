@@ -4,6 +4,7 @@ import dev.ncpl.predict.Batches;
 import dev.ncpl.predict.CandidateRanker;
 import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.runs.CandidateReader;
+import dev.ncpl.util.OutputTarget;
 import dev.ncpl.util.ProgressBar;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,6 +31,12 @@ public final class ScoreCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ModelOption model = new ModelOption();
 
+    @Option(names = "--rejects", paramLabel = "FILE",
+            description = "Write the candidates that cannot be predicted (a value outside its range, an unknown "
+                    + "optimizer, a size that cannot be resolved) to FILE as JSONL {\"file\", \"line\", \"field\", "
+                    + "\"problem\"} and go on with the others; without it the first one stops the run.")
+    Path rejects;
+
     @picocli.CommandLine.Mixin
     RankOptions rank = new RankOptions();
 
@@ -47,10 +54,20 @@ public final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        checkPositive("--at-step", atStep);
+        checkPositive("--at-tokens", atTokens);
+        if (top < 1) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--top must be at least 1, got "
+                    + top);
+        }
+        OutputTarget.checkNotInput("--out", out, List.of(runs));
+        OutputTarget.checkNotInput("--rejects", rejects, java.util.Arrays.asList(runs, out));
         List<CandidateRanker.Scored> best;
         long seen;
         try (NeuralPredictor predictor = NeuralPredictor.load(model.model);
-             CandidateReader reader = CandidateReader.open(runs, source).checkedBy(predictor::checkPredictable);
+             Rejects rejected = Rejects.open(rejects);
+             CandidateReader reader = PredictCommand.skipping(rejected, CandidateReader.open(runs, source)
+                     .checkedBy(predictor::checkPredictable));
              ProgressBar bar = new ProgressBar("score", CandidateReader.count(runs))) {
             CandidateRanker ranker = new CandidateRanker(predictor, top, atStep, atTokens, rank.rankBy(),
                     rank.intervals(model.model), rank.level);
@@ -60,6 +77,9 @@ public final class ScoreCommand implements Callable<Integer> {
             });
             best = ranker.best();
             seen = ranker.seen();
+            if (rejected != null) {
+                rejected.commit(seen, System.out);
+            }
         }
         String what = atStep != null ? "predicted loss at step " + atStep.longValue()
                 : atTokens != null ? String.format(Locale.ROOT, "predicted loss at %.3g tokens", atTokens)
@@ -71,5 +91,13 @@ public final class ScoreCommand implements Callable<Integer> {
             System.out.println("wrote " + out);
         }
         return 0;
+    }
+
+    /** Refuses a step or token count that is not a finite positive number (exit 2). */
+    private void checkPositive(String option, Double value) {
+        if (value != null && !(value > 0 && Double.isFinite(value))) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), option
+                    + " must be a finite positive number, got " + value);
+        }
     }
 }

@@ -48,7 +48,15 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Device dev = switch (device) {
             case "cpu" -> Device.cpu();
-            case "gpu" -> Device.gpu();
+            case "gpu" -> {
+                if (Engine.getInstance().getGpuCount() == 0) {
+                    throw new IllegalArgumentException("--device gpu: "
+                            + "PyTorch sees no GPU here (this build has the " + (System.getenv().getOrDefault(
+                            "NCPL_PROFILE", "cpu")) + " natives; on a machine with an NVIDIA GPU run with "
+                            + "NCPL_PROFILE=cuda, or use --device cpu)");
+                }
+                yield Device.gpu();
+            }
             case "auto" -> Engine.getInstance().defaultDevice();
             default -> throw new picocli.CommandLine.ParameterException(
                     new picocli.CommandLine(this), "--device must be cpu, gpu or auto");
@@ -58,8 +66,10 @@ public final class TrainCommand implements Callable<Integer> {
             trainer.fineTuneFrom(from);
         }
         PredictorTrainer.Result res = trainer.train(data.files("marin.jsonl", "steplaw.jsonl", "openlm.jsonl"), out);
-        System.out.printf("trained %s in %.0f s%s; validation final-loss MAE: %s%n", res.model(), res.seconds(),
-                res.resumed() ? " (resumed)" : "", res.validationMae());
+        System.out.printf(java.util.Locale.ROOT, "trained %s in %.0f s (network %.0f s%s, curve models, residual "
+                        + "trees and intervals %.0f s); validation final-loss MAE: %s%n", res.model(),
+                res.seconds() + res.posthocSeconds(), res.seconds(), res.resumed() ? ", resumed" : "",
+                res.posthocSeconds(), res.validationMae());
         return 0;
     }
 }

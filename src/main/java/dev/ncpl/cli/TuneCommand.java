@@ -8,8 +8,10 @@ import dev.ncpl.runs.CandidateReader;
 import dev.ncpl.runs.Run;
 import dev.ncpl.tune.Budget;
 import dev.ncpl.tune.CandidateFactory;
+import dev.ncpl.tune.Dimension;
 import dev.ncpl.tune.SearchSpace;
 import dev.ncpl.tune.Tuner;
+import dev.ncpl.util.OutputTarget;
 import dev.ncpl.util.ProgressBar;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -74,14 +76,22 @@ public final class TuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OutputTarget.checkNotInput("--out", out, List.of(base, space));
         SearchSpace searchSpace = SearchSpace.read(space);
-        Budget budget = new Budget(budgetTokens, budgetFlops);
-        Tuner.Settings settings = new Tuner.Settings(samples, rounds, top, seed);
+        Budget budget;
+        Tuner.Settings settings;
+        try {
+            budget = new Budget(budgetTokens, budgetFlops);
+            settings = new Tuner.Settings(samples, rounds, top, seed);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), e.getMessage());
+        }
         long total = 1 + samples + (long) rounds * Math.max(top, samples / 2);
         List<Tuner.Tuned> best;
         long evaluated;
         try (NeuralPredictor predictor = NeuralPredictor.load(model.model)) {
             Run baseRun = readBase(predictor);
+            checkKeysKnown(searchSpace, baseRun, budget, predictor);
             try (ProgressBar bar = new ProgressBar("tune", total)) {
                 RankBy by = rank.rankBy();
                 PredictionIntervals intervals = rank.intervals(model.model);
@@ -100,6 +110,24 @@ public final class TuneCommand implements Callable<Integer> {
             System.out.println("wrote " + out);
         }
         return 0;
+    }
+
+    /**
+     * Refuses a searched key that the base config lacks and the model never saw: the network would read it as
+     * unknown and the search would move nothing but noise.
+     */
+    private void checkKeysKnown(SearchSpace searchSpace, Run baseRun, Budget budget, NeuralPredictor predictor) {
+        CandidateFactory factory = new CandidateFactory(baseRun, budget);
+        for (Dimension d : searchSpace.dimensions()) {
+            if (baseRun.get(d.key()).isPresent()) {
+                continue;
+            }
+            Run probe = factory.build("probe", java.util.Map.of(d.key(), d.value(0.5)));
+            if (predictor.prepare(List.of(probe)).features().get(0).outsideTrainingRange().contains(d.key())) {
+                throw new IllegalArgumentException(space + ": key '" + d.key() + "': neither in the base config nor a "
+                        + "key the model was trained on: the prediction would not follow it (check its spelling)");
+            }
+        }
     }
 
     /** The base config, refused at its file and line where {@code predictor} could not predict it. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ncpl.predict.Prediction;
 import dev.ncpl.runs.Run;
 import dev.ncpl.util.AtomicFiles;
+import dev.ncpl.util.FileNames;
 import dev.ncpl.util.Json;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -100,8 +101,9 @@ public final class EvalReport {
         sections.values().forEach(x -> sb.append(x.markdown()));
         for (String source : sources()) {
             sb.append("## ").append(source).append("\n\n");
-            sb.append("![predicted vs true final loss](scatter-").append(source).append(".png)\n\n");
-            sb.append("![true (solid) and predicted (dashed) curves](curves-").append(source).append(".png)\n\n");
+            sb.append("![predicted vs true final loss](scatter-").append(FileNames.component(source)).append(".png)\n\n");
+            sb.append("![true (solid) and predicted (dashed) curves](curves-").append(FileNames.component(source))
+                    .append(".png)\n\n");
         }
         return sb.toString();
     }
@@ -154,9 +156,9 @@ public final class EvalReport {
             List<Run> sub = idx.stream().map(runs::get).toList();
             Map<String, List<Prediction>> subPred = new LinkedHashMap<>();
             predictions.forEach((k, v) -> subPred.put(k, idx.stream().map(v::get).toList()));
-            Plots.scatter(dir.resolve("scatter-" + source + ".png"), source + ": predicted vs true final loss",
+            Plots.scatter(FileNames.inside(dir, "scatter-", source, ".png"), source + ": predicted vs true final loss",
                     sub, subPred);
-            Plots.curves(dir.resolve("curves-" + source + ".png"), source + ": true (solid) vs predicted (dashed)",
+            Plots.curves(FileNames.inside(dir, "curves-", source, ".png"), source + ": true (solid) vs predicted (dashed)",
                     sub, subPred, 5);
         }
         ObjectNode json = Json.MAPPER.createObjectNode();

@@ -139,6 +139,11 @@ public final class ConfigMapper {
         return n;
     }
 
+    /** A value given as text ({@code --set KEY=VALUE}) as the config will hold it: a number where it reads as one. */
+    public static JsonNode scalar(String text) {
+        return numberIfNumeric(Json.MAPPER.getNodeFactory().textNode(text));
+    }
+
     private static JsonNode numberIfNumeric(JsonNode v) {
         if (v.isTextual()) {
             try {

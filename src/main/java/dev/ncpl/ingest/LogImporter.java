@@ -57,7 +57,10 @@ public final class LogImporter {
         this.settings = settings;
     }
 
-    /** Imports every run found under {@code paths}. */
+    /**
+     * Imports every run found under {@code paths}. A symbolic link below a given folder is read only where it
+     * leads inside that folder ({@link ImportScope}); a path given itself is read wherever it leads.
+     */
     public Result importAll(List<Path> paths) {
         List<Imported> runs = new ArrayList<>();
         List<Failure> failures = new ArrayList<>();
@@ -68,7 +71,11 @@ public final class LogImporter {
                 continue;
             }
             int before = runs.size() + failures.size();
-            visit(p, runs, failures, ids);
+            try {
+                visit(p, ImportScope.of(p), runs, failures, ids);
+            } catch (IOException e) {
+                failures.add(new Failure(p, "cannot read: " + e.getMessage()));
+            }
             if (runs.size() + failures.size() == before) {
                 failures.add(new Failure(p, "no training log found (looked for trainer_state.json, an MLflow run, "
                         + "events.out.tfevents.* files, a CSV with a step and a loss column)"));
@@ -77,10 +84,22 @@ public final class LogImporter {
         return new Result(runs, failures);
     }
 
-    private void visit(Path p, List<Imported> runs, List<Failure> failures, Set<String> ids) {
+    private void visit(Path p, ImportScope scope, List<Imported> runs, List<Failure> failures, Set<String> ids) {
+        if (!scope.inside(p)) {
+            failures.add(new Failure(p, scope.outside(p)));
+            return;
+        }
+        if (Files.isDirectory(p) && !scope.firstVisit(p)) {
+            return; // a link back to a folder already walked
+        }
         for (LogFormat f : FORMATS) {
             if (f.detects(p)) {
                 try {
+                    Optional<Path> escaping = scope.escapingLink(p);
+                    if (escaping.isPresent()) {
+                        failures.add(new Failure(escaping.get(), scope.outside(escaping.get())));
+                        return;
+                    }
                     for (ImportedLog log : f.read(p)) {
                         try {
                             runs.add(toRun(log, f.name(), ids));
@@ -97,7 +116,7 @@ public final class LogImporter {
         if (Files.isDirectory(p)) {
             try (Stream<Path> children = Files.list(p)) {
                 for (Path c : children.sorted(Comparator.comparing(Path::toString)).toList()) {
-                    visit(c, runs, failures, ids);
+                    visit(c, scope, runs, failures, ids);
                 }
             } catch (IOException e) {
                 failures.add(new Failure(p, "cannot list: " + e.getMessage()));

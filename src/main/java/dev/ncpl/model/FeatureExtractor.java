@@ -54,6 +54,10 @@ public final class FeatureExtractor {
         EncodedConfig encoded = tokenizer.encode(serialized, scaler);
         LinkedHashSet<String> unfamiliar = new LinkedHashSet<>(scaler.outsideTrainingRange(serialized));
         unfamiliar.addAll(tokenizer.unseenFields(serialized));
+        if (run.metric().isEmpty()) {
+            // a candidate that names no metric is not outside the training range in it: it gave none
+            unfamiliar.remove("metric");
+        }
         return new RunFeatures(run.id(), encoded, s.params(), s.tokens(), bt, law, schedule,
                 residualScale.unit(law, s.tokens()), List.copyOf(unfamiliar));
     }

@@ -20,9 +20,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * A trained predictor on disk: {@code model.json} (manifest and provenance), {@code tokenizer.json},
@@ -72,7 +70,7 @@ public final class NcplModel implements AutoCloseable {
         try {
             for (String member : manifest.members()) {
                 NcplNetwork net = new NcplNetwork(manifest.network());
-                loadParameters(dir.resolve(member), net, manager);
+                loadParameters(ModelFolder.memberFile(dir, member), net, manager);
                 nets.add(net);
             }
         } catch (IOException | RuntimeException e) {
@@ -84,10 +82,19 @@ public final class NcplModel implements AutoCloseable {
 
     /** Reads parameters saved by {@link #saveParameters} into {@code net} (which must not be initialized yet). */
     public static void loadParameters(Path file, NcplNetwork net, NDManager manager) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + ": parameter file not found");
+        }
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
             net.loadParameters(manager, new DataInputStream(in));
-        } catch (MalformedModelException e) {
-            throw new IOException(file + ": " + e.getMessage(), e);
+            if (in.read() >= 0) {
+                throw new IOException(file + ": corrupt parameter file: bytes after the last parameter");
+            }
+        } catch (MalformedModelException | java.io.EOFException e) {
+            throw new IOException(file + ": corrupt or truncated parameter file (" + e.getMessage() + ")", e);
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": parameters do not fit the network of model.json (" + e.getMessage() + ")",
+                    e);
         }
     }
 
@@ -98,34 +105,6 @@ public final class NcplModel implements AutoCloseable {
             net.saveParameters(dos);
             dos.flush();
         });
-    }
-
-    /**
-     * Replaces {@code dir} with a complete model: everything is written to a fresh sibling folder
-     * first, which is then renamed into place, so a reader sees the old model or the new one, never
-     * a mixture.
-     */
-    public static void publish(Path staging, Path dir) throws IOException {
-        Path abs = dir.toAbsolutePath();
-        Path backup = abs.resolveSibling(abs.getFileName() + ".old");
-        deleteTree(backup);
-        if (Files.exists(abs)) {
-            Files.move(abs, backup);
-        }
-        Files.move(staging, abs);
-        deleteTree(backup);
-    }
-
-    /** Deletes a folder and everything in it (nothing when it is absent). */
-    public static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
-        }
     }
 
     public ModelManifest manifest() {

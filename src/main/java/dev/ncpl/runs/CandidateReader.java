@@ -42,6 +42,10 @@ public final class CandidateReader implements Iterator<Run>, Closeable {
     /** The line of the candidate {@link #next()} returned last (0: the whole file). */
     private final LongSupplier lastLine;
     private Consumer<Run> check = run -> { };
+    /** Where invalid candidates go when they are skipped; null: the first one stops the reading. */
+    private Consumer<InvalidRunException> onInvalid;
+    /** The candidate read ahead by {@link #hasNext()}. */
+    private Run ahead;
 
     private CandidateReader(Iterator<Run> delegate, Closeable resource, Path file, LongSupplier lastLine) {
         this.delegate = delegate;
@@ -86,6 +90,10 @@ public final class CandidateReader implements Iterator<Run>, Closeable {
 
     /** How many candidates {@code file} holds (for progress bars): non-blank lines, less a CSV header. */
     public static long count(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new InvalidRunException(file.toString(), 0, null, Files.isDirectory(file) ? "is a folder, not a file"
+                    : "no such file");
+        }
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (!name.endsWith(".jsonl") && !name.endsWith(".csv")) {
             return 1;
@@ -98,6 +106,8 @@ public final class CandidateReader implements Iterator<Run>, Closeable {
                     n++;
                 }
             }
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw RunReader.notUtf8(file);
         }
         return name.endsWith(".csv") ? Math.max(0, n - 1) : n;
     }
@@ -135,8 +145,8 @@ public final class CandidateReader implements Iterator<Run>, Closeable {
             public boolean hasNext() {
                 try {
                     return rows.hasNextValue();
-                } catch (IOException e) {
-                    throw new InvalidRunException(file.toString(), rows.getCurrentLocation().getLineNr(), null,
+                } catch (IOException | RuntimeException e) {
+                    throw new UnreadableFileException(file.toString(), rows.getCurrentLocation().getLineNr(),
                             "malformed CSV: " + e.getMessage());
                 }
             }
@@ -147,12 +157,12 @@ public final class CandidateReader implements Iterator<Run>, Closeable {
                     throw new NoSuchElementException();
                 }
                 Map<String, String> row;
+                line[0]++;
                 try {
                     row = rows.nextValue();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+                } catch (IOException | RuntimeException e) {
+                    throw new UnreadableFileException(file.toString(), line[0], "malformed CSV: " + e.getMessage());
                 }
-                line[0]++;
                 return new RunParser(file.toString(), line[0], RunReader.Options.CANDIDATES)
                         .parse(rowToRun(row, file.toString(), line[0]), base + "#" + line[0], defaultSource);
             }
@@ -188,35 +198,74 @@ public final class CandidateReader implements Iterator<Run>, Closeable {
         return doc;
     }
 
+    /** A whole number, or a decimal one with an optional exponent ({@code 3e-4}, {@code .5}). */
+    private static final java.util.regex.Pattern INTEGER = java.util.regex.Pattern.compile("[-+]?\\d+");
+    private static final java.util.regex.Pattern DECIMAL = java.util.regex.Pattern.compile(
+            "[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?|[-+]?(NaN|Infinity)");
+
+    /** Sets a CSV cell: a boolean, a number (of any size) or text. */
     private static void put(ObjectNode node, String key, String value) {
         if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
             node.put(key, Boolean.parseBoolean(value));
-            return;
-        }
-        try {
-            if (value.matches("[-+]?\\d+")) {
-                node.put(key, Long.parseLong(value));
+        } else if (INTEGER.matcher(value).matches()) {
+            java.math.BigInteger big = new java.math.BigInteger(value);
+            if (big.bitLength() < 64) {
+                node.put(key, big.longValue());
             } else {
-                node.put(key, Double.parseDouble(value));
+                node.put(key, big);
             }
-        } catch (NumberFormatException e) {
+        } else if (DECIMAL.matcher(value).matches()) {
+            node.put(key, Double.parseDouble(value));
+        } else {
             node.put(key, value);
         }
     }
 
+    /**
+     * Hands every candidate that cannot be read or predicted to {@code sink} and goes on with the next, instead of
+     * stopping at the first; a file whose reading cannot go on past an error (a broken CSV quote) still stops.
+     *
+     * @return this reader
+     */
+    public CandidateReader skippingInvalid(Consumer<InvalidRunException> sink) {
+        this.onInvalid = sink;
+        return this;
+    }
+
     @Override
     public boolean hasNext() {
-        return delegate.hasNext();
+        while (ahead == null) {
+            InvalidRunException problem;
+            try {
+                if (!delegate.hasNext()) {
+                    return false;
+                }
+                Run run = delegate.next();
+                try {
+                    check.accept(run);
+                } catch (InvalidRunException e) {
+                    throw e.locatedAt(file, lastLine.getAsLong());
+                }
+                ahead = run;
+                return true;
+            } catch (InvalidRunException e) {
+                problem = e;
+            }
+            if (onInvalid == null || problem instanceof UnreadableFileException) {
+                throw problem;
+            }
+            onInvalid.accept(problem);
+        }
+        return true;
     }
 
     @Override
     public Run next() {
-        Run run = delegate.next();
-        try {
-            check.accept(run);
-        } catch (InvalidRunException e) {
-            throw e.locatedAt(file, lastLine.getAsLong());
+        if (!hasNext()) {
+            throw new NoSuchElementException();
         }
+        Run run = ahead;
+        ahead = null;
         return run;
     }
 

@@ -60,4 +60,9 @@ public class InvalidRunException extends IllegalArgumentException {
     public String field() {
         return field;
     }
+
+    /** What is wrong, without the place. */
+    public String problem() {
+        return problem;
+    }
 }

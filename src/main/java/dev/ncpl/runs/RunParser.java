@@ -41,6 +41,7 @@ final class RunParser {
         if (!config.isObject()) {
             throw error("config", "expected an object of sections such as model, optimizer, data, schedule");
         }
+        ConfigLimits.check(config, name, lineNo);
         Curve curve = parseCurve(root.get("curve"));
         if (source == null) {
             source = defaultSource == null ? "unknown" : defaultSource;
@@ -108,7 +109,7 @@ final class RunParser {
             losses[i] = loss;
             minLoss = Math.min(minLoss, loss);
         }
-        if (n > 1 && losses[n - 1] > RunReader.DIVERGENCE_FACTOR * minLoss) {
+        if (options.rejectDiverged() && n > 1 && losses[n - 1] > RunReader.DIVERGENCE_FACTOR * minLoss) {
             throw error("curve", String.format(java.util.Locale.ROOT,
                     "diverged: final loss %.4g is over %.1fx the curve's minimum %.4g", losses[n - 1],
                     RunReader.DIVERGENCE_FACTOR, minLoss));

@@ -36,12 +36,14 @@ public final class RunReader implements Iterator<Run>, Closeable {
      * @param requireCurve a run must carry a non-empty curve (training and evaluation data)
      * @param requireId a run must carry an id (otherwise {@code <file>#<line>} is used)
      * @param checkDuplicates reject a second run with an id already seen by this reader
+     * @param rejectDiverged reject a curve whose last loss is over {@link #DIVERGENCE_FACTOR} times its minimum:
+     *     a diverged run teaches nothing, but a run in progress may end in a spike and still be predicted
      */
-    public record Options(boolean requireCurve, boolean requireId, boolean checkDuplicates) {
-        /** Training and evaluation data: everything is required. */
-        public static final Options STRICT = new Options(true, true, true);
-        /** Candidate configs to predict: curve and id optional, duplicates allowed. */
-        public static final Options CANDIDATES = new Options(false, false, false);
+    public record Options(boolean requireCurve, boolean requireId, boolean checkDuplicates, boolean rejectDiverged) {
+        /** Training and evaluation data: everything is required, and diverged runs are refused. */
+        public static final Options STRICT = new Options(true, true, true, true);
+        /** Candidate configs to predict: curve and id optional, duplicates allowed, a curve may end in a spike. */
+        public static final Options CANDIDATES = new Options(false, false, false, false);
     }
 
     private final Path file;
@@ -134,6 +136,18 @@ public final class RunReader implements Iterator<Run>, Closeable {
         return file;
     }
 
+    /** The error for a file with bytes that are not UTF-8, at the line of the first of them. */
+    static UnreadableFileException notUtf8(Path file) {
+        long line;
+        try {
+            line = dev.ncpl.util.TextFiles.firstNonUtf8Line(file);
+        } catch (IOException e) {
+            line = 0;
+        }
+        return new UnreadableFileException(file.toString(), line,
+                "not UTF-8 text (a byte on this line is not UTF-8): save the file as UTF-8");
+    }
+
     /** The line of the run {@link #next()} returned last (0 before the first). */
     public long lastLine() {
         return lastLine;
@@ -155,8 +169,10 @@ public final class RunReader implements Iterator<Run>, Closeable {
                 }
             }
             return false;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw notUtf8(file);
         } catch (IOException e) {
-            throw new UncheckedIOException(name + ":" + lineNo + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(name + ":" + (lineNo + 1) + ": " + e.getMessage(), e);
         }
     }
 

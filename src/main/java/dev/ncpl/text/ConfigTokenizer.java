@@ -123,14 +123,26 @@ public final class ConfigTokenizer implements AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw new IOException(file + ": tokenizer not found");
         }
-        HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "false"));
         Map<String, Integer> vocab = new java.util.HashMap<>();
-        Json.MAPPER.readTree(file.toFile()).path("model").path("vocab").fields()
-                .forEachRemaining(e -> vocab.put(e.getKey(), e.getValue().asInt()));
+        try {
+            Json.MAPPER.readTree(file.toFile()).path("model").path("vocab").fields()
+                    .forEachRemaining(e -> vocab.put(e.getKey(), e.getValue().asInt()));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException(file + ": not a tokenizer (malformed JSON: " + e.getOriginalMessage() + ")", e);
+        }
+        if (vocab.isEmpty()) {
+            throw new IOException(file + ": not a tokenizer (no model.vocab)");
+        }
         for (String s : SPECIAL) {
             if (!vocab.containsKey(s)) {
                 throw new IOException(file + ": vocabulary lacks the special token " + s);
             }
+        }
+        HuggingFaceTokenizer tok;
+        try {
+            tok = HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "false"));
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": the tokenizers library cannot read it: " + e.getMessage(), e);
         }
         return new ConfigTokenizer(tok, vocab);
     }

@@ -102,7 +102,7 @@ final class ParentModel {
         String file = manifest.members().get(member % manifest.members().size());
         try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
             NcplNetwork parentNet = new NcplNetwork(manifest.network());
-            NcplModel.loadParameters(dir.resolve(file), parentNet, manager);
+            NcplModel.loadParameters(dev.ncpl.model.ModelFolder.memberFile(dir, file), parentNet, manager);
             Map<String, Parameter> mine = new java.util.LinkedHashMap<>();
             for (Pair<String, Parameter> p : net.getParameters()) {
                 mine.put(p.getKey(), p.getValue());

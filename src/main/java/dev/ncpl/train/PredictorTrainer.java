@@ -18,6 +18,7 @@ import dev.ncpl.eval.Metrics;
 import dev.ncpl.eval.Protocol;
 import dev.ncpl.model.FeatureExtractor;
 import dev.ncpl.model.ModelConfig;
+import dev.ncpl.model.ModelFolder;
 import dev.ncpl.model.ModelManifest;
 import dev.ncpl.model.NcplModel;
 import dev.ncpl.model.NcplNetwork;
@@ -92,8 +93,8 @@ public final class PredictorTrainer {
     }
 
     /** What a training produced. */
-    public record Result(Path model, double seconds, Map<String, Double> validationMae, boolean resumed,
-                         List<Double> epochLosses, long skippedSteps) {}
+    public record Result(Path model, double seconds, double posthocSeconds, Map<String, Double> validationMae,
+                         boolean resumed, List<Double> epochLosses, long skippedSteps) {}
 
     /**
      * Fine-tunes the model in {@code parentDir} instead of training from scratch: its network shape,
@@ -124,6 +125,7 @@ public final class PredictorTrainer {
         long start = System.nanoTime();
         Protocol protocol = Protocol.parse(recipe.protocol() == null ? "in_val" : recipe.protocol());
         List<Run> all = RunReader.readAll(runFiles);
+        checkSourcesPresent(all);
         List<Run> trainRuns = protocol.training(all);
         List<Run> valRuns = protocol.validation(all).stream().filter(r -> isTarget(r.source())).toList();
         if (valRuns.isEmpty() && trainRuns.size() >= 5) {
@@ -143,98 +145,143 @@ public final class PredictorTrainer {
         log.printf(Locale.ROOT, "training on %d runs, validating on %d (%s)%n", trainRuns.size(), valRuns.size(),
                 protocol.id());
 
-        Path staging = out.toAbsolutePath().resolveSibling(out.getFileName() + ".staging");
+        Path target = ModelFolder.checkReplaceable(out);
+        Path staging = ModelFolder.stagingOf(target);
         String fingerprint = fingerprint(runFiles);
-        State state = readState(staging);
+        State state = ModelFolder.isStaging(staging) ? readState(staging) : null;
         boolean resumed = state != null && state.fingerprint().equals(fingerprint);
+        ModelFolder.prepareStaging(staging, resumed);
         if (!resumed) {
-            NcplModel.deleteTree(staging);
-            Files.createDirectories(staging);
             state = new State(fingerprint, 0, 0, -1, Double.POSITIVE_INFINITY, 0, 0);
         } else {
             log.printf(Locale.ROOT, "resuming from %s: member %d, stage %d, epoch %d%n", staging, state.member(),
                     state.stage(), state.epoch() + 1);
         }
 
-        Baseline baseline = parent == null ? Baseline.fit(trainRuns)
-                : parent.relevel(parent.baseline().withNewSources(parent.newSourceLaws(trainRuns)), trainRuns, log);
-        baseline.save(staging.resolve(NcplModel.BASELINE));
-        // a fine-tuned network keeps the text and the residual unit its parent's weights were trained on
-        Set<DerivedExtra> extras = parent != null ? parent.manifest().extras() : recipe.extras();
-        List<SerializedConfig> serialized = trainRuns.stream().map(r -> ConfigSerializer.serialize(r, null, extras))
-                .toList();
-        NumericScaler scaler = parent == null ? NumericScaler.fit(serialized)
-                : parent.manifest().scaler().extendedWith(NumericScaler.fit(serialized));
-        Path tokenizerFile = staging.resolve(NcplModel.TOKENIZER);
-        try (ConfigTokenizer tokenizer = parent == null ? ConfigTokenizer.build(serialized, tokenizerFile)
-                : ConfigTokenizer.extend(parent.tokenizer(), serialized, tokenizerFile)) {
-            ResidualScale residualScale = parent != null ? parent.manifest().finalResidualScale()
-                    : recipe.finalResidualScale();
-            FeatureExtractor fx = new FeatureExtractor(tokenizer, scaler, baseline, residualScale, extras);
-            List<RunFeatures> trainFeatures = trainRuns.stream().map(fx::features).toList();
-            TargetStats stats = targetStats(trainRuns, trainFeatures);
-            List<TrainingExample> train = examples(trainRuns, trainFeatures, fx, stats);
-            List<TrainingExample> val = examples(valRuns, valRuns.stream().map(fx::features).toList(), fx, stats);
-            int longest = trainFeatures.stream().mapToInt(f -> f.encoded().length()).max().orElse(1);
-            Recipe.Network n = recipe.model();
-            ModelConfig cfg = parent != null ? parent.network(tokenizer.vocabularySize())
-                    : new ModelConfig(tokenizer.vocabularySize(), Math.max(256, 2 * longest), n.dModel(),
-                    n.heads(), n.layers(), n.ffHidden(), n.headHidden(), FeatureExtractor.QUERY_FEATURES, n.dropout());
-            if (longest > cfg.maxLength()) {
-                throw new IllegalArgumentException(String.format(Locale.ROOT, "a config serializes to %d tokens, more "
-                        + "than the %d the network takes", longest, cfg.maxLength()));
-            }
-            List<String> members = new ArrayList<>();
-            for (int m = 0; m < recipe.ensemble(); m++) {
-                members.add("member-" + m + ".params");
-            }
-            TreeSet<String> optimizers = new TreeSet<>();
-            if (parent != null && parent.manifest().knownOptimizers() != null) {
-                optimizers.addAll(parent.manifest().knownOptimizers());
-            }
-            trainRuns.forEach(r -> r.text("optimizer.name").ifPresent(o -> optimizers.add(o.toLowerCase(Locale.ROOT))));
-            ModelManifest manifest = new ModelManifest(NcplModel.FORMAT, cfg, scaler, stats, members,
-                    List.copyOf(optimizers), provenance(runFiles, trainRuns.size(), valRuns.size(), 0, Map.of(), protocol),
-                    residualScale.id(), DerivedExtra.ids(extras));
-            long totalEpochs = recipe.ensemble() * (long) recipe.stages().stream().mapToInt(Recipe.Stage::epochs).sum();
-            try (ProgressBar bar = new ProgressBar("train", totalEpochs)) {
+        try {
+            Baseline baseline = parent == null ? Baseline.fit(trainRuns)
+                    : parent.relevel(parent.baseline().withNewSources(parent.newSourceLaws(trainRuns)), trainRuns, log);
+            baseline.save(staging.resolve(NcplModel.BASELINE));
+            // a fine-tuned network keeps the text and the residual unit its parent's weights were trained on
+            Set<DerivedExtra> extras = parent != null ? parent.manifest().extras() : recipe.extras();
+            List<SerializedConfig> serialized = trainRuns.stream().map(r -> ConfigSerializer.serialize(r, null, extras))
+                    .toList();
+            NumericScaler scaler = parent == null ? NumericScaler.fit(serialized)
+                    : parent.manifest().scaler().extendedWith(NumericScaler.fit(serialized));
+            Path tokenizerFile = staging.resolve(NcplModel.TOKENIZER);
+            try (ConfigTokenizer tokenizer = parent == null ? ConfigTokenizer.build(serialized, tokenizerFile)
+                    : ConfigTokenizer.extend(parent.tokenizer(), serialized, tokenizerFile)) {
+                ResidualScale residualScale = parent != null ? parent.manifest().finalResidualScale()
+                        : recipe.finalResidualScale();
+                FeatureExtractor fx = new FeatureExtractor(tokenizer, scaler, baseline, residualScale, extras);
+                List<RunFeatures> trainFeatures = trainRuns.stream().map(fx::features).toList();
+                TargetStats stats = targetStats(trainRuns, trainFeatures);
+                List<TrainingExample> train = examples(trainRuns, trainFeatures, fx, stats);
+                List<TrainingExample> val = examples(valRuns, valRuns.stream().map(fx::features).toList(), fx, stats);
+                int longest = trainFeatures.stream().mapToInt(f -> f.encoded().length()).max().orElse(1);
+                Recipe.Network n = recipe.model();
+                ModelConfig cfg = parent != null ? parent.network(tokenizer.vocabularySize())
+                        : new ModelConfig(tokenizer.vocabularySize(), Math.max(256, 2 * longest), n.dModel(),
+                        n.heads(), n.layers(), n.ffHidden(), n.headHidden(), FeatureExtractor.QUERY_FEATURES, n.dropout());
+                if (longest > cfg.maxLength()) {
+                    throw new IllegalArgumentException(String.format(Locale.ROOT, "a config serializes to %d tokens, more "
+                            + "than the %d the network takes", longest, cfg.maxLength()));
+                }
+                List<String> members = new ArrayList<>();
                 for (int m = 0; m < recipe.ensemble(); m++) {
-                    if (m < state.completedMembers()) {
-                        bar.step(totalEpochs / recipe.ensemble());
-                        continue;
+                    members.add("member-" + m + ".params");
+                }
+                TreeSet<String> optimizers = new TreeSet<>();
+                if (parent != null && parent.manifest().knownOptimizers() != null) {
+                    optimizers.addAll(parent.manifest().knownOptimizers());
+                }
+                trainRuns.forEach(r -> r.text("optimizer.name").ifPresent(o -> optimizers.add(o.toLowerCase(Locale.ROOT))));
+                ModelManifest manifest = new ModelManifest(NcplModel.FORMAT, cfg, scaler, stats, members,
+                        List.copyOf(optimizers), provenance(runFiles, trainRuns.size(), valRuns.size(), 0, Map.of(), protocol),
+                        residualScale.id(), DerivedExtra.ids(extras));
+                long totalEpochs = recipe.ensemble() * (long) recipe.stages().stream().mapToInt(Recipe.Stage::epochs).sum();
+                try (ProgressBar bar = new ProgressBar("train", totalEpochs)) {
+                    for (int m = 0; m < recipe.ensemble(); m++) {
+                        if (m < state.completedMembers()) {
+                            bar.step(totalEpochs / recipe.ensemble());
+                            continue;
+                        }
+                        state = trainMember(m, cfg, train, val, stats, staging, state, bar);
                     }
-                    state = trainMember(m, cfg, train, val, stats, staging, state, bar);
                 }
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
-            log.printf(Locale.ROOT, "fitting the curve models (runs in progress, curve shape) and the residual trees "
-                    + "on %d runs%n", trainRuns.size());
-            Map<String, Double> valMae;
-            try (NcplModel network = NcplModel.load(staging, device)) {
-                CurveModels fitted = CurveModels.fit(trainRuns, recipe.seed(), new NeuralPredictor(network, "ncpl"));
-                CurveModels merged = parent == null ? fitted : fitted.under(parent.curveModels());
-                merged.save(staging);
-                ResidualTrees fittedTrees = ResidualTrees.fit(trainRuns, network.baseline(), recipe.seed());
-                ResidualTrees trees = parent == null ? fittedTrees : fittedTrees.under(parent.residualTrees(),
-                        trainRuns.stream().map(Run::source).collect(Collectors.toSet()));
-                trees.save(staging.resolve(ResidualTrees.FILE));
-                valMae = validate(new NeuralPredictor(network, "ncpl", merged.shape(), trees), staging, trainRuns,
-                        valRuns, merged.prefix(), unseenSources(trainRuns, network.baseline()));
-            }
-            manifest = new ModelManifest(manifest.format(), cfg, scaler, stats, members, manifest.knownOptimizers(),
-                    provenance(runFiles, trainRuns.size(), valRuns.size(), seconds, valMae, protocol),
-                    manifest.residualScale(), manifest.derivedExtras());
-            Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
-            AtomicFiles.writeString(staging.resolve("README.md"), ModelCard.render(out.getFileName().toString(), manifest));
-            Files.deleteIfExists(staging.resolve("state.json"));
-            try (var files = Files.list(staging)) {
-                for (Path f : files.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).toList()) {
-                    Files.delete(f);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
+                log.printf(Locale.ROOT, "fitting the curve models (runs in progress, curve shape) and the residual trees "
+                        + "on %d runs%n", trainRuns.size());
+                Map<String, Double> valMae;
+                try (NcplModel network = NcplModel.load(staging, device)) {
+                    CurveModels fitted = CurveModels.fit(trainRuns, recipe.seed(), new NeuralPredictor(network, "ncpl"));
+                    CurveModels merged = parent == null ? fitted : fitted.under(parent.curveModels());
+                    merged.save(staging);
+                    ResidualTrees fittedTrees = ResidualTrees.fit(trainRuns, network.baseline(), recipe.seed());
+                    ResidualTrees trees = parent == null ? fittedTrees : fittedTrees.under(parent.residualTrees(),
+                            trainRuns.stream().map(Run::source).collect(Collectors.toSet()));
+                    trees.save(staging.resolve(ResidualTrees.FILE));
+                    valMae = validate(new NeuralPredictor(network, "ncpl", merged.shape(), trees), staging, trainRuns,
+                            valRuns, merged.prefix(), unseenSources(trainRuns, network.baseline()));
                 }
+                manifest = new ModelManifest(manifest.format(), cfg, scaler, stats, members, manifest.knownOptimizers(),
+                        provenance(runFiles, trainRuns.size(), valRuns.size(), seconds, valMae, protocol),
+                        manifest.residualScale(), manifest.derivedExtras());
+                Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
+                AtomicFiles.writeString(staging.resolve("README.md"), ModelCard.render(out.getFileName().toString(), manifest));
+                Files.deleteIfExists(staging.resolve("state.json"));
+                try (var files = Files.list(staging)) {
+                    for (Path f : files.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).toList()) {
+                        Files.delete(f);
+                    }
+                }
+                ModelFolder.publish(staging, target);
+                return new Result(out, seconds, (System.nanoTime() - start) / 1e9 - seconds, valMae, resumed, List.copyOf(epochLosses), skipped);
             }
-            NcplModel.publish(staging, out);
-            return new Result(out, seconds, valMae, resumed, List.copyOf(epochLosses), skipped);
+        } catch (IOException | RuntimeException e) {
+            reportStaging(staging);
+            throw e;
+        }
+    }
+
+    /**
+     * After a failed training: says that the staging folder is kept for a resume when it holds a checkpoint, and
+     * removes it when it holds none (nothing would resume from it).
+     */
+    private void reportStaging(Path staging) {
+        try {
+            if (Files.isRegularFile(staging.resolve("state.json"))) {
+                log.printf(Locale.ROOT, "the training so far is kept in %s: run the same command again to resume "
+                        + "from its last epoch, or delete that folder%n", staging);
+            } else if (ModelFolder.isStaging(staging)) {
+                ModelFolder.discardStaging(staging);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.printf(Locale.ROOT, "could not clear %s: %s%n", staging, e.getMessage());
+        }
+    }
+
+    /** Refuses a recipe that names a source (a target, or a stage's) of which the run files hold no run. */
+    private void checkSourcesPresent(List<Run> all) {
+        Set<String> present = new TreeSet<>();
+        all.forEach(r -> present.add(r.source()));
+        List<String> named = new ArrayList<>();
+        if (recipe.targetSources() != null) {
+            recipe.targetSources().forEach(s -> named.add("target_sources: " + s));
+        }
+        recipe.stages().forEach(st -> {
+            if (st.sources() != null) {
+                st.sources().forEach(s -> named.add("stage '" + st.name() + "' sources: " + s));
+            }
+        });
+        for (String n : named) {
+            String source = n.substring(n.lastIndexOf(": ") + 2);
+            if (!present.contains(source)) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "recipe %s, field %s: no run of source "
+                        + "'%s' in the run files (their sources: %s)", recipe.name(), n.substring(0, n.lastIndexOf(':')),
+                        source, String.join(", ", present)));
+            }
         }
     }
 

@@ -86,8 +86,30 @@ public record Recipe(String name, String description, String protocol, List<Stri
         if (model == null) {
             throw new IllegalArgumentException(where + ": field 'model': the network shape is required");
         }
-        if (batchSize <= 0 || ensemble <= 0) {
-            throw new IllegalArgumentException(where + ": fields 'batch_size' and 'ensemble' must be positive");
+        atLeast(where, "batch_size", batchSize, 1);
+        atLeast(where, "ensemble", ensemble, 1);
+        atLeast(where, "patience", patience, 1);
+        atLeast(where, "curve_points_per_run", curvePointsPerRun, 1);
+        positive(where, "huber_delta", huberDelta);
+        nonNegative(where, "curve_weight", curveWeight);
+        nonNegative(where, "weight_decay", weightDecay);
+        atLeast(where, "model.d_model", model.dModel(), 1);
+        atLeast(where, "model.heads", model.heads(), 1);
+        atLeast(where, "model.layers", model.layers(), 1);
+        atLeast(where, "model.ff_hidden", model.ffHidden(), 1);
+        atLeast(where, "model.head_hidden", model.headHidden(), 1);
+        if (model.dModel() % model.heads() != 0) {
+            throw new IllegalArgumentException(where + ": field 'model.d_model': " + model.dModel()
+                    + " must be a multiple of model.heads (" + model.heads() + ")");
+        }
+        if (!(model.dropout() >= 0 && model.dropout() < 1)) {
+            throw new IllegalArgumentException(where + ": field 'model.dropout': must be in [0, 1), got "
+                    + model.dropout());
+        }
+        try {
+            dev.ncpl.eval.Protocol.parse(protocol == null ? "in_val" : protocol);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": field 'protocol': " + e.getMessage(), e);
         }
         try {
             finalResidualScale();
@@ -99,10 +121,33 @@ public record Recipe(String name, String description, String protocol, List<Stri
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": field 'derived_extras': " + e.getMessage(), e);
         }
-        for (Stage s : stages) {
-            if (s.epochs() <= 0 || !(s.lr() > 0)) {
-                throw new IllegalArgumentException(where + ": stage '" + s.name() + "': epochs and lr must be positive");
-            }
+        for (int i = 0; i < stages.size(); i++) {
+            Stage s = stages.get(i);
+            String field = "stages[" + i + "]";
+            atLeast(where, field + ".epochs", s.epochs(), 1);
+            positive(where, field + ".lr", s.lr());
+            nonNegative(where, field + ".warmup_epochs", s.warmupEpochs());
+        }
+    }
+
+    private static void atLeast(String where, String field, int value, int min) {
+        if (value < min) {
+            throw new IllegalArgumentException(where + ": field '" + field + "': must be at least " + min + ", got "
+                    + value);
+        }
+    }
+
+    private static void positive(String where, String field, double value) {
+        if (!(value > 0 && Double.isFinite(value))) {
+            throw new IllegalArgumentException(where + ": field '" + field + "': must be a finite number > 0, got "
+                    + value);
+        }
+    }
+
+    private static void nonNegative(String where, String field, double value) {
+        if (!(value >= 0 && Double.isFinite(value))) {
+            throw new IllegalArgumentException(where + ": field '" + field + "': must be a finite number >= 0, got "
+                    + value);
         }
     }
 }

@@ -11,8 +11,10 @@ public record Budget(Double tokens, Double flops) {
         if (tokens != null && flops != null) {
             throw new IllegalArgumentException("give a token budget or a FLOP budget, not both");
         }
-        if (tokens != null && !(tokens > 0) || flops != null && !(flops > 0)) {
-            throw new IllegalArgumentException("a budget must be positive");
+        if (tokens != null && !(tokens > 0 && Double.isFinite(tokens))
+                || flops != null && !(flops > 0 && Double.isFinite(flops))) {
+            throw new IllegalArgumentException("a budget must be a finite positive number, got "
+                    + (tokens != null ? tokens : flops));
         }
     }
 

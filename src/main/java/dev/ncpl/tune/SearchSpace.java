@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.ncpl.runs.ConfigLimits;
 import dev.ncpl.util.Json;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -74,8 +75,19 @@ public record SearchSpace(List<Dimension> dimensions) {
         if (!spec.path("min").isNumber() || !spec.path("max").isNumber()) {
             throw new IllegalArgumentException("key '" + key + "': a range needs numeric 'min' and 'max'");
         }
-        return new Dimension(key, spec.get("min").asDouble(), spec.get("max").asDouble(),
+        Dimension range = new Dimension(key, spec.get("min").asDouble(), spec.get("max").asDouble(),
                 spec.path("log").asBoolean(false), spec.path("integer").asBoolean(false), null);
+        checkValue(key, spec.get("min"));
+        checkValue(key, spec.get("max"));
+        return range;
+    }
+
+    /** Refuses a value a config could not hold at {@code key} (its physical range, see {@link ConfigLimits}). */
+    private static void checkValue(String key, JsonNode value) {
+        ConfigLimits.problem(key, value).ifPresent(problem -> {
+            throw new IllegalArgumentException("key '" + key + "': value " + value + " " + problem.replaceFirst(
+                    ", got .*$", ""));
+        });
     }
 
     private static Dimension choices(String key, JsonNode list) {
@@ -84,7 +96,9 @@ public record SearchSpace(List<Dimension> dimensions) {
         }
         List<JsonNode> values = new ArrayList<>();
         list.forEach(values::add);
-        return new Dimension(key, 0, 0, false, false, values);
+        Dimension choice = new Dimension(key, 0, 0, false, false, values);
+        values.forEach(v -> checkValue(key, v));
+        return choice;
     }
 
     public int size() {

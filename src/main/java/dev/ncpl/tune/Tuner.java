@@ -28,14 +28,36 @@ public final class Tuner {
         double[] score(List<Run> candidates);
     }
 
-    /** Knobs of the search. */
+    /**
+     * Knobs of the search.
+     *
+     * @param samples quasi-random candidates of the first round, 1 to {@link #MAX_SAMPLES}
+     * @param rounds rounds of halving and refinement, 0 to {@link #MAX_ROUNDS}
+     * @param top distinct candidates returned, 1 to {@link #MAX_TOP}
+     * @param seed fixes every draw
+     */
     public record Settings(int samples, int rounds, int top, long seed) {
         public Settings {
-            if (samples < 1 || rounds < 0 || top < 1) {
-                throw new IllegalArgumentException("samples and top must be positive, rounds non-negative");
+            if (samples < 1 || samples > MAX_SAMPLES) {
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "samples must be 1 to %,d (every "
+                        + "scored point is kept in memory), got %,d", MAX_SAMPLES, samples));
+            }
+            if (rounds < 0 || rounds > MAX_ROUNDS) {
+                throw new IllegalArgumentException("rounds must be 0 to " + MAX_ROUNDS + " (the radius halves each "
+                        + "round), got " + rounds);
+            }
+            if (top < 1 || top > MAX_TOP) {
+                throw new IllegalArgumentException("top must be 1 to " + MAX_TOP + ", got " + top);
             }
         }
     }
+
+    /** Most first-round samples: each scored point keeps its position and score (about 100 bytes). */
+    public static final int MAX_SAMPLES = 10_000_000;
+    /** Most rounds: by then the refinement radius is below the three significant digits of a value. */
+    public static final int MAX_ROUNDS = 30;
+    /** Most candidates returned (each keeps its whole config). */
+    public static final int MAX_TOP = 100_000;
 
     private static final int[] PRIMES = {2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71,
         73, 79, 83, 89, 97, 101, 103, 107, 109, 113};
@@ -107,13 +129,14 @@ public final class Tuner {
             }
             Map<String, JsonNode> values = values(s.unit);
             if (distinct.add(values)) {
-                out.add(new Tuned(s.run, s.score, values));
+                out.add(new Tuned(candidate(s.index, s.unit), s.score, values));
             }
         }
         return out;
     }
 
-    private record Scored(double[] unit, Run run, double score) {}
+    /** A scored point: its position in the unit cube, its score and its candidate number (for the run's id). */
+    private record Scored(double[] unit, double score, long index) {}
 
     private List<Scored> score(List<double[]> points, java.util.function.LongConsumer progress) {
         List<Scored> out = new ArrayList<>(points.size());
@@ -121,16 +144,21 @@ public final class Tuner {
             List<double[]> chunk = points.subList(start, Math.min(points.size(), start + BATCH));
             List<Run> runs = new ArrayList<>(chunk.size());
             for (double[] u : chunk) {
-                runs.add(factory.build(factory.base().id() + "#" + (evaluated + runs.size()), values(u)));
+                runs.add(candidate(evaluated + runs.size(), u));
             }
             double[] s = objective.score(runs);
             for (int i = 0; i < chunk.size(); i++) {
-                out.add(new Scored(chunk.get(i), runs.get(i), Double.isFinite(s[i]) ? s[i] : Double.POSITIVE_INFINITY));
+                out.add(new Scored(chunk.get(i), Double.isFinite(s[i]) ? s[i] : Double.POSITIVE_INFINITY, evaluated + i));
             }
             evaluated += chunk.size();
             progress.accept(chunk.size());
         }
         return out;
+    }
+
+    /** The candidate at {@code u}, numbered {@code index} in its id. */
+    private Run candidate(long index, double[] u) {
+        return factory.build(factory.base().id() + "#" + index, values(u));
     }
 
     private Map<String, JsonNode> values(double[] u) {

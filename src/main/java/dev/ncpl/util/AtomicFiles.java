@@ -11,7 +11,9 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * Writes files so that a reader never sees a half-written one: content goes to a temporary file in
- * the same folder, which is then renamed over the target. A crash leaves the old file intact.
+ * the same folder, which is then renamed over the target. A crash leaves the old file intact. The target
+ * is resolved by {@link OutputTarget}: a symbolic link is written through and a device or pipe is written in
+ * place, never replaced.
  */
 public final class AtomicFiles {
     private AtomicFiles() {}
@@ -29,29 +31,24 @@ public final class AtomicFiles {
 
     /** Streams content to a temporary sibling of {@code target}, then renames it into place. */
     public static void write(Path target, StreamWriter writer) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = createTemp(dir, target);
+        OutputTarget t = OutputTarget.of(target);
+        if (t.special()) {
+            try (OutputStream out = t.openInPlace()) {
+                writer.write(out);
+            }
+            return;
+        }
+        Path tmp = TempFiles.create(t.path().getParent(), t.path());
         try {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 writer.write(out);
             }
-            move(tmp, target);
+            move(tmp, t.path());
+            TempFiles.done(tmp);
         } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
+            TempFiles.delete(tmp);
             throw e;
         }
-    }
-
-    /** A temporary file beside {@code target}, readable by all like any other output file. */
-    static Path createTemp(Path dir, Path target) throws IOException {
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-        try {
-            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system: keep the default permissions
-        }
-        return tmp;
     }
 
     /** Renames {@code source} onto {@code target}, atomically where the file system allows. */

@@ -8,12 +8,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The project's one Jackson configuration: NaN is readable (so it can be reported), output is stable. */
+/**
+ * The project's one Jackson configuration: NaN is readable (so it can be reported), anything after the document is
+ * an error (a file cut or pasted together is not silently half-read), output is stable.
+ */
 public final class Json {
     /** Shared mapper; thread-safe once configured. */
     public static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
     private Json() {}
@@ -33,10 +37,15 @@ public final class Json {
         if (!Files.isRegularFile(file)) {
             throw new IOException(file + ": no such file");
         }
+        T value;
         try {
-            return MAPPER.readValue(file.toFile(), type);
+            value = MAPPER.readValue(file.toFile(), type);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IOException(file + ": " + e.getOriginalMessage(), e);
         }
+        if (value == null) {
+            throw new IOException(file + ": empty document (expected a JSON object)");
+        }
+        return value;
     }
 }
