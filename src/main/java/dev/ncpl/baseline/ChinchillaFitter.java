@@ -28,6 +28,12 @@ public final class ChinchillaFitter {
     /** Grid points refined by L-BFGS (all of them would cost minutes on thousands of runs, for the same optimum). */
     public static final int REFINED_STARTS = Integer.getInteger("ncpl.refinedStarts", 96);
 
+    /**
+     * Largest exponent a fit may keep: published laws have α and β of 0.05 to 0.8 and the starting grid reaches 2;
+     * beyond this one the data says only that the smallest size or budget differs from the rest.
+     */
+    public static final double MAX_EXPONENT = 3;
+
     /** One observation: model size, tokens, loss. */
     public record Point(double params, double tokens, double loss) {}
 
@@ -97,6 +103,16 @@ public final class ChinchillaFitter {
                         priorOrigin));
             }
         }
+        return fit(logN, logD, logL, free, fixed, notes, m, distinctN, distinctD);
+    }
+
+    /**
+     * The fit with the parameters {@code free} leaves free; an exponent that runs beyond {@link #MAX_EXPONENT} (the
+     * sizes or budgets cannot identify it: a law in which only the smallest model or budget differs from the rest
+     * wants an infinite one, with A or B overflowing) is fixed to the prior and the law fitted again.
+     */
+    private Fit fit(double[] logN, double[] logD, double[] logL, boolean[] free, double[] fixed, List<String> notes,
+                    int m, int distinctN, int distinctD) {
         Objective objective = new Objective(logN, logD, logL, free, fixed);
         List<double[]> grid = grid(free, fixed);
         double[] gridValues = grid.parallelStream()
@@ -119,6 +135,18 @@ public final class ChinchillaFitter {
                 .min(Comparator.<Integer>comparingDouble(k -> values[k]).thenComparingInt(k -> k))
                 .orElseThrow(() -> new IllegalStateException("no start converged to a finite fit"));
         double[] theta = objective.unpack(results[best]);
+        for (int j : new int[] {3, 4}) {
+            if (free[j] && !(theta[j] <= MAX_EXPONENT && Double.isFinite(Math.exp(theta[j - 2])))) {
+                boolean[] fewer = free.clone();
+                fewer[j] = false;
+                List<String> more = new ArrayList<>(notes);
+                double priorValue = j == 3 ? prior.alpha() : prior.beta();
+                more.add(String.format(Locale.ROOT, "the %s exponent ran off to %.3g (the %s cannot identify it): "
+                        + "fixed to the prior %.4f%s", j == 3 ? "size" : "token", theta[j],
+                        j == 3 ? "model sizes" : "token budgets", priorValue, priorOrigin));
+                return fit(logN, logD, logL, fewer, fixed, more, m, distinctN, distinctD);
+            }
+        }
         ChinchillaLaw law = new ChinchillaLaw(Math.exp(theta[0]), Math.exp(theta[1]), Math.exp(theta[2]),
                 theta[3], theta[4]);
         return new Fit(law, values[best], m, distinctN, distinctD, List.copyOf(notes));

@@ -81,6 +81,8 @@ public final class PredictorTrainer {
     private final List<Double> epochLosses = new ArrayList<>();
     private long steps;
     private long skipped;
+    /** What was not finite in the last skipped step, for the training log. */
+    private String skipReason;
     private int interruptAfterEpochs = -1;
     private ParentModel parent;
     /** Whether the fine-tuned members started with fresh heads (see {@link #freshHeads}); null before any did. */
@@ -142,6 +144,7 @@ public final class PredictorTrainer {
             throw new IllegalArgumentException("no training runs: the run files hold no split 'train' runs usable "
                     + "under protocol " + protocol.id());
         }
+        valRuns = withKnownOptimizers(valRuns, trainRuns);
         log.printf(Locale.ROOT, "training on %d runs, validating on %d (%s)%n", trainRuns.size(), valRuns.size(),
                 protocol.id());
 
@@ -211,19 +214,27 @@ public final class PredictorTrainer {
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
                 Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
-                log.printf(Locale.ROOT, "fitting the curve models (runs in progress, curve shape) and the residual trees "
-                        + "on %d runs%n", trainRuns.size());
+                log.printf(Locale.ROOT, "fitting the curve models (runs in progress, curve shape), the residual trees "
+                        + "and the intervals on %d runs%n", trainRuns.size());
                 Map<String, Double> valMae;
-                try (NcplModel network = NcplModel.load(staging, device)) {
+                try (NcplModel network = NcplModel.load(staging, device);
+                     ProgressBar bar = new ProgressBar("post-hoc fits", 3)) {
+                    bar.status("curve models");
                     CurveModels fitted = CurveModels.fit(trainRuns, recipe.seed(), new NeuralPredictor(network, "ncpl"));
                     CurveModels merged = parent == null ? fitted : fitted.under(parent.curveModels());
                     merged.save(staging);
+                    bar.step(1);
+                    bar.status("residual trees and Gaussian processes");
                     ResidualTrees fittedTrees = ResidualTrees.fit(trainRuns, network.baseline(), recipe.seed());
                     ResidualTrees trees = parent == null ? fittedTrees : fittedTrees.under(parent.residualTrees(),
                             trainRuns.stream().map(Run::source).collect(Collectors.toSet()));
                     trees.save(staging.resolve(ResidualTrees.FILE));
+                    bar.step(1);
+                    bar.status("validation and intervals");
                     valMae = validate(new NeuralPredictor(network, "ncpl", merged.shape(), trees), staging, trainRuns,
                             valRuns, merged.prefix(), unseenSources(trainRuns, network.baseline()));
+                    bar.step(1);
+                    bar.status("done");
                 }
                 manifest = new ModelManifest(manifest.format(), cfg, scaler, stats, members, manifest.knownOptimizers(),
                         provenance(runFiles, trainRuns.size(), valRuns.size(), seconds, valMae, protocol),
@@ -260,6 +271,28 @@ public final class PredictorTrainer {
         } catch (IOException | RuntimeException e) {
             log.printf(Locale.ROOT, "could not clear %s: %s%n", staging, e.getMessage());
         }
+    }
+
+    /**
+     * The validation runs whose optimizer the model will know (one of the training runs', or its parent's, or none
+     * named): the model refuses to predict the others, so they can neither stop training early nor calibrate
+     * intervals, and are left out with a note.
+     */
+    private List<Run> withKnownOptimizers(List<Run> valRuns, List<Run> trainRuns) {
+        Set<String> known = new TreeSet<>();
+        trainRuns.forEach(r -> r.text("optimizer.name").ifPresent(o -> known.add(o.toLowerCase(Locale.ROOT))));
+        if (parent != null && parent.manifest().knownOptimizers() != null) {
+            known.addAll(parent.manifest().knownOptimizers());
+        }
+        List<Run> kept = valRuns.stream().filter(r -> r.text("optimizer.name")
+                .map(o -> known.contains(o.toLowerCase(Locale.ROOT))).orElse(true)).toList();
+        if (kept.size() < valRuns.size()) {
+            Set<String> unknown = new TreeSet<>();
+            valRuns.stream().filter(r -> !kept.contains(r)).forEach(r -> unknown.add(r.text("optimizer.name").get()));
+            log.printf(Locale.ROOT, "leaving %d validation runs out: their optimizers (%s) have no training run%n",
+                    valRuns.size() - kept.size(), String.join(", ", unknown));
+        }
+        return kept;
     }
 
     /** Refuses a recipe that names a source (a target, or a stage's) of which the run files hold no run. */
@@ -432,6 +465,8 @@ public final class PredictorTrainer {
                             steps++;
                             if (!Double.isFinite(loss)) {
                                 skipped++;
+                                log.printf(Locale.ROOT, "%nskipped step %d (member %d, stage '%s', epoch %d, batch %d): %s%n",
+                                        steps, m, stage.name(), epoch + 1, bi + 1, skipReason);
                                 if (skipped > Math.max(3, MAX_SKIPPED * steps)) {
                                     throw new IllegalStateException(String.format(Locale.ROOT,
                                             "training diverged: %d of %d steps gave a non-finite loss or gradient (last in "
@@ -522,7 +557,9 @@ public final class PredictorTrainer {
                 NDArray total = lf.add(lc.mul((float) recipe.curveWeight()));
                 gc.backward(total);
                 loss = total.getFloat();
-                if (!Float.isFinite(loss) || !gradientsFinite(trainer)) {
+                String nonFinite = !Float.isFinite(loss) ? "loss " + loss : nonFiniteGradient(trainer);
+                if (nonFinite != null) {
+                    skipReason = nonFinite;
                     zeroGradients(trainer);
                     return Double.NaN;
                 }
@@ -535,21 +572,23 @@ public final class PredictorTrainer {
     /**
      * Whether the gradients are finite. A NaN anywhere in the network reaches the token embedding (the
      * first layer) or, for the heads' own weights, their output layers, so those three are checked.
+     *
+     * @return what is not finite, or null when all are
      */
-    private static boolean gradientsFinite(Trainer trainer) {
+    private static String nonFiniteGradient(Trainer trainer) {
         var params = trainer.getModel().getBlock().getParameters();
         for (String name : List.of("tokenEmbedding", "finalOut_weight", "curveOut_weight")) {
             for (var pair : params) {
                 if (pair.getKey().endsWith(name)) {
                     try (NDArray g = pair.getValue().getArray().getGradient(); NDArray sum = g.sum()) {
                         if (!Float.isFinite(sum.getFloat())) {
-                            return false;
+                            return "gradient of " + pair.getKey() + " sums to " + sum.getFloat();
                         }
                     }
                 }
             }
         }
-        return true;
+        return null;
     }
 
     /**

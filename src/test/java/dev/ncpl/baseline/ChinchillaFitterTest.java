@@ -40,6 +40,39 @@ class ChinchillaFitterTest {
         }
     }
 
+    /**
+     * Three close sizes whose losses do not fall with size (two sources of different metrics, as in a user's first
+     * 200 runs: 134M and 302M of one, 268M of another): the free fit runs α off with A overflowing, a law that
+     * predicts NaN; the fitter fixes α to the prior instead and says so.
+     */
+    @Test
+    void anExponentThatRunsOffIsFixedToThePrior() {
+        List<ChinchillaFitter.Point> pts = new ArrayList<>();
+        Random rnd = new Random(3);
+        for (double d : new double[] {2.7e9, 5.4e9, 1.07e10}) {
+            for (int k = 0; k < 10; k++) {
+                pts.add(new ChinchillaFitter.Point(1.34e8, d, 3.34 + 0.2 * (1.07e10 / d - 1) / 3
+                        + 0.03 * rnd.nextGaussian()));
+            }
+        }
+        for (double d : new double[] {2e9, 5e9, 1e10, 2e10, 5e10, 1e11}) {
+            for (int k = 0; k < 10; k++) {
+                pts.add(new ChinchillaFitter.Point(2.68e8, d, 2.31 + 0.45 * Math.pow(2e9 / d, 0.3)
+                        + 0.03 * rnd.nextGaussian()));
+            }
+        }
+        for (int k = 0; k < 6; k++) {
+            pts.add(new ChinchillaFitter.Point(3.02e8, 6.04e9, 3.3 + 0.1 * k));
+        }
+        ChinchillaFitter.Fit fit = new ChinchillaFitter().fit(pts);
+        ChinchillaLaw law = fit.law();
+        assertTrue(law.alpha() <= ChinchillaFitter.MAX_EXPONENT && Double.isFinite(law.a()), law.toString());
+        assertTrue(fit.notes().stream().anyMatch(n -> n.contains("size exponent ran off")), fit.notes().toString());
+        for (ChinchillaFitter.Point p : pts) {
+            assertTrue(Double.isFinite(law.predict(p.params(), p.tokens())), law.toString());
+        }
+    }
+
     @Test
     void twoModelSizesFixAlphaToThePriorAndSaySo() {
         List<Run> runs = Fixtures.runs(120, 2, 0.005, 3, "two");
