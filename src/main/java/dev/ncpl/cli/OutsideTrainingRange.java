@@ -49,7 +49,7 @@ final class OutsideTrainingRange {
                     + "source's training runs (JSONL output: \"beyond_source_range\"). There the Chinchilla law carries "
                     + "size and tokens, the residual trees (or a source's Gaussian process) answer from the source's own "
                     + "runs, and the network from what it learnt of other sources at that size, which drifts, so its "
-                    + "share fades with the distance (README, \"Beyond the sizes a source was trained on\"); intervals "
+                    + "share fades with the distance (README, \"How it works\"); intervals "
                     + "widen with the distance.%n",
                     beyondSource, total);
         }

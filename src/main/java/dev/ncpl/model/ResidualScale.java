@@ -13,7 +13,7 @@ import java.util.Locale;
  * token shows as a constant r, whereas in {@link #NONE}'s absolute units its gain would have to be learnt
  * again at every budget: Marin's in_val runs hold Kron and Muon at budgets their training runs lack,
  * and absolute residuals carried the gain seen at 10 B tokens unchanged to 2.7 B. Measured on the full recipes
- * (README, "Choosing the recipe by how it extrapolates"): better in distribution, worse than Chinchilla on Step
+ * (docs/experiments.md, "Choosing the recipe by how it extrapolates"): better in distribution, worse than Chinchilla on Step
  * Law's held-back size, so the shipped recipes keep {@link #NONE}.
  */
 public enum ResidualScale {

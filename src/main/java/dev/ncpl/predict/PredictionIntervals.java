@@ -45,7 +45,7 @@ public final class PredictionIntervals {
     /**
      * Default widening per unit of ln N or ln D beyond a source's training range: chosen so that a model
      * trained on the smaller sizes covers the held-back largest size near the nominal level or above it
-     * (README, Uncertainty). At 80%, Marin 300m / Step Law 429 M, since the scale is the larger of the spread and
+     * (docs/experiments.md, Uncertainty). At 80%, Marin 300m / Step Law 429 M, since the scale is the larger of the spread and
      * distance terms (2026-12-06): 82.6% / 92.3% at 4.5 (mean width 0.095 / 0.052; 82.6% / 91.4% at 0.095 / 0.047
      * once the spread's network–trees gap faded beyond the range), 78.3% / 90.8% at 4; with
      * their product, 84.5% / 97.3% (0.109 / 0.120) at 4 (2026-11-25), 65.8% / 95.5% at 3 once the residual
