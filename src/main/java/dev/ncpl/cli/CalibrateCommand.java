@@ -6,6 +6,8 @@ import dev.ncpl.predict.PrefixConditioner;
 import dev.ncpl.predict.IntervalFitter.Coverage;
 import dev.ncpl.predict.IntervalFitter.Residuals;
 import dev.ncpl.predict.NeuralPredictor;
+import dev.ncpl.predict.Prediction;
+import dev.ncpl.train.PosthocFitter;
 import dev.ncpl.predict.PredictionIntervals;
 import dev.ncpl.runs.Run;
 import java.nio.file.Path;
@@ -48,11 +50,18 @@ public final class CalibrateCommand implements Callable<Integer> {
         ModelData md = ModelData.of(model.model, data);
         try (NeuralPredictor predictor = NeuralPredictor.load(model.model)) {
             List<Run> validation = md.validation();
-            List<Residuals> cal = IntervalFitter.residuals(validation, predictor.predict(validation));
+            List<Prediction> predicted = predictor.predict(validation);
+            List<Residuals> cal = IntervalFitter.residuals(validation, predicted);
+            PrefixConditioner prefix = PrefixConditioner.loadIfPresent(model.model);
             // a fine-tuning on one source's runs cannot measure the widening: it keeps the one it has
-            PredictionIntervals intervals = IntervalFitter.fit(md.training(), cal, growth).withUnseenSources(
-                    IntervalFitter.unseenSources(md.training(), predictor.model().baseline().sources().keySet(),
-                            PredictionIntervals.loadIfPresent(model.model)));
+            PosthocFitter.Intervals fitted = PosthocFitter.fitIntervals(predictor, md.training(), validation, predicted,
+                    growth, IntervalFitter.unseenSources(md.training(), predictor.model().baseline().sources().keySet(),
+                            PredictionIntervals.loadIfPresent(model.model)), prefix,
+                    (f, residuals) -> System.out.println(CalibrationReport.table(String.format(Locale.ROOT,
+                            "runs in progress, %.0f%% of training seen: cross-fitted on the held-out runs (%d folds)",
+                            100 * f, IntervalFitter.FOLDS), IntervalFitter.crossValidated(md.training(), residuals,
+                            growth, level), level)));
+            PredictionIntervals intervals = fitted.config();
             if (intervals.unseenSources() != null) {
                 System.out.println(CalibrationReport.unseenSources(intervals.unseenSources(), level));
             }
@@ -63,31 +72,19 @@ public final class CalibrateCommand implements Callable<Integer> {
                 Map<String, Coverage> cov = IntervalFitter.coverage(intervals,
                         IntervalFitter.residuals(heldBack, predictor.predict(heldBack)), level);
                 System.out.println(CalibrationReport.table("on the held-back largest size", cov, level));
-            }
-            Path file = model.model.resolve(PredictionIntervals.FILE);
-            intervals.save(file);
-            System.out.println("wrote " + file);
-            PrefixConditioner prefix = PrefixConditioner.loadIfPresent(model.model);
-            if (prefix != null) {
-                ConditionedIntervals conditioned = ConditionedIntervals.fit(md.training(), validation, predictor, prefix,
-                        growth, (f, residuals) -> System.out.println(CalibrationReport.table(String.format(
-                                Locale.ROOT, "runs in progress, %.0f%% of training seen: cross-fitted on the "
-                                + "held-out runs (%d folds)", 100 * f, IntervalFitter.FOLDS),
-                                IntervalFitter.crossValidated(md.training(), residuals, growth, level), level)));
-                if (md.protocol() == dev.ncpl.eval.Protocol.EXTRAPOLATION) {
-                    List<Run> heldBack = md.protocol().evaluation(md.all());
+                if (fitted.conditioned() != null) {
                     for (double f : ConditionedIntervals.FRACTIONS) {
                         System.out.println(CalibrationReport.table(String.format(Locale.ROOT, "runs in progress, "
                                 + "%.0f%% of training seen, on the held-back largest size", 100 * f),
-                                conditioned.coverage(heldBack, predictor, prefix, f, level), level));
+                                fitted.conditioned().coverage(heldBack, predictor, prefix, f, level), level));
                     }
                 }
-                Path cfile = model.model.resolve(ConditionedIntervals.FILE);
-                conditioned.save(cfile);
-                System.out.println("wrote " + cfile);
             }
+            fitted.save(model.model);
+            System.out.println("wrote " + model.model.resolve(PredictionIntervals.FILE)
+                    + (fitted.conditioned() == null ? "" : " and " + model.model.resolve(ConditionedIntervals.FILE)));
             RefitLog.record(model.model, String.format(Locale.ROOT, "ncpl calibrate --growth %s", growth), md.files(),
-                    prefix == null ? List.of(PredictionIntervals.FILE)
+                    fitted.conditioned() == null ? List.of(PredictionIntervals.FILE)
                             : List.of(PredictionIntervals.FILE, ConditionedIntervals.FILE));
         }
         return 0;

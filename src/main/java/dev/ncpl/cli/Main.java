@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         description = "Predicts the final loss and loss curve of a language-model pretraining run from its "
                 + "configuration, beside a fitted Chinchilla baseline.",
         subcommands = {RunsCommand.class, BaselineCommand.class, TrainCommand.class, PredictCommand.class,
-            ScoreCommand.class, TuneCommand.class, BenchCommand.class, PrefixCommand.class, CalibrateCommand.class, ImportCommand.class,
+            ScoreCommand.class, TuneCommand.class, BenchCommand.class, RefitCommand.class, CalibrateCommand.class, ImportCommand.class,
             EvalCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

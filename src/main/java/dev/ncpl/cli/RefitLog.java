@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * Records in a model's provenance ({@code model.json}, {@code provenance.refits}) each time a command fits again a
- * part that sits beside the network ({@code ncpl prefix}, {@code ncpl calibrate}, {@code ncpl baseline --model}):
+ * part that sits beside the network ({@code ncpl refit}, {@code ncpl calibrate}, {@code ncpl baseline --model}):
  * the command, when, the run files it read and their hashes, and the files it wrote and theirs. A model whose
  * trees or intervals were refitted after its training is not the model its training record alone describes.
  */

@@ -4,7 +4,6 @@ import dev.ncpl.baseline.Baseline;
 import dev.ncpl.runs.Run;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -15,20 +14,13 @@ import java.util.Map;
  */
 public record CurveModels(PrefixConditioner prefix, CurveShape shape) {
     /**
-     * Fits both on the {@code runs} whose optimizer {@code network} knows, over its baseline: the
-     * conditioner's {@value PrefixConditioner#MEMBERS} members and the shape, whose trees read the
-     * network's config-only final losses (predicted once for both); {@code seed} fixes the random cuts.
+     * Fits both on {@code runs} (whose optimizer the network knows) over {@code baseline}: the conditioner's {@value
+     * PrefixConditioner#MEMBERS} members and the shape, whose trees read the network's config-only final losses
+     * {@code networkFinals}; {@code seed} fixes the random cuts.
      */
-    public static CurveModels fit(List<Run> runs, long seed, NeuralPredictor network) {
-        List<Run> usable = runs.stream().filter(network::knowsOptimizer).toList();
-        double[] predicted = network.predictFinal(usable);
-        Map<Run, Double> finals = new IdentityHashMap<>();
-        for (int i = 0; i < usable.size(); i++) {
-            finals.put(usable.get(i), predicted[i]);
-        }
-        Baseline baseline = network.model().baseline();
-        return new CurveModels(PrefixConditioner.fit(usable, baseline, seed, PrefixConditioner.MEMBERS, finals::get),
-                CurveShape.fit(usable, baseline, seed, finals::get));
+    public static CurveModels fit(List<Run> runs, Baseline baseline, long seed, Map<Run, Double> networkFinals) {
+        return new CurveModels(PrefixConditioner.fit(runs, baseline, seed, PrefixConditioner.MEMBERS,
+                networkFinals::get), CurveShape.fit(runs, baseline, seed, networkFinals::get));
     }
 
     /** The curve models saved in {@code modelDir}; a missing file gives a null part. */

@@ -181,7 +181,7 @@ public final class PrefixConditioner {
         List<Double> ys = new ArrayList<>();
         List<Double> ws = new ArrayList<>();
         List<double[]> treeXs = new ArrayList<>();
-        List<String> treeKeys = configOnly == null ? null : numericKeys(runs);
+        List<String> treeKeys = configOnly == null ? null : ConfigFlattener.varyingNumericKeys(runs);
         for (Run run : runs) {
             LrSchedule schedule = LrSchedule.of(run);
             Scale scale = Scale.of(run);
@@ -309,27 +309,6 @@ public final class PrefixConditioner {
             s += a[k] * b[k];
         }
         return s;
-    }
-
-    /** The numeric config fields that vary between {@code runs}, sorted. */
-    static List<String> numericKeys(List<Run> runs) {
-        Map<String, Set<Double>> values = new TreeMap<>();
-        for (Run r : runs) {
-            Map<String, JsonNode> flat = new LinkedHashMap<>();
-            ConfigFlattener.flatten("", r.config(), flat);
-            flat.forEach((k, v) -> {
-                if (v.isNumber()) {
-                    values.computeIfAbsent(k, x -> new HashSet<>()).add(v.asDouble());
-                }
-            });
-        }
-        List<String> keys = new ArrayList<>();
-        values.forEach((k, v) -> {
-            if (v.size() > 1) {
-                keys.add(k);
-            }
-        });
-        return List.copyOf(keys);
     }
 
     /**

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.ncpl.baseline.Baseline;
 import dev.ncpl.baseline.ChinchillaLaw;
 import dev.ncpl.runs.OptimizerFamily;
+import dev.ncpl.runs.ConfigFlattener;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
 import dev.ncpl.text.LrSchedule;
@@ -496,7 +497,7 @@ public final class ResidualTrees {
      * cores; deterministic in {@code seed}.
      */
     private static SourceTrees fitSource(List<Run> runs, ChinchillaLaw law, long seed) {
-        List<String> keys = new ArrayList<>(PrefixConditioner.numericKeys(runs));
+        List<String> keys = new ArrayList<>(ConfigFlattener.varyingNumericKeys(runs));
         keys.removeAll(SCALE_KEYS);
         List<String> pooled = new ArrayList<>(POOLED_DERIVED);
         keys.stream().filter(k -> POOLED_SECTIONS.stream().anyMatch(k::startsWith)).forEach(pooled::add);

@@ -2,6 +2,7 @@ package dev.ncpl.predict;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.ncpl.baseline.ChinchillaLaw;
+import dev.ncpl.runs.ConfigFlattener;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
 import dev.ncpl.text.LrSchedule;
@@ -51,11 +52,11 @@ public record SourceGp(@JsonProperty("keys") List<String> keys,
 
     /**
      * The config fields a process of {@code runs} reads: the hyperparameters every run has, in the order of
-     * {@link PrefixConditioner#numericKeys}, those read on a log scale only where every run's is positive.
+     * {@link ConfigFlattener#varyingNumericKeys}, those read on a log scale only where every run's is positive.
      */
     static List<String> inputKeys(List<Run> runs) {
         List<String> keys = new ArrayList<>();
-        for (String key : PrefixConditioner.numericKeys(runs)) {
+        for (String key : ConfigFlattener.varyingNumericKeys(runs)) {
             boolean hyper = LOG_KEYS.contains(key) || key.startsWith(OPTIMIZER_PREFIX) || key.equals(FLOOR);
             boolean logOk = !LOG_KEYS.contains(key) || runs.stream().allMatch(r -> r.number(key).orElse(0.0) > 0);
             if (hyper && logOk && runs.stream().allMatch(r -> r.number(key).isPresent())) {

@@ -25,6 +25,27 @@ public final class ConfigFlattener {
         }
     }
 
+    /** The numeric config fields whose value differs between {@code runs}, sorted (the inputs worth learning from). */
+    public static java.util.List<String> varyingNumericKeys(java.util.List<Run> runs) {
+        Map<String, java.util.Set<Double>> values = new java.util.TreeMap<>();
+        for (Run r : runs) {
+            Map<String, JsonNode> flat = new java.util.LinkedHashMap<>();
+            flatten("", r.config(), flat);
+            flat.forEach((k, v) -> {
+                if (v.isNumber()) {
+                    values.computeIfAbsent(k, x -> new java.util.HashSet<>()).add(v.asDouble());
+                }
+            });
+        }
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        values.forEach((k, v) -> {
+            if (v.size() > 1) {
+                keys.add(k);
+            }
+        });
+        return java.util.List.copyOf(keys);
+    }
+
     /** Sets dotted {@code key} of {@code root} to {@code value}, creating the sections on the way (the inverse of flattening). */
     public static void put(com.fasterxml.jackson.databind.node.ObjectNode root, String key, JsonNode value) {
         String[] parts = key.split("\\.");

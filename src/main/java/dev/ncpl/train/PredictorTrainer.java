@@ -217,24 +217,19 @@ public final class PredictorTrainer {
                 log.printf(Locale.ROOT, "fitting the curve models (runs in progress, curve shape), the residual trees "
                         + "and the intervals on %d runs%n", trainRuns.size());
                 Map<String, Double> valMae;
-                try (NcplModel network = NcplModel.load(staging, device);
-                     ProgressBar bar = new ProgressBar("post-hoc fits", 3)) {
-                    bar.status("curve models");
-                    CurveModels fitted = CurveModels.fit(trainRuns, recipe.seed(), new NeuralPredictor(network, "ncpl"));
-                    CurveModels merged = parent == null ? fitted : fitted.under(parent.curveModels());
-                    merged.save(staging);
-                    bar.step(1);
-                    bar.status("residual trees and Gaussian processes");
-                    ResidualTrees fittedTrees = ResidualTrees.fit(trainRuns, network.baseline(), recipe.seed());
-                    ResidualTrees trees = parent == null ? fittedTrees : fittedTrees.under(parent.residualTrees(),
-                            trainRuns.stream().map(Run::source).collect(Collectors.toSet()));
-                    trees.save(staging.resolve(ResidualTrees.FILE));
-                    bar.step(1);
-                    bar.status("validation and intervals");
-                    valMae = validate(new NeuralPredictor(network, "ncpl", merged.shape(), trees), staging, trainRuns,
-                            valRuns, merged.prefix(), unseenSources(trainRuns, network.baseline()));
-                    bar.step(1);
-                    bar.status("done");
+                try (NcplModel network = NcplModel.load(staging, device)) {
+                    PosthocFitter.CurvesAndResiduals fitted = PosthocFitter.fitCurvesAndResiduals(network, trainRuns,
+                            recipe.seed(), parent);
+                    fitted.save(staging);
+                    NeuralPredictor blend = new NeuralPredictor(network, "ncpl", fitted.curves().shape(),
+                            fitted.residuals());
+                    List<Prediction> predicted = blend.predict(valRuns);
+                    if (!valRuns.isEmpty()) {
+                        PosthocFitter.fitIntervals(blend, trainRuns, valRuns, predicted,
+                                PredictionIntervals.DEFAULT_GROWTH, unseenSources(trainRuns, network.baseline()),
+                                fitted.curves().prefix(), (f, r) -> { }).save(staging);
+                    }
+                    valMae = validationMae(valRuns, predicted);
                 }
                 manifest = new ModelManifest(manifest.format(), cfg, scaler, stats, members, manifest.knownOptimizers(),
                         provenance(runFiles, trainRuns.size(), valRuns.size(), seconds, valMae, protocol),
@@ -649,25 +644,9 @@ public final class PredictorTrainer {
                 parent == null ? null : PredictionIntervals.loadIfPresent(parent.dir()));
     }
 
-    /**
-     * The staged model's final-loss MAE on the validation runs, per source; also fits its prediction
-     * intervals (config-only, and for runs in progress with {@code prefix}) on those runs' errors and
-     * writes them beside it.
-     */
-    private static Map<String, Double> validate(NeuralPredictor p, Path staging, List<Run> trainRuns, List<Run> valRuns,
-                                                PrefixConditioner prefix, PredictionIntervals.UnseenSources unseen)
-            throws IOException {
+    /** The final-loss MAE of predictions {@code preds} of the validation runs, per source. */
+    private static Map<String, Double> validationMae(List<Run> valRuns, List<Prediction> preds) {
         Map<String, Double> out = new LinkedHashMap<>();
-        if (valRuns.isEmpty()) {
-            return out;
-        }
-        List<Prediction> preds = p.predict(valRuns);
-        IntervalFitter.fit(trainRuns, IntervalFitter.residuals(valRuns, preds), PredictionIntervals.DEFAULT_GROWTH)
-                .withUnseenSources(unseen).save(staging.resolve(PredictionIntervals.FILE));
-        if (!ConditionedIntervals.withCurves(valRuns).isEmpty()) {
-            ConditionedIntervals.fit(trainRuns, valRuns, p, prefix, PredictionIntervals.DEFAULT_GROWTH)
-                    .save(staging.resolve(ConditionedIntervals.FILE));
-        }
         Map<String, List<Integer>> bySource = new TreeMap<>();
         for (int i = 0; i < valRuns.size(); i++) {
             bySource.computeIfAbsent(valRuns.get(i).source(), s -> new ArrayList<>()).add(i);

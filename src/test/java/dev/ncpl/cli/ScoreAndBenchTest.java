@@ -416,7 +416,7 @@ class ScoreAndBenchTest {
         Path copy = copyOfModel("model-refits");
         Path runs = dir.resolve("runs.jsonl");
         run("calibrate", "--model", copy.toString(), "--runs", runs.toString(), "--growth", "3");
-        run("prefix", "--model", copy.toString(), "--runs", runs.toString());
+        run("refit", "--model", copy.toString(), "--runs", runs.toString());
         com.fasterxml.jackson.databind.JsonNode manifest = dev.ncpl.util.Json.MAPPER.readTree(
                 copy.resolve(dev.ncpl.model.NcplModel.MANIFEST).toFile());
         com.fasterxml.jackson.databind.JsonNode refits = manifest.path("provenance").path("refits");
@@ -428,7 +428,7 @@ class ScoreAndBenchTest {
             assertEquals(dev.ncpl.util.Hashing.sha256(copy.resolve(f)), calibrate.path("files").path(f).asText(), f);
         }
         com.fasterxml.jackson.databind.JsonNode prefix = refits.get(1);
-        assertEquals("ncpl prefix", prefix.path("command").asText());
+        assertEquals("ncpl refit", prefix.path("command").asText());
         for (String f : List.of("prefix.json", "shape.json", "final-trees.json")) {
             assertEquals(dev.ncpl.util.Hashing.sha256(copy.resolve(f)), prefix.path("files").path(f).asText(), f);
         }

@@ -2,7 +2,9 @@ package dev.ncpl.cli;
 
 import dev.ncpl.predict.CurveModels;
 import dev.ncpl.predict.CurveShape;
-import dev.ncpl.predict.NeuralPredictor;
+import ai.djl.engine.Engine;
+import dev.ncpl.model.NcplModel;
+import dev.ncpl.train.PosthocFitter;
 import dev.ncpl.predict.PrefixConditioner;
 import dev.ncpl.predict.ResidualTrees;
 import java.util.List;
@@ -12,17 +14,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /**
- * {@code ncpl prefix}: fits (again) the models fitted after a trained predictor's network on the runs it
+ * {@code ncpl refit} (formerly {@code ncpl prefix}, still accepted): fits (again) the models fitted after a trained predictor's network on the runs it
  * was trained on (the observed-prefix model, the curve shape and the residual trees of the final loss),
  * for models trained before training did so itself, or before these models changed. Takes about three minutes on the shared logs (2 CPU cores).
  */
-@Command(name = "prefix", mixinStandardHelpOptions = true,
+@Command(name = "refit", aliases = "prefix", mixinStandardHelpOptions = true,
         description = "Fit the models that follow a trained predictor's network on the training runs of its "
                 + "protocol: the observed-prefix model (predict --condition-on-curve; prefix.json) and the curve shape averaged "
                 + "into its curves (shape.json, with a Gaussian process of each source's curve shape), and the residual trees (or, where it extrapolates better, a Gaussian process) averaged into its final losses (final-trees.json), "
                 + "written into the model folder. Training does this itself; use it "
                 + "for models trained before. Takes a few minutes on the shared logs.")
-public final class PrefixCommand implements Callable<Integer> {
+public final class RefitCommand implements Callable<Integer> {
     @Mixin
     DataOptions data = new DataOptions();
 
@@ -32,15 +34,14 @@ public final class PrefixCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelData md = ModelData.of(model.model, data);
-        CurveModels fitted;
-        ResidualTrees trees;
-        try (NeuralPredictor network = NeuralPredictor.load(model.model)) {
-            fitted = CurveModels.fit(md.training(), md.seed(), network.networkOnly());
-            trees = ResidualTrees.fit(md.training(), network.model().baseline(), md.seed());
+        PosthocFitter.CurvesAndResiduals refit;
+        try (NcplModel network = NcplModel.load(model.model, Engine.getInstance().defaultDevice())) {
+            refit = PosthocFitter.fitCurvesAndResiduals(network, md.training(), md.seed(), null);
         }
-        fitted.save(model.model);
-        trees.save(model.model.resolve(ResidualTrees.FILE));
-        RefitLog.record(model.model, "ncpl prefix", md.files(),
+        refit.save(model.model);
+        CurveModels fitted = refit.curves();
+        ResidualTrees trees = refit.residuals();
+        RefitLog.record(model.model, "ncpl refit", md.files(),
                 List.of(PrefixConditioner.FILE, CurveShape.FILE, ResidualTrees.FILE));
         PrefixConditioner prefix = fitted.prefix();
         prefix.laws().forEach((source, law) -> System.out.printf(Locale.ROOT,
