@@ -73,6 +73,13 @@ public final class PredictorTrainer {
     private static final int VALIDATION_BATCH = 256;
     /** Element-wise gradient clipping: keeps one odd batch from throwing the network off. */
     private static final float CLIP_GRAD = 1f;
+    /**
+     * Times a step whose loss or gradient came out non-finite is tried again, with the same batch, queries and
+     * dropout, before it is skipped. On CPU such a step comes now and then with no cause in the data (the same step
+     * is finite in another run of the same recipe), and a retry gives what a run without it computes, so a seed
+     * gives the same model whether or not one came.
+     */
+    private static final int MAX_RETRIES = 2;
     /** Share of steps that may be skipped for a non-finite gradient before training is declared diverged. */
     private static final double MAX_SKIPPED = 0.01;
     private final Recipe recipe;
@@ -81,7 +88,9 @@ public final class PredictorTrainer {
     private final List<Double> epochLosses = new ArrayList<>();
     private long steps;
     private long skipped;
-    /** What was not finite in the last skipped step, for the training log. */
+    /** Steps tried again after a non-finite loss or gradient (with the same dropout). */
+    private long retried;
+    /** What was not finite in the last step that failed, for the training log. */
     private String skipReason;
     private int interruptAfterEpochs = -1;
     private ParentModel parent;
@@ -456,7 +465,19 @@ public final class PredictorTrainer {
                             for (int i = bi * recipe.batchSize(); i < Math.min(data.size(), (bi + 1) * recipe.batchSize()); i++) {
                                 batch.add(data.get(order.get(i)));
                             }
-                            double loss = step(trainer, batch, k, rnd);
+                            StepInputs inputs = stepInputs(batch, k, rnd);
+                            long stepSeed = memberSeed * 1_000_003L + s * 10_007L + epoch * 100_003L + bi;
+                            double loss = Double.NaN;
+                            for (int attempt = 0; attempt <= MAX_RETRIES && !Double.isFinite(loss); attempt++) {
+                                if (attempt > 0) {
+                                    retried++;
+                                    log.printf(Locale.ROOT, "%nretrying step %d (member %d, stage '%s', epoch %d, batch "
+                                            + "%d): %s%n", steps + 1, m, stage.name(), epoch + 1, bi + 1, skipReason);
+                                }
+                                // the same dropout on a retry, and whatever came before
+                                Engine.getInstance().setRandomSeed((int) (stepSeed ^ (stepSeed >>> 32)));
+                                loss = step(trainer, inputs);
+                            }
                             steps++;
                             if (!Double.isFinite(loss)) {
                                 skipped++;
@@ -515,8 +536,12 @@ public final class PredictorTrainer {
         return model.newTrainer(config);
     }
 
-    /** One optimizer step on {@code batch}; returns its loss. */
-    private double step(Trainer trainer, List<TrainingExample> batch, int k, Random rnd) {
+    /** The arrays of one training step: configs, curve queries drawn for it, and their targets. */
+    private record StepInputs(List<EncodedConfig> enc, float[][][] queries, float[] finalTargets, float[] curveTargets,
+                              float[] curveMask, int k) {}
+
+    /** The inputs of a step on {@code batch}, with {@code k} curve points drawn per run from {@code rnd}. */
+    private static StepInputs stepInputs(List<TrainingExample> batch, int k, Random rnd) {
         int b = batch.size();
         float[][][] queries = new float[b][k][];
         float[] curveTargets = new float[b * k];
@@ -539,6 +564,18 @@ public final class PredictorTrainer {
                 }
             }
         }
+        return new StepInputs(enc, queries, finalTargets, curveTargets, curveMask, k);
+    }
+
+    /** One optimizer step; returns its loss, or NaN (and no update) when the loss or a gradient is not finite. */
+    private double step(Trainer trainer, StepInputs in) {
+        int b = in.enc().size();
+        int k = in.k();
+        List<EncodedConfig> enc = in.enc();
+        float[][][] queries = in.queries();
+        float[] finalTargets = in.finalTargets();
+        float[] curveTargets = in.curveTargets();
+        float[] curveMask = in.curveMask();
         try (NDManager bm = trainer.getManager().newSubManager()) {
             NDList inputs = dev.ncpl.model.BatchBuilder.inputs(bm, enc, queries);
             NDArray fT = bm.create(finalTargets);
@@ -672,6 +709,7 @@ public final class PredictorTrainer {
         p.put("training_seconds", Math.round(seconds));
         p.put("optimizer_steps", steps);
         p.put("skipped_non_finite_steps", skipped);
+        p.put("retried_non_finite_steps", retried);
         p.put("device", device.toString());
         p.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
         p.put("created", Instant.now().toString());
