@@ -93,6 +93,8 @@ public final class PredictorTrainer {
     /** What was not finite in the last step that failed, for the training log. */
     private String skipReason;
     private int interruptAfterEpochs = -1;
+    private long failingStep = -1;
+    private int failedAttempts;
     private ParentModel parent;
     /** Whether the fine-tuned members started with fresh heads (see {@link #freshHeads}); null before any did. */
     private Boolean startedWithFreshHeads;
@@ -122,6 +124,14 @@ public final class PredictorTrainer {
 
     /** Share of the training runs held out for early stopping and calibration when the runs have no in_val. */
     static final double HOLD_OUT = 0.2;
+
+    /**
+     * Simulates a non-finite gradient on the first attempt of optimizer step {@code n} (from 1), after its forward
+     * and backward pass as a real one comes; for tests.
+     */
+    void failStepOnce(long n) {
+        this.failingStep = n;
+    }
 
     /** Simulates an interruption (a killed process) right after the n-th epoch's checkpoint; for tests. */
     void interruptAfterEpochs(int n) {
@@ -590,6 +600,9 @@ public final class PredictorTrainer {
                 gc.backward(total);
                 loss = total.getFloat();
                 String nonFinite = !Float.isFinite(loss) ? "loss " + loss : nonFiniteGradient(trainer);
+                if (nonFinite == null && failingStep == steps + 1 && failedAttempts++ == 0) {
+                    nonFinite = "a non-finite gradient simulated by the test hook";
+                }
                 if (nonFinite != null) {
                     skipReason = nonFinite;
                     zeroGradients(trainer);
