@@ -1,5 +1,6 @@
 package dev.ncpl.baseline;
 
+import dev.ncpl.math.Lbfgs;
 import java.util.ArrayList;
 import java.util.List;
 

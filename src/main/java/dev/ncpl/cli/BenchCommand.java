@@ -2,7 +2,7 @@ package dev.ncpl.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ncpl.predict.Batches;
-import dev.ncpl.predict.NeuralPredictor;
+import dev.ncpl.predict.BlendedPredictor;
 import dev.ncpl.predict.PredictionSteps;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunReader;
@@ -53,7 +53,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (base.isEmpty()) {
             throw new IllegalArgumentException(runs + ": no configs to vary");
         }
-        try (NeuralPredictor predictor = NeuralPredictor.load(model.model)) {
+        try (BlendedPredictor predictor = BlendedPredictor.load(model.model)) {
             for (int i = 0; i < WARMUP_BATCHES; i++) {
                 predictor.predictFinal(batch(base, 0));
                 predictor.predict(batch(base, 0), r -> PredictionSteps.even(r, points));
@@ -69,7 +69,7 @@ public final class BenchCommand implements Callable<Integer> {
             double curveRate = ROUNDS * configs / curveTime;
             System.out.printf(Locale.ROOT, "device %s, %d threads, %d candidates x %d rounds, batch %d%n",
                     ai.djl.engine.Engine.getInstance().defaultDevice(), Runtime.getRuntime().availableProcessors(),
-                    configs, ROUNDS, NeuralPredictor.BATCH);
+                    configs, ROUNDS, BlendedPredictor.BATCH);
             System.out.printf(Locale.ROOT, "final loss:        %,10.0f configs/s%n", finalRate);
             System.out.printf(Locale.ROOT, "%2d-point curves:   %,10.0f configs/s  (%.2fx the cost of a final loss)%n",
                     points, curveRate, finalRate / curveRate);
@@ -78,8 +78,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** Seconds that {@code work} takes over the generated candidates, prepared on a second thread as in predict and score. */
-    private double seconds(List<Run> base, NeuralPredictor predictor,
-                           java.util.function.Consumer<NeuralPredictor.Prepared> work) throws java.io.IOException {
+    private double seconds(List<Run> base, BlendedPredictor predictor,
+                           java.util.function.Consumer<BlendedPredictor.Prepared> work) throws java.io.IOException {
         Iterator<Run> candidates = new Iterator<>() {
             long next;
 
@@ -94,14 +94,14 @@ public final class BenchCommand implements Callable<Integer> {
             }
         };
         long start = System.nanoTime();
-        Batches.forEachPrepared(candidates, NeuralPredictor.BATCH, predictor::prepare, work::accept);
+        Batches.forEachPrepared(candidates, BlendedPredictor.BATCH, predictor::prepare, work::accept);
         return (System.nanoTime() - start) / 1e9;
     }
 
     /** The first batch of candidates (to warm up). */
     private List<Run> batch(List<Run> base, long offset) {
         List<Run> out = new ArrayList<>();
-        for (long i = offset; i < offset + Math.min(NeuralPredictor.BATCH, configs); i++) {
+        for (long i = offset; i < offset + Math.min(BlendedPredictor.BATCH, configs); i++) {
             out.add(candidate(base, i));
         }
         return out;

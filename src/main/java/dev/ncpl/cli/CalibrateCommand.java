@@ -1,15 +1,15 @@
 package dev.ncpl.cli;
 
-import dev.ncpl.predict.ConditionedIntervals;
-import dev.ncpl.predict.IntervalFitter;
-import dev.ncpl.predict.PrefixConditioner;
-import dev.ncpl.predict.IntervalFitter.Coverage;
-import dev.ncpl.predict.IntervalFitter.Residuals;
-import dev.ncpl.predict.NeuralPredictor;
+import dev.ncpl.curve.PrefixConditioner;
+import dev.ncpl.predict.BlendedPredictor;
 import dev.ncpl.predict.Prediction;
-import dev.ncpl.train.PosthocFitter;
-import dev.ncpl.predict.PredictionIntervals;
 import dev.ncpl.runs.Run;
+import dev.ncpl.train.PosthocFitter;
+import dev.ncpl.uncertainty.ConditionedIntervals;
+import dev.ncpl.uncertainty.IntervalFitter.Coverage;
+import dev.ncpl.uncertainty.IntervalFitter.Residuals;
+import dev.ncpl.uncertainty.IntervalFitter;
+import dev.ncpl.uncertainty.PredictionIntervals;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -48,7 +48,7 @@ public final class CalibrateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PredictionIntervals.checkLevel(level);
         ModelData md = ModelData.of(model.model, data);
-        try (NeuralPredictor predictor = NeuralPredictor.load(model.model)) {
+        try (BlendedPredictor predictor = BlendedPredictor.load(model.model)) {
             List<Run> validation = md.validation();
             List<Prediction> predicted = predictor.predict(validation);
             List<Residuals> cal = IntervalFitter.residuals(validation, predicted);

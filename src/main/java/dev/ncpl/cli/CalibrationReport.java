@@ -1,6 +1,6 @@
 package dev.ncpl.cli;
 
-import dev.ncpl.predict.IntervalFitter.Coverage;
+import dev.ncpl.uncertainty.IntervalFitter.Coverage;
 import java.util.Locale;
 import java.util.Map;
 
@@ -20,7 +20,7 @@ final class CalibrationReport {
     }
 
     /** The widening for sources never seen, with the errors it was measured from. */
-    static String unseenSources(dev.ncpl.predict.PredictionIntervals.UnseenSources u, double level) {
+    static String unseenSources(dev.ncpl.uncertainty.PredictionIntervals.UnseenSources u, double level) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "Sources the model never saw: the %.0f%% "
                 + "interval is widened by %.3f on each side, from the pooled law's errors on each training source "
                 + "left out of it (median error:", level * 100, u.margin(level)));

@@ -1,24 +1,24 @@
 package dev.ncpl.cli;
 
 import dev.ncpl.baseline.Baseline;
+import dev.ncpl.curve.PrefixConditioner;
 import dev.ncpl.eval.EvalReport;
 import dev.ncpl.eval.Evaluator;
 import dev.ncpl.eval.Metrics;
 import dev.ncpl.eval.Protocol;
 import dev.ncpl.eval.RegretStudy;
+import dev.ncpl.predict.BlendedPredictor;
 import dev.ncpl.predict.ChinchillaPredictor;
-import dev.ncpl.predict.ConditionedIntervals;
 import dev.ncpl.predict.ConditionedPredictor;
 import dev.ncpl.predict.LossPredictor;
-import dev.ncpl.predict.IntervalFitter;
-import dev.ncpl.predict.NeuralPredictor;
-import dev.ncpl.predict.PredictionIntervals;
 import dev.ncpl.predict.PowerLawPredictor;
-import dev.ncpl.predict.PrefixConditioner;
 import dev.ncpl.predict.Prediction;
 import dev.ncpl.runs.InvalidRunException;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunReader;
+import dev.ncpl.uncertainty.ConditionedIntervals;
+import dev.ncpl.uncertainty.IntervalFitter;
+import dev.ncpl.uncertainty.PredictionIntervals;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -106,7 +106,7 @@ public final class EvalCommand implements Callable<Integer> {
         for (Path m : models) {
             // one model is "ncpl"; several are told apart by their folder names
             String modelName = models.size() == 1 ? "ncpl" : "ncpl:" + m.getFileName();
-            NeuralPredictor neural = PredictorLoader.load(m, modelName, report);
+            BlendedPredictor neural = PredictorLoader.load(m, modelName, report);
             checkPredictable(neural, test, ownTest ? scoreFiles : files);
             predictors.add(neural);
             PredictionIntervals own = PredictionIntervals.loadIfPresent(m);
@@ -133,7 +133,7 @@ public final class EvalCommand implements Callable<Integer> {
             print(pred.name(), m);
             if (intervals.containsKey(pred)) {
                 ConditionedPredictor cp = pred instanceof ConditionedPredictor c ? c : null;
-                NeuralPredictor network = cp != null ? cp.configOnly() : (NeuralPredictor) pred;
+                BlendedPredictor network = cp != null ? cp.configOnly() : (BlendedPredictor) pred;
                 boolean calibratedHere = !ownTest && p == Protocol.IN_VAL && trainedOn(network, files);
                 List<IntervalFitter.Residuals> residuals = IntervalFitter.residuals(test, preds);
                 if (cp != null) {
@@ -175,7 +175,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     /** Whether {@code model} was trained on each of these run files (same contents), so calibrated on their in_val. */
-    private static boolean trainedOn(NeuralPredictor model, List<Path> files) throws java.io.IOException {
+    private static boolean trainedOn(BlendedPredictor model, List<Path> files) throws java.io.IOException {
         var data = model.model().manifest().provenance().path("data");
         for (Path f : files) {
             if (!data.path(f.getFileName().toString()).asText("").equals(dev.ncpl.util.Hashing.sha256(f))) {
@@ -192,7 +192,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     /** Refuses, at its file and line, the first scored run {@code neural} cannot predict (an optimizer it never saw). */
-    private static void checkPredictable(NeuralPredictor neural, List<Run> test, List<Path> files) throws IOException {
+    private static void checkPredictable(BlendedPredictor neural, List<Run> test, List<Path> files) throws IOException {
         for (Run r : test) {
             try {
                 neural.checkPredictable(r);

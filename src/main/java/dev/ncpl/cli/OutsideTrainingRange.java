@@ -1,5 +1,6 @@
 package dev.ncpl.cli;
 
+import dev.ncpl.uncertainty.PredictionIntervals;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;

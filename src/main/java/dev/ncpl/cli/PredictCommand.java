@@ -2,25 +2,23 @@ package dev.ncpl.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ncpl.api.Config;
+import dev.ncpl.api.PredictedRun;
+import dev.ncpl.api.Predictor;
 import dev.ncpl.eval.Plots;
-import dev.ncpl.predict.Batches;
-import dev.ncpl.predict.ConditionedIntervals;
-import dev.ncpl.predict.ConditionedPredictor;
-import dev.ncpl.predict.NeuralPredictor;
 import dev.ncpl.predict.Prediction;
-import dev.ncpl.predict.PredictionIntervals;
-import dev.ncpl.predict.PredictionIntervals.Interval;
-import dev.ncpl.predict.PredictionSteps;
-import dev.ncpl.predict.PrefixConditioner;
 import dev.ncpl.runs.CandidateReader;
-import dev.ncpl.runs.Run;
+import dev.ncpl.uncertainty.PredictionIntervals;
 import dev.ncpl.util.AtomicLineWriter;
 import dev.ncpl.util.Csv;
 import dev.ncpl.util.Json;
 import dev.ncpl.util.OutputTarget;
 import dev.ncpl.util.ProgressBar;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -90,62 +88,52 @@ public final class PredictCommand implements Callable<Integer> {
         long total = CandidateReader.count(runs);
         long[] written = {0};
         OutsideTrainingRange outside = new OutsideTrainingRange();
-        try (NeuralPredictor predictor = NeuralPredictor.load(model.model);
+        try (Predictor predictor = Predictor.load(model.model);
              Rejects rejected = Rejects.open(rejects);
              CandidateReader reader = skipping(rejected, CandidateReader.open(runs, source)
-                     .checkedBy(predictor::checkPredictable));
+                     .checkedBy(predictor.blend()::checkPredictable));
              AtomicLineWriter writer = new AtomicLineWriter(out);
              ProgressBar bar = new ProgressBar("predict", total)) {
             boolean csv = Csv.isCsv(out);
-            PredictionIntervals intervals = PredictionIntervals.loadIfPresent(model.model);
-            ConditionedIntervals conditionedIntervals = conditionOnCurve ? ConditionedIntervals.loadIfPresent(model.model)
-                    : null;
             if (csv) {
-                writer.line(Csv.row(intervals == null ? List.of("id", "final_loss", "step", "loss")
+                writer.line(Csv.row(!predictor.hasIntervals() ? List.of("id", "final_loss", "step", "loss")
                         : List.of("id", "final_loss", "final_lo", "final_hi", "step", "loss", "lo", "hi")));
             }
-            ConditionedPredictor conditioned = conditionOnCurve ? new ConditionedPredictor(predictor,
-                    PrefixConditioner.load(model.model.resolve(PrefixConditioner.FILE)), null) : null;
-            Batches.forEachPrepared(reader, NeuralPredictor.BATCH, predictor::prepare, chunk -> {
-                List<Prediction> predictions = conditioned != null ? conditioned.predict(chunk.runs())
-                        : predictor.predict(chunk, PredictionSteps::of);
-                for (int i = 0; i < predictions.size(); i++) {
-                    Prediction p = predictions.get(i);
-                    Run run = chunk.runs().get(i);
-                    Interval iv;
-                    PredictionIntervals.Band band;
-                    if (conditioned != null) {
-                        ConditionedIntervals.Bounds b = ConditionedIntervals.bounds(conditionedIntervals, intervals, run,
-                                p, level);
-                        iv = b == null ? null : b.interval();
-                        band = b == null ? null : b.band();
-                    } else {
-                        iv = intervals == null ? null : intervals.finalInterval(run, p, level);
-                        band = intervals == null ? null : intervals.band(run, p, level);
-                    }
-                    List<String> unfamiliar = outside.record(chunk.features().get(i).outsideTrainingRange());
-                    List<String> beyond = outside.recordBeyondSource(intervals == null ? List.of()
-                            : intervals.beyondSourceRange(run));
-                    if (csv) {
-                        writeCsv(writer, p, iv, band);
-                    } else {
-                        ObjectNode o = toJson(p, iv, band);
-                        if (!unfamiliar.isEmpty()) {
-                            unfamiliar.forEach(o.putArray("outside_training_range")::add);
+            Iterator<Config> configs = new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return reader.hasNext();
+                }
+
+                @Override
+                public Config next() {
+                    return Config.of(reader.next());
+                }
+            };
+            try {
+                predictor.predictEach(configs, level, conditionOnCurve, p -> {
+                    outside.record(p.outsideTrainingRange());
+                    outside.recordBeyondSource(p.beyondSourceRange());
+                    try {
+                        if (csv) {
+                            writeCsv(writer, p);
+                        } else {
+                            writer.line(Json.MAPPER.writeValueAsString(toJson(p)));
                         }
-                        if (!beyond.isEmpty()) {
-                            beyond.forEach(o.putArray("beyond_source_range")::add);
-                        }
-                        writer.line(Json.MAPPER.writeValueAsString(o));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
                     }
                     if (plot != null && toPlot.size() < PLOTTED) {
-                        toPlot.add(p);
-                        bands.add(toPlot.size() <= BANDED ? band : null);
+                        toPlot.add(new Prediction(p.id(), p.finalLoss(), p.steps(), p.curve()));
+                        bands.add(toPlot.size() <= BANDED && p.band() != null
+                                ? new PredictionIntervals.Band(p.band().lo(), p.band().hi()) : null);
                     }
-                }
-                bar.step(chunk.runs().size());
-                written[0] += chunk.runs().size();
-            });
+                    bar.step(1);
+                    written[0]++;
+                });
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
             writer.commit();
             if (rejected != null) {
                 rejected.commit(written[0], System.out);
@@ -165,46 +153,47 @@ public final class PredictCommand implements Callable<Integer> {
         return rejected == null ? reader : rejected.attach(reader);
     }
 
-    /** The output form of a prediction: {"id", "final_loss", "curve": [[step, loss], …]}. */
-    static ObjectNode toJson(Prediction p) {
-        return toJson(p, null, null);
-    }
-
     /**
-     * The output form of a prediction with its interval and band when given: {"id", "final_loss",
-     * "final_loss_interval": [lo, hi], "curve": [[step, loss], …], "curve_band": [[step, lo, hi], …]}.
+     * The output form of a prediction: {"id", "final_loss", "final_loss_interval": [lo, hi], "curve": [[step, loss],
+     * …], "curve_band": [[step, lo, hi], …], "outside_training_range": […], "beyond_source_range": […]}, the
+     * interval and band where the model has them, the lists where they are not empty.
      */
-    static ObjectNode toJson(Prediction p, Interval iv, PredictionIntervals.Band band) {
+    static ObjectNode toJson(PredictedRun p) {
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("id", p.id());
         o.put("final_loss", round(p.finalLoss()));
-        if (iv != null) {
-            o.putArray("final_loss_interval").add(round(iv.lo())).add(round(iv.hi()));
+        if (p.finalLossInterval() != null) {
+            o.putArray("final_loss_interval").add(round(p.finalLossInterval().lo())).add(round(p.finalLossInterval().hi()));
         }
         ArrayNode curve = o.putArray("curve");
         for (int i = 0; i < p.steps().length; i++) {
-            curve.addArray().add((long) p.steps()[i]).add(round(p.losses()[i]));
+            curve.addArray().add((long) p.steps()[i]).add(round(p.curve()[i]));
         }
-        if (band != null) {
+        if (p.band() != null) {
             ArrayNode b = o.putArray("curve_band");
             for (int i = 0; i < p.steps().length; i++) {
-                b.addArray().add((long) p.steps()[i]).add(round(band.lo()[i])).add(round(band.hi()[i]));
+                b.addArray().add((long) p.steps()[i]).add(round(p.band().lo()[i])).add(round(p.band().hi()[i]));
             }
+        }
+        if (!p.outsideTrainingRange().isEmpty()) {
+            p.outsideTrainingRange().forEach(o.putArray("outside_training_range")::add);
+        }
+        if (!p.beyondSourceRange().isEmpty()) {
+            p.beyondSourceRange().forEach(o.putArray("beyond_source_range")::add);
         }
         return o;
     }
 
     /** The CSV form: one row per curve point, {@code id,final_loss[,final_lo,final_hi],step,loss[,lo,hi]}. */
-    private static void writeCsv(AtomicLineWriter writer, Prediction p, Interval iv, PredictionIntervals.Band band)
-            throws java.io.IOException {
+    private static void writeCsv(AtomicLineWriter writer, PredictedRun p) throws IOException {
         for (int i = 0; i < p.steps().length; i++) {
             List<String> row = new ArrayList<>(List.of(p.id(), num(p.finalLoss())));
-            if (iv != null) {
-                row.addAll(List.of(num(iv.lo()), num(iv.hi())));
+            if (p.finalLossInterval() != null) {
+                row.addAll(List.of(num(p.finalLossInterval().lo()), num(p.finalLossInterval().hi())));
             }
-            row.addAll(List.of(Long.toString((long) p.steps()[i]), num(p.losses()[i])));
-            if (band != null) {
-                row.addAll(List.of(num(band.lo()[i]), num(band.hi()[i])));
+            row.addAll(List.of(Long.toString((long) p.steps()[i]), num(p.curve()[i])));
+            if (p.band() != null) {
+                row.addAll(List.of(num(p.band().lo()[i]), num(p.band().hi()[i])));
             }
             writer.line(Csv.row(row));
         }

@@ -1,7 +1,7 @@
 package dev.ncpl.cli;
 
 import dev.ncpl.eval.EvalReport;
-import dev.ncpl.predict.NeuralPredictor;
+import dev.ncpl.predict.BlendedPredictor;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -10,8 +10,8 @@ final class PredictorLoader {
     private PredictorLoader() {}
 
     /** Loads the model in {@code dir}, named {@code name} in the report. */
-    static NeuralPredictor load(Path dir, String name, EvalReport report) throws IOException {
-        NeuralPredictor p = NeuralPredictor.load(dir).named(name);
+    static BlendedPredictor load(Path dir, String name, EvalReport report) throws IOException {
+        BlendedPredictor p = BlendedPredictor.load(dir).named(name);
         var prov = p.model().manifest().provenance();
         report.provenance(name + " model", dir + " (recipe " + prov.path("recipe").path("name").asText("?")
                 + ", protocol " + prov.path("protocol").asText("?") + ", seed " + prov.path("seed").asText("?")

@@ -1,7 +1,7 @@
 package dev.ncpl.cli;
 
-import dev.ncpl.predict.PredictionIntervals;
-import dev.ncpl.predict.RankBy;
+import dev.ncpl.ranking.RankBy;
+import dev.ncpl.uncertainty.PredictionIntervals;
 import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;

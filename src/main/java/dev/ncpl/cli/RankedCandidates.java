@@ -2,8 +2,8 @@ package dev.ncpl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ncpl.ranking.CandidateRanker.Scored;
 import dev.ncpl.runs.ConfigFlattener;
-import dev.ncpl.predict.CandidateRanker.Scored;
 import dev.ncpl.util.AtomicLineWriter;
 import dev.ncpl.util.Csv;
 import dev.ncpl.util.Json;

@@ -1,12 +1,12 @@
 package dev.ncpl.cli;
 
-import dev.ncpl.predict.CurveModels;
-import dev.ncpl.predict.CurveShape;
 import ai.djl.engine.Engine;
+import dev.ncpl.curve.CurveModels;
+import dev.ncpl.curve.CurveShape;
+import dev.ncpl.curve.PrefixConditioner;
 import dev.ncpl.model.NcplModel;
+import dev.ncpl.residual.ResidualModels;
 import dev.ncpl.train.PosthocFitter;
-import dev.ncpl.predict.PrefixConditioner;
-import dev.ncpl.predict.ResidualTrees;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -40,9 +40,9 @@ public final class RefitCommand implements Callable<Integer> {
         }
         refit.save(model.model);
         CurveModels fitted = refit.curves();
-        ResidualTrees trees = refit.residuals();
+        ResidualModels trees = refit.residuals();
         RefitLog.record(model.model, "ncpl refit", md.files(),
-                List.of(PrefixConditioner.FILE, CurveShape.FILE, ResidualTrees.FILE));
+                List.of(PrefixConditioner.FILE, CurveShape.FILE, ResidualModels.FILE));
         PrefixConditioner prefix = fitted.prefix();
         prefix.laws().forEach((source, law) -> System.out.printf(Locale.ROOT,
                 "%-8s %6d training rows, %d weights%s, in each of %d members%n", source, law.rows(),
@@ -54,7 +54,7 @@ public final class RefitCommand implements Callable<Integer> {
         trees.sources().forEach((source, t) -> System.out.printf(Locale.ROOT,
                 "%-8s %6d training runs, %d fits of %d residual trees (each on %.0f%% of the runs) over %d config "
                         + "fields%n", source, t.runs(), t.members().size(), t.members().get(0).trees().size(),
-                100 * ResidualTrees.SUBSAMPLE, t.keys().size()));
+                100 * ResidualModels.SUBSAMPLE, t.keys().size()));
         trees.checks().forEach((source, c) -> System.out.printf(Locale.ROOT,
                 "%-8s final-loss MAE fitted below %.3g parameters, on its %d runs of that size: Gaussian process %.4f, "
                         + "trees %.4f; fitted on four fifths, on the other %d runs: %.4f, %.4f; uses the %s%n", source,
@@ -62,7 +62,7 @@ public final class RefitCommand implements Callable<Integer> {
                 c.foldTreesMae(), c.prefersGp() ? "Gaussian process (on " + trees.gps().get(source).keys().size()
                         + " config fields)" : "trees"));
         System.out.println("wrote " + model.model.resolve(PrefixConditioner.FILE) + ", "
-                + model.model.resolve(CurveShape.FILE) + " and " + model.model.resolve(ResidualTrees.FILE));
+                + model.model.resolve(CurveShape.FILE) + " and " + model.model.resolve(ResidualModels.FILE));
         return 0;
     }
 }

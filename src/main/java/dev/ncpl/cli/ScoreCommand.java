@@ -1,8 +1,8 @@
 package dev.ncpl.cli;
 
 import dev.ncpl.predict.Batches;
-import dev.ncpl.predict.CandidateRanker;
-import dev.ncpl.predict.NeuralPredictor;
+import dev.ncpl.predict.BlendedPredictor;
+import dev.ncpl.ranking.CandidateRanker;
 import dev.ncpl.runs.CandidateReader;
 import dev.ncpl.util.OutputTarget;
 import dev.ncpl.util.ProgressBar;
@@ -64,14 +64,14 @@ public final class ScoreCommand implements Callable<Integer> {
         OutputTarget.checkNotInput("--rejects", rejects, java.util.Arrays.asList(runs, out));
         List<CandidateRanker.Scored> best;
         long seen;
-        try (NeuralPredictor predictor = NeuralPredictor.load(model.model);
+        try (BlendedPredictor predictor = BlendedPredictor.load(model.model);
              Rejects rejected = Rejects.open(rejects);
              CandidateReader reader = PredictCommand.skipping(rejected, CandidateReader.open(runs, source)
                      .checkedBy(predictor::checkPredictable));
              ProgressBar bar = new ProgressBar("score", CandidateReader.count(runs))) {
             CandidateRanker ranker = new CandidateRanker(predictor, top, atStep, atTokens, rank.rankBy(),
                     rank.intervals(model.model), rank.level);
-            Batches.forEachPrepared(reader, NeuralPredictor.BATCH, predictor::prepare, chunk -> {
+            Batches.forEachPrepared(reader, BlendedPredictor.BATCH, predictor::prepare, chunk -> {
                 ranker.offer(chunk);
                 bar.step(chunk.runs().size());
             });

@@ -1,9 +1,8 @@
 package dev.ncpl.cli;
 
-import dev.ncpl.predict.CandidateRanker.Scored;
-import dev.ncpl.predict.NeuralPredictor;
-import dev.ncpl.predict.PredictionIntervals;
-import dev.ncpl.predict.RankBy;
+import dev.ncpl.predict.BlendedPredictor;
+import dev.ncpl.ranking.CandidateRanker.Scored;
+import dev.ncpl.ranking.RankBy;
 import dev.ncpl.runs.CandidateReader;
 import dev.ncpl.runs.Run;
 import dev.ncpl.tune.Budget;
@@ -11,6 +10,7 @@ import dev.ncpl.tune.CandidateFactory;
 import dev.ncpl.tune.Dimension;
 import dev.ncpl.tune.SearchSpace;
 import dev.ncpl.tune.Tuner;
+import dev.ncpl.uncertainty.PredictionIntervals;
 import dev.ncpl.util.OutputTarget;
 import dev.ncpl.util.ProgressBar;
 import java.io.IOException;
@@ -89,7 +89,7 @@ public final class TuneCommand implements Callable<Integer> {
         long total = 1 + samples + (long) rounds * Math.max(top, samples / 2);
         List<Tuner.Tuned> best;
         long evaluated;
-        try (NeuralPredictor predictor = NeuralPredictor.load(model.model)) {
+        try (BlendedPredictor predictor = BlendedPredictor.load(model.model)) {
             Run baseRun = readBase(predictor);
             checkKeysKnown(searchSpace, baseRun, budget, predictor);
             try (ProgressBar bar = new ProgressBar("tune", total)) {
@@ -116,7 +116,7 @@ public final class TuneCommand implements Callable<Integer> {
      * Refuses a searched key that the base config lacks and the model never saw: the network would read it as
      * unknown and the search would move nothing but noise.
      */
-    private void checkKeysKnown(SearchSpace searchSpace, Run baseRun, Budget budget, NeuralPredictor predictor) {
+    private void checkKeysKnown(SearchSpace searchSpace, Run baseRun, Budget budget, BlendedPredictor predictor) {
         CandidateFactory factory = new CandidateFactory(baseRun, budget);
         for (Dimension d : searchSpace.dimensions()) {
             if (baseRun.get(d.key()).isPresent()) {
@@ -131,7 +131,7 @@ public final class TuneCommand implements Callable<Integer> {
     }
 
     /** The base config, refused at its file and line where {@code predictor} could not predict it. */
-    private Run readBase(NeuralPredictor predictor) throws IOException {
+    private Run readBase(BlendedPredictor predictor) throws IOException {
         try (CandidateReader reader = CandidateReader.open(base, source).checkedBy(predictor::checkPredictable)) {
             if (!reader.hasNext()) {
                 throw new IllegalArgumentException(base + ": no config");

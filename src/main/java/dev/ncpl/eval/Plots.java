@@ -1,8 +1,8 @@
 package dev.ncpl.eval;
 
 import dev.ncpl.predict.Prediction;
-import dev.ncpl.predict.PredictionIntervals;
 import dev.ncpl.runs.Run;
+import dev.ncpl.uncertainty.PredictionIntervals;
 import dev.ncpl.util.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;

@@ -26,7 +26,7 @@ import java.util.List;
  * A trained predictor on disk: {@code model.json} (manifest and provenance), {@code tokenizer.json},
  * {@code baseline.json} (the Chinchilla laws the residuals are taken over) and one parameter file
  * per ensemble member. Loaded, it runs the networks in inference mode and returns raw outputs in
- * loss units; see {@link dev.ncpl.predict.NeuralPredictor} for whole predictions.
+ * loss units; see {@link dev.ncpl.predict.BlendedPredictor} for whole predictions.
  */
 public final class NcplModel implements AutoCloseable {
     /** Format tag in model.json. */

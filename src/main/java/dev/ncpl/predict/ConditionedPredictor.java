@@ -1,5 +1,6 @@
 package dev.ncpl.predict;
 
+import dev.ncpl.curve.PrefixConditioner;
 import dev.ncpl.runs.Curve;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
@@ -19,7 +20,7 @@ import java.util.Locale;
 public final class ConditionedPredictor implements LossPredictor {
     /** Observed points the continuation is predicted from, at most. */
     static final int ANCHORS = 2;
-    private final NeuralPredictor configOnly;
+    private final BlendedPredictor configOnly;
     private final PrefixConditioner conditioner;
     private final Double observedFraction;
 
@@ -27,7 +28,7 @@ public final class ConditionedPredictor implements LossPredictor {
      * @param observedFraction treat the points up to this fraction of each run's schedule as observed
      *     (the rest is hidden, as in an evaluation); null: the input's whole curve is observed
      */
-    public ConditionedPredictor(NeuralPredictor configOnly, PrefixConditioner conditioner, Double observedFraction) {
+    public ConditionedPredictor(BlendedPredictor configOnly, PrefixConditioner conditioner, Double observedFraction) {
         if (observedFraction != null && !(observedFraction > 0 && observedFraction <= 1)) {
             throw new IllegalArgumentException("observed fraction must be in (0, 1], got " + observedFraction);
         }
@@ -37,7 +38,7 @@ public final class ConditionedPredictor implements LossPredictor {
     }
 
     /** The config-only predictor it continues from. */
-    public NeuralPredictor configOnly() {
+    public BlendedPredictor configOnly() {
         return configOnly;
     }
 

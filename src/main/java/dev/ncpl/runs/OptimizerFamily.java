@@ -9,7 +9,7 @@ import java.util.Set;
  * "Fantastic Pretraining Optimizers and Where to Find Them") found the matrix-based ones fastest at small
  * scale, with a lead that shrinks as models and budgets grow: a budget at which one of them has no training
  * run is better guessed from the others of its family than from the average optimizer. The residual trees
- * read the family as an input ({@code ResidualTrees.DERIVED}), and networks trained with the {@code
+ * read the family as an input ({@code ResidualModels.DERIVED}), and networks trained with the {@code
  * optimizer_family} extra a derived line ({@code DerivedExtra}); an optimizer not listed counts as per-coordinate.
  */
 public final class OptimizerFamily {

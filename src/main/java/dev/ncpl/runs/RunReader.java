@@ -78,6 +78,14 @@ public final class RunReader implements Iterator<Run>, Closeable {
         return new RunParser(origin, 0, Options.STRICT).parse(doc, null, null);
     }
 
+    /**
+     * Validates one candidate document (a run whose id, source, metric and curve are optional, as a line of a
+     * candidates file); problems are reported against {@code origin}.
+     */
+    public static Run parseCandidate(String origin, com.fasterxml.jackson.databind.JsonNode doc) {
+        return new RunParser(origin, 0, Options.CANDIDATES).parse(doc, "config", null);
+    }
+
     /** Opens {@code file} for streaming. */
     public static RunReader open(Path file, Options options) throws IOException {
         return new RunReader(file, options, options.checkDuplicates() ? new HashSet<>() : null);

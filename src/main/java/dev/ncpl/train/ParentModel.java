@@ -6,14 +6,14 @@ import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import dev.ncpl.baseline.Baseline;
 import dev.ncpl.baseline.ChinchillaFitter;
+import dev.ncpl.curve.CurveModels;
 import dev.ncpl.model.ModelConfig;
 import dev.ncpl.model.ModelManifest;
 import dev.ncpl.model.NcplModel;
 import dev.ncpl.model.NcplNetwork;
 import dev.ncpl.model.TargetStats;
-import dev.ncpl.predict.NeuralPredictor;
-import dev.ncpl.predict.CurveModels;
-import dev.ncpl.predict.ResidualTrees;
+import dev.ncpl.predict.BlendedPredictor;
+import dev.ncpl.residual.ResidualModels;
 import dev.ncpl.runs.Run;
 import dev.ncpl.util.Hashing;
 import dev.ncpl.util.Json;
@@ -73,8 +73,8 @@ final class ParentModel {
     }
 
     /** The parent's residual trees of the final loss, or null when it has none. */
-    ResidualTrees residualTrees() throws IOException {
-        return ResidualTrees.loadIfPresent(dir);
+    ResidualModels residualTrees() throws IOException {
+        return ResidualModels.loadIfPresent(dir);
     }
 
     /** The parent's network shape with a vocabulary of {@code vocabularySize} words. */
@@ -190,7 +190,7 @@ final class ParentModel {
             return baseline;
         }
         Baseline out = baseline;
-        try (NeuralPredictor p = new NeuralPredictor(NcplModel.load(dir, ai.djl.Device.cpu()), "parent")) {
+        try (BlendedPredictor p = new BlendedPredictor(NcplModel.load(dir, ai.djl.Device.cpu()), "parent")) {
             Map<String, List<Run>> bySource = new java.util.TreeMap<>();
             // the parent refuses an optimizer it never saw: such runs say nothing about its level
             runs.stream().filter(r -> this.baseline.knows(r.source()) && p.knowsOptimizer(r))

@@ -1,14 +1,14 @@
 package dev.ncpl.train;
 
+import dev.ncpl.curve.CurveModels;
+import dev.ncpl.curve.PrefixConditioner;
 import dev.ncpl.model.NcplModel;
-import dev.ncpl.predict.ConditionedIntervals;
-import dev.ncpl.predict.CurveModels;
-import dev.ncpl.predict.IntervalFitter;
-import dev.ncpl.predict.NeuralPredictor;
-import dev.ncpl.predict.PredictionIntervals;
-import dev.ncpl.predict.PrefixConditioner;
-import dev.ncpl.predict.ResidualTrees;
+import dev.ncpl.predict.BlendedPredictor;
+import dev.ncpl.residual.ResidualModels;
 import dev.ncpl.runs.Run;
+import dev.ncpl.uncertainty.ConditionedIntervals;
+import dev.ncpl.uncertainty.IntervalFitter;
+import dev.ncpl.uncertainty.PredictionIntervals;
 import dev.ncpl.util.ProgressBar;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -28,11 +28,11 @@ public final class PosthocFitter {
     private PosthocFitter() {}
 
     /** The curve models and the residual models of a network, to be saved into its folder. */
-    public record CurvesAndResiduals(CurveModels curves, ResidualTrees residuals) {
+    public record CurvesAndResiduals(CurveModels curves, ResidualModels residuals) {
         /** Writes them into {@code modelDir}, each file atomically. */
         public void save(Path modelDir) throws IOException {
             curves.save(modelDir);
-            residuals.save(modelDir.resolve(ResidualTrees.FILE));
+            residuals.save(modelDir.resolve(ResidualModels.FILE));
         }
     }
 
@@ -56,7 +56,7 @@ public final class PosthocFitter {
                                                            ParentModel parent) throws IOException {
         try (ProgressBar bar = new ProgressBar("fit curve and residual models", 2)) {
             bar.status("curve models");
-            NeuralPredictor alone = new NeuralPredictor(network, "ncpl");
+            BlendedPredictor alone = new BlendedPredictor(network, "ncpl");
             List<Run> usable = training.stream().filter(alone::knowsOptimizer).toList();
             double[] predicted = alone.predictFinal(usable);
             Map<Run, Double> finals = new IdentityHashMap<>();
@@ -69,7 +69,7 @@ public final class PosthocFitter {
             }
             bar.step(1);
             bar.status("residual trees and Gaussian processes");
-            ResidualTrees residuals = ResidualTrees.fit(training, network.baseline(), seed);
+            ResidualModels residuals = ResidualModels.fit(training, network.baseline(), seed);
             if (parent != null) {
                 residuals = residuals.under(parent.residualTrees(),
                         training.stream().map(Run::source).collect(Collectors.toSet()));
@@ -85,7 +85,7 @@ public final class PosthocFitter {
      * distance beyond a source's training range, {@code unseen} the widening for sources never seen, and {@code
      * conditionedResiduals} receives each cut's errors (for a coverage report).
      */
-    public static Intervals fitIntervals(NeuralPredictor blend, List<Run> training, List<Run> heldOut,
+    public static Intervals fitIntervals(BlendedPredictor blend, List<Run> training, List<Run> heldOut,
                                          List<dev.ncpl.predict.Prediction> predicted, double growth,
                                          PredictionIntervals.UnseenSources unseen, PrefixConditioner prefix,
                                          BiConsumer<Double, List<IntervalFitter.Residuals>> conditionedResiduals) {

@@ -14,6 +14,8 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ncpl.baseline.Baseline;
+import dev.ncpl.curve.CurveModels;
+import dev.ncpl.curve.PrefixConditioner;
 import dev.ncpl.eval.Metrics;
 import dev.ncpl.eval.Protocol;
 import dev.ncpl.model.FeatureExtractor;
@@ -25,14 +27,9 @@ import dev.ncpl.model.NcplNetwork;
 import dev.ncpl.model.ResidualScale;
 import dev.ncpl.model.RunFeatures;
 import dev.ncpl.model.TargetStats;
-import dev.ncpl.predict.ConditionedIntervals;
-import dev.ncpl.predict.CurveModels;
-import dev.ncpl.predict.NeuralPredictor;
+import dev.ncpl.predict.BlendedPredictor;
 import dev.ncpl.predict.Prediction;
-import dev.ncpl.predict.IntervalFitter;
-import dev.ncpl.predict.PredictionIntervals;
-import dev.ncpl.predict.ResidualTrees;
-import dev.ncpl.predict.PrefixConditioner;
+import dev.ncpl.residual.ResidualModels;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunReader;
 import dev.ncpl.text.ConfigSerializer;
@@ -41,6 +38,9 @@ import dev.ncpl.text.DerivedExtra;
 import dev.ncpl.text.EncodedConfig;
 import dev.ncpl.text.NumericScaler;
 import dev.ncpl.text.SerializedConfig;
+import dev.ncpl.uncertainty.ConditionedIntervals;
+import dev.ncpl.uncertainty.IntervalFitter;
+import dev.ncpl.uncertainty.PredictionIntervals;
 import dev.ncpl.util.AtomicFiles;
 import dev.ncpl.util.Hashing;
 import dev.ncpl.util.Json;
@@ -240,7 +240,7 @@ public final class PredictorTrainer {
                     PosthocFitter.CurvesAndResiduals fitted = PosthocFitter.fitCurvesAndResiduals(network, trainRuns,
                             recipe.seed(), parent);
                     fitted.save(staging);
-                    NeuralPredictor blend = new NeuralPredictor(network, "ncpl", fitted.curves().shape(),
+                    BlendedPredictor blend = new BlendedPredictor(network, "ncpl", fitted.curves().shape(),
                             fitted.residuals());
                     List<Prediction> predicted = blend.predict(valRuns);
                     if (!valRuns.isEmpty()) {

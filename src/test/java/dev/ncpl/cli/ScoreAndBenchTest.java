@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import dev.ncpl.predict.CandidateRanker;
-import dev.ncpl.predict.NeuralPredictor;
+import dev.ncpl.predict.BlendedPredictor;
+import dev.ncpl.ranking.CandidateRanker;
 import dev.ncpl.runs.Curve;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunWriter;
@@ -51,7 +51,7 @@ class ScoreAndBenchTest {
 
     @Test
     void streamingRankerKeepsExactlyTheBestK() throws IOException {
-        try (NeuralPredictor p = NeuralPredictor.load(model)) {
+        try (BlendedPredictor p = BlendedPredictor.load(model)) {
             double[] all = p.predictFinal(candidates);
             CandidateRanker ranker = new CandidateRanker(p, 5, null, null);
             for (int i = 0; i < candidates.size(); i += 7) {
@@ -75,7 +75,7 @@ class ScoreAndBenchTest {
 
     @Test
     void rankingAtATokenCountUsesTheCurve() throws IOException {
-        try (NeuralPredictor p = NeuralPredictor.load(model)) {
+        try (BlendedPredictor p = BlendedPredictor.load(model)) {
             CandidateRanker ranker = new CandidateRanker(p, 3, null, 1e8);
             ranker.offer(candidates);
             List<CandidateRanker.Scored> best = ranker.best();
@@ -434,13 +434,13 @@ class ScoreAndBenchTest {
         }
         assertTrue(java.time.Instant.parse(prefix.path("at").asText()).isAfter(
                 java.time.Instant.parse(manifest.path("provenance").path("created").asText())));
-        assertEquals(3.0, dev.ncpl.predict.PredictionIntervals.loadIfPresent(copy).growth(), 0.0);
+        assertEquals(3.0, dev.ncpl.uncertainty.PredictionIntervals.loadIfPresent(copy).growth(), 0.0);
         // the training record is kept as it was
         com.fasterxml.jackson.databind.JsonNode trained = dev.ncpl.util.Json.MAPPER.readTree(
                 model.resolve(dev.ncpl.model.NcplModel.MANIFEST).toFile());
         ((com.fasterxml.jackson.databind.node.ObjectNode) manifest.path("provenance")).remove("refits");
         assertEquals(trained, manifest);
-        try (dev.ncpl.predict.NeuralPredictor p = dev.ncpl.predict.NeuralPredictor.load(copy)) {
+        try (dev.ncpl.predict.BlendedPredictor p = dev.ncpl.predict.BlendedPredictor.load(copy)) {
             assertEquals(1, p.predict(List.of(candidates.get(0))).size());
         }
     }

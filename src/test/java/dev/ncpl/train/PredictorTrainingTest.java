@@ -8,23 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import ai.djl.ndarray.types.Shape;
+import dev.ncpl.curve.PrefixConditioner;
 import dev.ncpl.model.BatchBuilder;
 import dev.ncpl.model.FeatureExtractor;
 import dev.ncpl.model.NcplModel;
-import dev.ncpl.model.ResidualScale;
 import dev.ncpl.model.NcplNetwork;
+import dev.ncpl.model.ResidualScale;
 import dev.ncpl.model.RunFeatures;
 import dev.ncpl.model.TargetStats;
-import dev.ncpl.predict.ConditionedIntervals;
+import dev.ncpl.predict.BlendedPredictor;
 import dev.ncpl.predict.ConditionedPredictor;
-import dev.ncpl.predict.NeuralPredictor;
-import dev.ncpl.predict.PrefixConditioner;
 import dev.ncpl.predict.Prediction;
-import dev.ncpl.predict.PredictionIntervals;
-import dev.ncpl.predict.ResidualTrees;
+import dev.ncpl.residual.ResidualModels;
 import dev.ncpl.runs.Curve;
 import dev.ncpl.runs.InvalidRunException;
 import dev.ncpl.runs.Run;
@@ -34,10 +32,12 @@ import dev.ncpl.testing.Fixtures;
 import dev.ncpl.text.ConfigSerializer;
 import dev.ncpl.text.DerivedExtra;
 import dev.ncpl.text.EncodedConfig;
+import dev.ncpl.uncertainty.ConditionedIntervals;
+import dev.ncpl.uncertainty.PredictionIntervals;
 import dev.ncpl.util.Json;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -101,12 +101,12 @@ class PredictorTrainingTest {
         }
         List<Prediction> a;
         List<Prediction> b;
-        try (NeuralPredictor p = NeuralPredictor.load(dir.resolve("model"))) {
+        try (BlendedPredictor p = BlendedPredictor.load(dir.resolve("model"))) {
             a = p.predict(val);
         }
-        try (NeuralPredictor p = new NeuralPredictor(NcplModel.load(dir.resolve("model"), Device.cpu()), "ncpl",
-                dev.ncpl.predict.CurveShape.loadIfPresent(dir.resolve("model")),
-                ResidualTrees.loadIfPresent(dir.resolve("model")))) {
+        try (BlendedPredictor p = new BlendedPredictor(NcplModel.load(dir.resolve("model"), Device.cpu()), "ncpl",
+                dev.ncpl.curve.CurveShape.loadIfPresent(dir.resolve("model")),
+                ResidualModels.loadIfPresent(dir.resolve("model")))) {
             assertTrue(p.shape() != null, "training fits the curve shape and saves it beside the network");
             assertTrue(p.trees() != null, "training fits the residual trees and saves them beside the network");
             b = p.predict(val);
@@ -140,7 +140,7 @@ class PredictorTrainingTest {
         // a fine-tuning recipe that names no unit
         Path tuned = fineTuneOnFewAlphaRuns(model, "data-term", 41);
         List<Run> val = alphaValidationRuns();
-        try (NeuralPredictor p = NeuralPredictor.load(model); NeuralPredictor child = NeuralPredictor.load(tuned)) {
+        try (BlendedPredictor p = BlendedPredictor.load(model); BlendedPredictor child = BlendedPredictor.load(tuned)) {
             assertEquals(ResidualScale.DATA_TERM, p.model().manifest().finalResidualScale());
             // fine-tuned on runs of a source the parent knows: every weight, heads included, started as the parent's
             assertEquals("copied", child.model().manifest().provenance().get("fine_tuned_from").get("heads").asText());
@@ -177,7 +177,7 @@ class PredictorTrainingTest {
         // a fine-tuning recipe that names no extras
         Path tuned = fineTuneOnFewAlphaRuns(model, "extras", 43);
         List<Run> val = alphaValidationRuns();
-        try (NeuralPredictor p = NeuralPredictor.load(model); NeuralPredictor child = NeuralPredictor.load(tuned)) {
+        try (BlendedPredictor p = BlendedPredictor.load(model); BlendedPredictor child = BlendedPredictor.load(tuned)) {
             assertEquals(EnumSet.allOf(DerivedExtra.class), child.model().manifest().extras(),
                     "a fine-tuning reads the text its parent's weights were trained on");
             EncodedConfig read = p.model().features().features(val.get(0)).encoded();
@@ -223,9 +223,9 @@ class PredictorTrainingTest {
             }
             mixed.add(r);
         }
-        try (NeuralPredictor shaped = NeuralPredictor.load(dir.resolve("model"))) {
+        try (BlendedPredictor shaped = BlendedPredictor.load(dir.resolve("model"))) {
             // the network alone: equal up to floating-point rounding
-            NeuralPredictor p = new NeuralPredictor(shaped.model(), "network");
+            BlendedPredictor p = new BlendedPredictor(shaped.model(), "network");
             List<Prediction> together = p.predict(mixed);
             List<Prediction> shapedTogether = shaped.predict(mixed);
             for (int i = 0; i < mixed.size(); i += 7) {
@@ -246,7 +246,7 @@ class PredictorTrainingTest {
      * The final loss is the weighted geometric mean of the network's and the residual trees' (the trees two
      * thirds) where the source has
      * trees (alpha: 120 training runs), the network's alone where it has none (beta: 80, under
-     * {@link ResidualTrees#MIN_RUNS}), in the full prediction and in the final-only fast path; the spread
+     * {@link ResidualModels#MIN_RUNS}), in the full prediction and in the final-only fast path; the spread
      * the intervals scale with takes in half the gap between the two.
      */
     @Test
@@ -255,7 +255,7 @@ class PredictorTrainingTest {
         try (var s = RunReader.stream(data, RunReader.Options.STRICT)) {
             val = s.filter(r -> r.split().equals("in_val")).toList();
         }
-        try (NeuralPredictor p = NeuralPredictor.load(dir.resolve("model"))) {
+        try (BlendedPredictor p = BlendedPredictor.load(dir.resolve("model"))) {
             assertEquals(List.of("alpha"), List.copyOf(p.trees().sources().keySet()));
             List<Prediction> both = p.predict(val);
             double[] network = p.networkOnly().predictFinal(val);
@@ -267,7 +267,7 @@ class PredictorTrainingTest {
                 Run r = val.get(i);
                 double trees = p.trees().predict(r, p.model().baseline().law(r.source()));
                 double expected = r.source().equals("alpha")
-                        ? Math.pow(network[i], 1 - ResidualTrees.WEIGHT) * Math.pow(trees, ResidualTrees.WEIGHT)
+                        ? Math.pow(network[i], 1 - ResidualModels.WEIGHT) * Math.pow(trees, ResidualModels.WEIGHT)
                         : network[i];
                 assertEquals(r.source().equals("alpha"), !Double.isNaN(trees), r.id());
                 assertEquals(expected, both.get(i).finalLoss(), 1e-9 * expected, r.id());
@@ -289,13 +289,13 @@ class PredictorTrainingTest {
             Run beyond = new Run(inside.id() + "-more", inside.source(), inside.split(), inside.metric(), config, inside.curve());
             dev.ncpl.runs.Scale scale = dev.ncpl.runs.Scale.of(beyond);
             double fade = p.trees().networkFade(beyond, scale);
-            assertEquals(Math.exp(-ResidualTrees.NETWORK_FADE), fade, 1e-9, "one e-fold beyond the training budgets");
+            assertEquals(Math.exp(-ResidualModels.NETWORK_FADE), fade, 1e-9, "one e-fold beyond the training budgets");
             double net = p.networkOnly().predictFinal(List.of(beyond))[0];
             double ms = p.networkOnly().finals(p.prepare(List.of(beyond))).spread()[0];
             double trees = p.trees().predict(beyond, p.model().baseline().law("alpha"));
-            double share = (1 - ResidualTrees.WEIGHT) * fade;
+            double share = (1 - ResidualModels.WEIGHT) * fade;
             double expected = Math.pow(net, share) * Math.pow(trees, 1 - share);
-            NeuralPredictor.Finals f = p.finals(p.prepare(List.of(beyond)));
+            BlendedPredictor.Finals f = p.finals(p.prepare(List.of(beyond)));
             assertEquals(expected, f.mean()[0], 1e-5 * expected);
             assertEquals(Math.hypot(ms, (net - trees) / 2 * fade), f.spread()[0], 1e-5 * expected);
             assertTrue(Math.abs(net - trees) / 2 * (1 - fade) > 1e-4, "the fade must show: " + net + " vs " + trees);
@@ -310,7 +310,7 @@ class PredictorTrainingTest {
             for (float[][] member : res) {
                 raw += member[0][0] / res.length;
             }
-            double expectedElsewhere = g.finalLoss(NeuralPredictor.NEW_SOURCE_SHARE * raw);
+            double expectedElsewhere = g.finalLoss(BlendedPredictor.NEW_SOURCE_SHARE * raw);
             assertEquals(expectedElsewhere, p.predictFinal(List.of(elsewhere))[0], 1e-9 * expectedElsewhere);
             assertEquals(expectedElsewhere, p.predict(List.of(elsewhere)).get(0).finalLoss(), 1e-5 * expectedElsewhere);
             assertTrue(Math.abs(g.finalLoss(raw) - expectedElsewhere) > 1e-4, "the share must show: residual " + raw);
@@ -352,7 +352,7 @@ class PredictorTrainingTest {
         assertTrue(r.resumed());
         // 6 + 2 epochs in all, 3 done before the interruption
         assertEquals(5, r.epochLosses().size());
-        try (NeuralPredictor p = NeuralPredictor.load(out)) {
+        try (BlendedPredictor p = BlendedPredictor.load(out)) {
             assertTrue(Double.isFinite(p.predict(List.of(Fixtures.runs(1, 1, 0, 3, "alpha").get(0))).get(0).finalLoss()));
         }
     }
@@ -361,7 +361,7 @@ class PredictorTrainingTest {
     void bareConfigsGetEvenlySpacedCurves() throws IOException {
         Run run = Fixtures.runs(1, 1, 0, 3, "alpha").get(0);
         Run bare = new Run("bare", "alpha", "", "loss", run.config(), new Curve(new double[0], new double[0]));
-        try (NeuralPredictor p = NeuralPredictor.load(dir.resolve("model"))) {
+        try (BlendedPredictor p = BlendedPredictor.load(dir.resolve("model"))) {
             Prediction pr = p.predict(List.of(bare)).get(0);
             assertEquals(16, pr.steps().length);
             assertEquals(run.number("schedule.total_steps").orElseThrow() - 1, pr.steps()[15]);
@@ -377,7 +377,7 @@ class PredictorTrainingTest {
             val = s.filter(r -> r.split().equals("in_val")).toList();
         }
         PredictionIntervals iv = PredictionIntervals.load(dir.resolve("model").resolve(PredictionIntervals.FILE));
-        try (NeuralPredictor p = NeuralPredictor.load(dir.resolve("model"))) {
+        try (BlendedPredictor p = BlendedPredictor.load(dir.resolve("model"))) {
             List<Prediction> preds = p.predict(val);
             int covered = 0;
             for (int i = 0; i < val.size(); i++) {
@@ -415,8 +415,8 @@ class PredictorTrainingTest {
         new PredictorTrainer(fineTune, Device.cpu(), quiet()).fineTuneFrom(dir.resolve("model")).train(List.of(tuneFile), tuned);
 
         NcplModel parentModel = NcplModel.load(dir.resolve("model"), Device.cpu());
-        try (NeuralPredictor parent = new NeuralPredictor(parentModel, "parent");
-             NeuralPredictor child = NeuralPredictor.load(tuned)) {
+        try (BlendedPredictor parent = new BlendedPredictor(parentModel, "parent");
+             BlendedPredictor child = BlendedPredictor.load(tuned)) {
             var pm = parent.model().manifest();
             var cm = child.model().manifest();
             assertTrue(child.model().tokenizer().knows("model.qk_norm:") && !parent.model().tokenizer().knows("model.qk_norm:"));
@@ -426,7 +426,7 @@ class PredictorTrainingTest {
             // 30 runs are too few for trees of gamma's own; alpha, which it did not bring, keeps the parent's
             assertEquals(List.of("alpha"), List.copyOf(child.trees().sources().keySet()));
             assertEquals(dev.ncpl.util.Json.MAPPER.writeValueAsString(
-                            ResidualTrees.loadIfPresent(dir.resolve("model")).sources().get("alpha")),
+                            ResidualModels.loadIfPresent(dir.resolve("model")).sources().get("alpha")),
                     dev.ncpl.util.Json.MAPPER.writeValueAsString(child.trees().sources().get("alpha")));
             assertTrue(cm.provenance().has("fine_tuned_from"), cm.provenance().toString());
             // every run it was fine-tuned on is of a source the parent never saw: its heads started afresh
@@ -460,7 +460,7 @@ class PredictorTrainingTest {
         ConditionedIntervals ci = ConditionedIntervals.loadIfPresent(dir.resolve("model"));
         PredictionIntervals configOnly = PredictionIntervals.loadIfPresent(dir.resolve("model"));
         PrefixConditioner prefix = PrefixConditioner.loadIfPresent(dir.resolve("model"));
-        try (NeuralPredictor p = NeuralPredictor.load(dir.resolve("model"))) {
+        try (BlendedPredictor p = BlendedPredictor.load(dir.resolve("model"))) {
             // each run cut at 30% of its schedule, as a run in progress would arrive
             List<Run> cut = new ArrayList<>();
             for (Run r : val) {
@@ -515,8 +515,8 @@ class PredictorTrainingTest {
                 List.of(new Recipe.Stage("new", List.of(), 2, 0.0003, 0.5)), null);
         Path tuned = dir.resolve("tuned-alpha");
         new PredictorTrainer(fineTune, Device.cpu(), quiet()).fineTuneFrom(dir.resolve("model")).train(List.of(file), tuned);
-        try (NeuralPredictor parent = NeuralPredictor.load(dir.resolve("model"));
-             NeuralPredictor child = NeuralPredictor.load(tuned)) {
+        try (BlendedPredictor parent = BlendedPredictor.load(dir.resolve("model"));
+             BlendedPredictor child = BlendedPredictor.load(tuned)) {
             var before = parent.model().baseline().law("alpha");
             var after = child.model().baseline().law("alpha");
             assertEquals(before.a(), after.a());
@@ -656,7 +656,7 @@ class PredictorTrainingTest {
         ObjectNode cfg = run.config().deepCopy();
         ((ObjectNode) cfg.get("optimizer")).put("name", "quantum_sgd");
         Run odd = new Run("odd", "alpha", "", "loss", cfg, run.curve());
-        try (NeuralPredictor p = NeuralPredictor.load(dir.resolve("model"))) {
+        try (BlendedPredictor p = BlendedPredictor.load(dir.resolve("model"))) {
             InvalidRunException e = assertThrows(InvalidRunException.class, () -> p.predict(List.of(odd)));
             assertEquals("optimizer.name", e.field());
             assertTrue(e.getMessage().contains("quantum_sgd"));

@@ -1,0 +1,7 @@
+/**
+ * Training a predictor from a recipe (PredictorTrainer, Recipe), fine-tuning from a parent, and the one path that
+ * fits the models beside a network (PosthocFitter).
+ *
+ * <p>May use: baseline, curve, eval, model, predict, residual, runs, text, uncertainty, util.
+ */
+package dev.ncpl.train;
