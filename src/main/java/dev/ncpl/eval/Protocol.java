@@ -8,6 +8,7 @@ import java.util.Map;
 
 /**
  * How runs are split into what a predictor learns from and what it is scored on.
+ * A run without a split (a team's own logs rarely have one) is a training run.
  * <ul>
  *   <li>{@code in_val}: learn from split {@code train}, score on split {@code in_val} (NCPL's split);</li>
  *   <li>{@code extrapolation}: per source, hold back every run of the largest model size; learn from the
@@ -47,7 +48,7 @@ public enum Protocol {
     /** The runs a predictor may learn from. */
     public List<Run> training(List<Run> runs) {
         Map<String, Double> largest = largestSizes(runs);
-        return runs.stream().filter(r -> r.split().equals("train"))
+        return runs.stream().filter(Protocol::isTraining)
                 .filter(r -> this == IN_VAL || params(r) < largest.get(r.source())).toList();
     }
 
@@ -63,6 +64,11 @@ public enum Protocol {
         Map<String, Double> largest = largestSizes(runs);
         return runs.stream().filter(r -> r.split().equals("in_val"))
                 .filter(r -> this == IN_VAL || params(r) < largest.get(r.source())).toList();
+    }
+
+    /** Whether {@code r} is a training run: split {@code train}, or none given. */
+    static boolean isTraining(Run r) {
+        return r.split().equals("train") || r.split().isEmpty();
     }
 
     private static double params(Run r) {

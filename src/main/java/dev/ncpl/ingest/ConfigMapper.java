@@ -44,7 +44,13 @@ public final class ConfigMapper {
         ALIASES.put("data.batch_size", List.of("global_batch_size", "total_train_batch_size", "batch_size"));
         ALIASES.put("data.batch_tokens", List.of("batch_tokens", "tokens_per_step"));
         ALIASES.put("data.tokens_total", List.of("tokens_total", "total_tokens", "train_tokens"));
-        ALIASES.put("schedule.lr_schedule", List.of("lr_scheduler_type", "lr_schedule", "scheduler", "lr_scheduler"));
+        ALIASES.put("schedule.lr_schedule", List.of("lr_schedule", "scheduler", "lr_scheduler"));
+        // trainers' own schedule names and arguments keep their names: ScheduleDialects reads them
+        for (String k : List.of("lr_scheduler_type", "min_lr_rate", "num_decay_steps", "decay_type", "power", "lr_end",
+                "num_cycles", "timescale", "warmdown_ratio", "final_lr_ratio", "final_lr_frac", "lr_decay_style",
+                "lr_wsd_decay_style", "lr_warmup_fraction", "lr_warmup_iters", "lr_decay_iters", "lr_wsd_decay_iters")) {
+            ALIASES.put("schedule." + k, List.of(k));
+        }
         ALIASES.put("schedule.warmup_steps", List.of("warmup_steps", "num_warmup_steps", "warmup_iters"));
         ALIASES.put("schedule.total_steps", List.of("max_steps", "total_steps", "num_training_steps", "max_iters"));
         ALIASES.put("schedule.min_lr_ratio", List.of("min_lr_ratio"));
@@ -86,6 +92,9 @@ public final class ConfigMapper {
                 continue;
             }
             String target = canonical(key, last);
+            if (last.equals("lr_scheduler_type") && List.of("cosine", "linear").contains(v.asText().toLowerCase(Locale.ROOT))) {
+                target = "schedule.lr_schedule"; // HuggingFace's cosine and linear are ncpl's: to 0 after warmup
+            }
             if (target == null) {
                 target = "extra." + key.replaceAll("[^A-Za-z0-9_.]", "_");
             } else if (has(out, target) && !SECTIONS.contains(key.split("\\.")[0])) {
@@ -117,6 +126,9 @@ public final class ConfigMapper {
 
     private static String canonical(String key, String last) {
         String first = key.contains(".") ? key.substring(0, key.indexOf('.')) : "";
+        if (first.equals("lr_scheduler")) {
+            return key; // torchtitan's section, read as a whole by ScheduleDialects
+        }
         if (SECTIONS.contains(first) && key.indexOf('.') == key.lastIndexOf('.')) {
             return key;
         }

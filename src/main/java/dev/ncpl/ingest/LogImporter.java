@@ -163,7 +163,9 @@ public final class LogImporter {
      */
     private static String inferSchedule(ImportedLog log, ObjectNode config) {
         Optional<String> lrName = ScheduleInference.learningRateSeries(log.series().keySet());
-        if (lrName.isEmpty() || ConfigMapper.has(config, "schedule.lr_schedule")) {
+        if (lrName.isEmpty() || ConfigMapper.has(config, "schedule.lr_schedule")
+                || ConfigMapper.has(config, "schedule.lr_scheduler_type") || ConfigMapper.has(config, "schedule.lr_decay_style")
+                || ConfigMapper.has(config, "lr_scheduler")) {
             return null;
         }
         double total = ConfigMapper.number(config, "schedule.total_steps").orElse(0.0);

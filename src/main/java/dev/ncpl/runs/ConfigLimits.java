@@ -78,6 +78,7 @@ public final class ConfigLimits {
             Map.entry("model.experts_per_token", Range.count(1)),
             Map.entry("model.expert_d_ff", Range.count(1)),
             Map.entry("model.dense_layers", Range.count(0)),
+            Map.entry("model.shared_expert_d_ff", Range.count(0)),
             Map.entry("optimizer.lr", Range.positive()),
             Map.entry("optimizer.adam_lr", Range.positive()),
             Map.entry("optimizer.preconditioner_lr", Range.positive()),

@@ -26,7 +26,11 @@ public record Scale(double params, double tokens) {
      */
     public static Scale of(Run run) {
         double n = params(run).orElseThrow(() -> new InvalidRunException(run.id(), 0, PARAMS,
-                "cannot determine N: no model.non_embedding_params, and model.n_layers, model.d_model,"
+                run.number("model.experts").isPresent()
+                        ? "cannot determine N of a mixture of experts: no model.params_active, and model.n_layers, "
+                        + "model.d_model, model.experts_per_token, model.expert_d_ff (and model.d_ff with "
+                        + "model.dense_layers) are not all present"
+                        : "cannot determine N: no model.non_embedding_params, and model.n_layers, model.d_model,"
                         + " model.d_ff with model.activation (or model.ffn: gated|plain) are not all present"));
         double d = tokens(run).orElseThrow(() -> new InvalidRunException(run.id(), 0, TOKENS,
                 "cannot determine D: no data.tokens_total, and schedule.total_steps with"
@@ -40,11 +44,22 @@ public record Scale(double params, double tokens) {
         return new Scale(n, d);
     }
 
-    /** N from the config, or n_layers·(4·d_model² + k·d_model·d_ff) with k = 3 (gated) or 2 (plain). */
+    /**
+     * N from the config: {@code model.non_embedding_params}; for a mixture of experts the active non-embedding
+     * parameters, {@code model.params_active} as given or counted from the expert fields ({@link #moeActiveParams});
+     * otherwise n_layers·(4·d_model² + k·d_model·d_ff) with k = 3 (gated) or 2 (plain).
+     */
     public static Optional<Double> params(Run run) {
         Optional<Double> given = run.number("model.non_embedding_params");
         if (given.isPresent()) {
             return given;
+        }
+        Optional<Double> active = run.number("model.params_active");
+        if (active.isPresent()) {
+            return active;
+        }
+        if (run.number("model.experts").isPresent()) {
+            return moeActiveParams(run);
         }
         Optional<Double> layers = run.number("model.n_layers");
         Optional<Double> dModel = run.number("model.d_model");
@@ -55,6 +70,35 @@ public record Scale(double params, double tokens) {
         }
         double d = dModel.get();
         return Optional.of(layers.get() * (4 * d * d + matrices.get() * d * dFf.get()));
+    }
+
+    /**
+     * The active non-embedding parameters of a mixture-of-experts config, counted from its fields: attention
+     * n_layers·4·d_model², the first {@code model.dense_layers} (default 0) with a dense FFN of {@code model.d_ff},
+     * and in each of the other layers {@code model.experts_per_token} experts of width {@code model.expert_d_ff} plus
+     * a shared expert of {@code model.shared_expert_d_ff} (default 0), the router's d_model·experts left out as Step
+     * Law's published counts leave it out; an FFN of k
+     * matrices (3 gated, 2 plain; gated unless {@code model.activation} or {@code model.ffn} says otherwise). Empty when a
+     * field it needs is missing.
+     */
+    public static Optional<Double> moeActiveParams(Run run) {
+        Optional<Double> layers = run.number("model.n_layers");
+        Optional<Double> dModel = run.number("model.d_model");
+        Optional<Double> experts = run.number("model.experts");
+        Optional<Double> topK = run.number("model.experts_per_token");
+        Optional<Double> expertFf = run.number("model.expert_d_ff");
+        double dense = run.number("model.dense_layers").orElse(0.0);
+        if (layers.isEmpty() || dModel.isEmpty() || experts.isEmpty() || topK.isEmpty() || expertFf.isEmpty()
+                || (dense > 0 && run.number("model.d_ff").isEmpty())) {
+            return Optional.empty();
+        }
+        int k = run.text("model.activation").isPresent() || run.text("model.ffn").isPresent()
+                ? ffnMatrices(run).orElse(3) : 3;
+        double d = dModel.get();
+        double moeLayers = layers.get() - dense;
+        double perMoeLayer = k * d * (topK.get() * expertFf.get() + run.number("model.shared_expert_d_ff").orElse(0.0));
+        return Optional.of(layers.get() * 4 * d * d + dense * k * d * run.number("model.d_ff").orElse(0.0)
+                + moeLayers * perMoeLayer);
     }
 
     private static Optional<Integer> ffnMatrices(Run run) {

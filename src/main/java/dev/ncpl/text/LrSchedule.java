@@ -16,10 +16,11 @@ import java.util.Set;
  * learning rate ("area" under the schedule), which drives how far the loss has fallen.
  */
 public final class LrSchedule {
-    /** Schedule kinds understood. */
-    public static final Set<String> KINDS = Set.of("cosine", "linear", "constant", "wsd");
-    /** Decay shapes of a WSD schedule. */
-    public static final Set<String> DECAY_SHAPES = Set.of("linear", "cosine", "exponential", "step");
+    /** Schedule kinds understood (trainers' own names are mapped onto them by {@link ScheduleDialects}). */
+    public static final Set<String> KINDS = Set.of("cosine", "linear", "constant", "wsd", "inverse_sqrt", "polynomial",
+            "cosine_restarts");
+    /** Decay shapes of a WSD schedule ({@code sqrt}: 1 − √progress of the way to the minimum). */
+    public static final Set<String> DECAY_SHAPES = Set.of("linear", "cosine", "exponential", "step", "sqrt");
     private static final int AREA_SAMPLES = 512;
 
     private final String kind;
@@ -29,6 +30,9 @@ public final class LrSchedule {
     private final double total;
     private final double decayStart;
     private final String decayShape;
+    private final double power;
+    private final double cycles;
+    private final double timescale;
     private final double[] cumulative;
 
     /** A schedule whose WSD decay (if any) is linear. */
@@ -38,6 +42,15 @@ public final class LrSchedule {
 
     public LrSchedule(String kind, double peak, double min, double warmup, double total, double decaySteps,
                       String decayShape) {
+        this(kind, peak, min, warmup, total, decaySteps, decayShape, 1, 1, 0);
+    }
+
+    /**
+     * A schedule of any kind: {@code power} shapes a polynomial decay, {@code cycles} counts cosine restarts, and an
+     * inverse square root falls after warmup as 1/√((step + timescale − warmup) / timescale), as HuggingFace's does.
+     */
+    public LrSchedule(String kind, double peak, double min, double warmup, double total, double decaySteps,
+                      String decayShape, double power, double cycles, double timescale) {
         if (!KINDS.contains(kind)) {
             throw new IllegalArgumentException(unknown("schedule", kind, KINDS));
         }
@@ -46,6 +59,9 @@ public final class LrSchedule {
         }
         this.kind = kind;
         this.decayShape = decayShape;
+        this.power = power;
+        this.cycles = Math.max(cycles, 1e-9);
+        this.timescale = timescale;
         this.peak = peak;
         this.min = min;
         this.total = Math.max(total, 1);
@@ -58,28 +74,26 @@ public final class LrSchedule {
         }
     }
 
-    /** The schedule of {@code run}; errors name the field at fault. */
+    /**
+     * The schedule of {@code run}, as ncpl's keys or a trainer's own give it ({@link ScheduleDialects}); errors name
+     * the field at fault.
+     */
     public static LrSchedule of(Run run) {
-        String kind = run.text("schedule.lr_schedule").orElse("constant").toLowerCase(Locale.ROOT);
-        if (!KINDS.contains(kind)) {
-            throw new InvalidRunException(run.id(), 0, "schedule.lr_schedule", unknown("schedule", kind, KINDS));
-        }
         double peak = run.number("optimizer.lr").orElseThrow(() -> new InvalidRunException(run.id(), 0,
                 "optimizer.lr", "missing: the peak learning rate is required"));
         double total = Scale.totalSteps(run).orElseThrow(() -> new InvalidRunException(run.id(), 0,
                 "schedule.total_steps", "missing, and no token budget with batch size to derive it"));
-        double min = run.number("schedule.min_lr")
-                .orElse(run.number("schedule.min_lr_ratio").map(r -> r * peak).orElse(0.0));
-        double warmup = run.number("schedule.warmup_steps")
-                .orElse(run.number("schedule.warmup_fraction").map(f -> f * total).orElse(0.0));
-        double decay = run.number("schedule.decay_steps")
-                .orElse(run.number("schedule.decay_fraction").map(f -> f * total).orElse(0.2 * total));
-        String shape = run.text("schedule.decay_shape").orElse("linear").toLowerCase(Locale.ROOT);
-        if (!DECAY_SHAPES.contains(shape)) {
-            throw new InvalidRunException(run.id(), 0, "schedule.decay_shape",
-                    unknown("decay shape", shape, DECAY_SHAPES));
+        ScheduleDialects.Spec spec;
+        try {
+            spec = ScheduleDialects.read(run, total);
+        } catch (IllegalArgumentException e) {
+            if (e instanceof InvalidRunException) {
+                throw e;
+            }
+            throw new InvalidRunException(run.id(), 0, "schedule.decay_shape", e.getMessage());
         }
-        return new LrSchedule(kind, peak, min, warmup, total, decay, shape);
+        return new LrSchedule(spec.kind(), peak, spec.min(peak), spec.warmup(), total, spec.decaySteps(),
+                spec.decayShape(), spec.power(), spec.cycles(), spec.timescale());
     }
 
     /** "unknown {what} '{value}' (known: …)", the known names sorted. */
@@ -103,8 +117,12 @@ public final class LrSchedule {
                 case "cosine" -> cosine(p);
                 case "exponential" -> min > 0 && peak > 0 ? peak * Math.pow(min / peak, p) : peak + (min - peak) * p;
                 case "step" -> step > decayStart ? min : peak;
+                case "sqrt" -> min + (peak - min) * (1 - Math.sqrt(p));
                 default -> peak + (min - peak) * p;
             };
+            case "polynomial" -> min + (peak - min) * Math.pow(1 - p, power);
+            case "cosine_restarts" -> p >= 1 ? min : min + (peak - min) * 0.5 * (1 + Math.cos(Math.PI * ((cycles * p) % 1.0)));
+            case "inverse_sqrt" -> peak / Math.sqrt(Math.max(step + timescale - warmup, 1) / timescale);
             default -> peak;
         };
     }

@@ -160,8 +160,8 @@ public final class PredictorTrainer {
                     + "calibration%n", held);
         }
         if (trainRuns.isEmpty()) {
-            throw new IllegalArgumentException("no training runs: the run files hold no split 'train' runs usable "
-                    + "under protocol " + protocol.id());
+            throw new IllegalArgumentException("no training runs: the run files hold no runs of split 'train' (or "
+                    + "without a split) usable under protocol " + protocol.id());
         }
         valRuns = withKnownOptimizers(valRuns, trainRuns);
         log.printf(Locale.ROOT, "training on %d runs, validating on %d (%s)%n", trainRuns.size(), valRuns.size(),

@@ -31,6 +31,32 @@ class ScaleTest {
         assertEquals(1000.0 * 8 * 1024, s.tokens());
     }
 
+    /**
+     * Step Law's sparse MoE configs, counted by hand: 16 layers of d_model 1,408, the first dense (d_ff 3,904), 15
+     * of experts of width 352 with a shared expert, gated FFNs. 89 experts top-1 with a shared expert of 352:
+     * 16·4·1408² + 3·1408·3904 + 15·3·1408·(352 + 352) = 187,973,632, the published active count; 88 experts
+     * top-2 with a shared expert of 704: 232,579,072.
+     */
+    @Test
+    void derivesActiveParamsOfAMixtureOfExperts() throws Exception {
+        String common = "\"n_layers\":16,\"d_model\":1408,\"dense_layers\":1,\"d_ff\":3904,\"expert_d_ff\":352";
+        Run top1 = run("{\"model\":{" + common + ",\"experts\":89,\"experts_per_token\":1,\"shared_expert_d_ff\":352},"
+                + "\"data\":{\"tokens_total\":4e9}}");
+        assertEquals(187_973_632.0, Scale.of(top1).params());
+        Run top2 = run("{\"model\":{" + common + ",\"experts\":88,\"experts_per_token\":2,\"shared_expert_d_ff\":704},"
+                + "\"data\":{\"tokens_total\":4e9}}");
+        assertEquals(232_579_072.0, Scale.of(top2).params());
+        // params_active as given wins over the count; without it and without the expert width, N is refused by name
+        Run given = run("{\"model\":{" + common + ",\"experts\":89,\"experts_per_token\":1,\"params_active\":5e8},"
+                + "\"data\":{\"tokens_total\":4e9}}");
+        assertEquals(5e8, Scale.of(given).params());
+        Run missing = run("{\"model\":{\"n_layers\":16,\"d_model\":1408,\"experts\":89,\"experts_per_token\":1},"
+                + "\"data\":{\"tokens_total\":4e9}}");
+        InvalidRunException e = assertThrows(InvalidRunException.class, () -> Scale.of(missing));
+        assertTrue(e.getMessage().contains("mixture of experts") && e.getMessage().contains("model.expert_d_ff"),
+                e.getMessage());
+    }
+
     @Test
     void givenValuesWin() throws Exception {
         Run r = run("{\"model\":{\"non_embedding_params\":123,\"n_layers\":2,\"d_model\":100,\"d_ff\":400,"

@@ -188,7 +188,7 @@ class ConfigSerializerTest {
         LrSchedule cos = new LrSchedule("wsd", 1.0, 0.0, 0, 100, 40, "cosine");
         assertEquals(0.5, cos.lr(80), 1e-12);
         assertEquals(0.4, cos.decayFraction(), 1e-12);
-        assertThrows(IllegalArgumentException.class, () -> new LrSchedule("wsd", 1, 0, 0, 100, 40, "sqrt"));
+        assertThrows(IllegalArgumentException.class, () -> new LrSchedule("wsd", 1, 0, 0, 100, 40, "zigzag"));
     }
 
     @Test
@@ -202,7 +202,7 @@ class ConfigSerializerTest {
         int i = text.numberKeys().indexOf("derived.decay_fraction");
         assertTrue(i >= 0, text.lines().toString());
         assertEquals(0.25, text.numbers()[i], 1e-12);
-        Run bad = withSchedule("{\"lr_schedule\": \"wsd\", \"total_steps\": 1000, \"decay_shape\": \"sqrt\"}");
+        Run bad = withSchedule("{\"lr_schedule\": \"wsd\", \"total_steps\": 1000, \"decay_shape\": \"zigzag\"}");
         InvalidRunException e = assertThrows(InvalidRunException.class, () -> LrSchedule.of(bad));
         assertTrue(e.getMessage().contains("schedule.decay_shape"), e.getMessage());
         // cosine runs (every shipped model's training runs) get no decay-fraction line

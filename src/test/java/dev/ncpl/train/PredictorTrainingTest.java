@@ -35,6 +35,7 @@ import dev.ncpl.text.EncodedConfig;
 import dev.ncpl.uncertainty.ConditionedIntervals;
 import dev.ncpl.uncertainty.PredictionIntervals;
 import dev.ncpl.util.Json;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -399,6 +400,33 @@ class PredictorTrainingTest {
             double share = (double) covered / val.size();
             assertTrue(share >= 0.7 && share <= 0.9, "covered " + share);
         }
+    }
+
+    /** A team's own logs have no split: runs whose split is null or absent are fine-tuned on, a fifth held out. */
+    @Test
+    void fineTuningTakesRunsWithoutASplit() throws IOException {
+        List<String> lines = new ArrayList<>();
+        int i = 0;
+        for (Run r : Fixtures.runs(30, 3, 0.003, 41, "delta")) {
+            ObjectNode doc = dev.ncpl.runs.RunWriter.toJson(r);
+            if (i++ % 2 == 0) {
+                doc.putNull("split");
+            } else {
+                doc.remove("split");
+            }
+            lines.add(dev.ncpl.util.Json.MAPPER.writeValueAsString(doc));
+        }
+        Path mine = dir.resolve("no-split.jsonl");
+        Files.write(mine, lines);
+        Recipe fineTune = new Recipe("ft", "test", "in_val", List.of(), 5, 1, recipe.model(), 8, 4, 0.5, 1.0, 0.0, 50,
+                List.of(new Recipe.Stage("new", List.of(), 2, 0.001, 0.5)), null);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PredictorTrainer.Result r = new PredictorTrainer(fineTune, Device.cpu(), new PrintStream(log))
+                .fineTuneFrom(dir.resolve("model")).train(List.of(mine), dir.resolve("no-split"));
+        assertTrue(log.toString().contains("holding out 6 of the runs"), log.toString());
+        assertEquals(java.util.Set.of("delta"), r.validationMae().keySet());
+        assertEquals(24, dev.ncpl.util.Json.MAPPER.readTree(dir.resolve("no-split/model.json").toFile())
+                .path("provenance").path("training_runs").asInt());
     }
 
     @Test
