@@ -9,6 +9,7 @@ import dev.ncpl.predict.PredictionSteps;
 import dev.ncpl.runs.Run;
 import dev.ncpl.uncertainty.ConditionedIntervals;
 import dev.ncpl.uncertainty.PredictionIntervals;
+import dev.ncpl.util.Iterators;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -122,19 +123,8 @@ public final class Predictor implements AutoCloseable {
             throw new IllegalStateException("this model has no model of runs in progress (prefix.json): fit one with "
                     + "ncpl refit");
         }
-        Iterator<Run> runs = new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return configs.hasNext();
-            }
-
-            @Override
-            public Run next() {
-                return configs.next().run();
-            }
-        };
         try {
-            Batches.forEachPrepared(runs, BATCH, blend::prepare, chunk -> {
+            Batches.forEachPrepared(Iterators.map(configs, Config::run), BATCH, blend::prepare, chunk -> {
                 List<Prediction> predictions = conditionOnCurves ? conditioned.predict(chunk.runs())
                         : blend.predict(chunk, PredictionSteps::of);
                 for (int i = 0; i < predictions.size(); i++) {

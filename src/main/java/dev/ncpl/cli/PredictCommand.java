@@ -11,6 +11,7 @@ import dev.ncpl.runs.CandidateReader;
 import dev.ncpl.uncertainty.PredictionIntervals;
 import dev.ncpl.util.AtomicLineWriter;
 import dev.ncpl.util.Csv;
+import dev.ncpl.util.Iterators;
 import dev.ncpl.util.Json;
 import dev.ncpl.util.OutputTarget;
 import dev.ncpl.util.ProgressBar;
@@ -18,7 +19,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -99,19 +99,8 @@ public final class PredictCommand implements Callable<Integer> {
                 writer.line(Csv.row(!predictor.hasIntervals() ? List.of("id", "final_loss", "step", "loss")
                         : List.of("id", "final_loss", "final_lo", "final_hi", "step", "loss", "lo", "hi")));
             }
-            Iterator<Config> configs = new Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return reader.hasNext();
-                }
-
-                @Override
-                public Config next() {
-                    return Config.of(reader.next());
-                }
-            };
             try {
-                predictor.predictEach(configs, level, conditionOnCurve, p -> {
+                predictor.predictEach(Iterators.map(reader, Config::of), level, conditionOnCurve, p -> {
                     outside.record(p.outsideTrainingRange());
                     outside.recordBeyondSource(p.beyondSourceRange());
                     try {
