@@ -1,5 +1,6 @@
 package dev.ncpl.baseline;
 
+import dev.ncpl.math.Stats;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -66,7 +67,7 @@ public final class SharedLawFitter {
             }
             ChinchillaLaw l = fit.law();
             Map<String, Double> level = new TreeMap<>();
-            bySource.forEach((s, pts) -> level.put(s, median(pts.stream()
+            bySource.forEach((s, pts) -> level.put(s, Stats.median(pts.stream()
                     .mapToDouble(p -> p.loss() - l.predict(p.params(), p.tokens())).toArray())));
             double mean = level.values().stream().mapToDouble(Double::doubleValue).average().orElse(0);
             law = new ChinchillaLaw(l.e() + mean, l.a(), l.b(), l.alpha(), l.beta());
@@ -94,10 +95,4 @@ public final class SharedLawFitter {
                 fit.distinctTokens(), List.copyOf(notes)), Map.copyOf(offsets));
     }
 
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-    }
 }

@@ -8,6 +8,7 @@ import dev.ncpl.baseline.Baseline;
 import dev.ncpl.baseline.ChinchillaLaw;
 import dev.ncpl.learn.BoostedTrees;
 import dev.ncpl.math.Cholesky;
+import dev.ncpl.math.Stats;
 import dev.ncpl.runs.ConfigFlattener;
 import dev.ncpl.runs.Curve;
 import dev.ncpl.runs.Run;
@@ -266,7 +267,7 @@ public final class PrefixConditioner {
         double[] left = new double[xs.size()];
         double[] w = new double[xs.size()];
         for (int i = 0; i < xs.size(); i++) {
-            left[i] = ys.get(i) - dot(weights, expand(shape, xs.get(i)));
+            left[i] = ys.get(i) - Stats.dot(weights, expand(shape, xs.get(i)));
             w[i] = ws.get(i);
         }
         BoostedTrees trees = BoostedTrees.fit(treeXs, left, w, TREES);
@@ -303,14 +304,6 @@ public final class PrefixConditioner {
             }
         }
         return out;
-    }
-
-    private static double dot(double[] a, double[] b) {
-        double s = 0;
-        for (int k = 0; k < a.length; k++) {
-            s += a[k] * b[k];
-        }
-        return s;
     }
 
     /**
@@ -462,7 +455,7 @@ public final class PrefixConditioner {
                     x = PrefixFeatures.of(run, schedule, scale, chinchilla, observedStep, observedLoss, queryStep,
                             law.optimizers());
                 }
-                s += dot(law.weights(), expand(law, x));
+                s += Stats.dot(law.weights(), expand(law, x));
                 if (runInputs[m] != null) {
                     s += law.trees().predict(concat(x, runInputs[m]));
                 }

@@ -1,5 +1,6 @@
 package dev.ncpl.eval;
 
+import dev.ncpl.math.Stats;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.IntStream;
@@ -65,7 +66,7 @@ public record Metrics(int runs, double finalMae, double finalRmse, double finalA
         for (int i = 0; i < pred.length; i++) {
             e[i] = pred[i] - truth[i];
         }
-        return median(e);
+        return Stats.median(e);
     }
 
     /** Mean absolute error of two equally long arrays. */
@@ -76,17 +77,6 @@ public record Metrics(int runs, double finalMae, double finalRmse, double finalA
         }
         return pred.length == 0 ? Double.NaN : s / pred.length;
     }
-
-    /** The median of {@code values} (the mean of the middle two for an even count); NaN for none. */
-    public static double median(double[] values) {
-        if (values.length == 0) {
-            return Double.NaN;
-        }
-        double[] v = values.clone();
-        Arrays.sort(v);
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-    }
-
     public static double rmse(double[] pred, double[] truth) {
         double s = 0;
         for (int i = 0; i < pred.length; i++) {

@@ -1,5 +1,6 @@
 package dev.ncpl.eval;
 
+import dev.ncpl.math.Stats;
 import dev.ncpl.predict.Prediction;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
@@ -98,7 +99,7 @@ public final class RegretStudy {
                 hits += regrets[c] == 0 ? 1 : 0;
             }
             out.put(source, new Summary(cells.size(), java.util.Arrays.stream(regrets).average().orElse(Double.NaN),
-                    Metrics.median(regrets), hits));
+                    Stats.median(regrets), hits));
         });
         summaries.put(name, out);
         return out;

@@ -42,27 +42,27 @@ public final class Lbfgs {
             double[] dir = g.clone();
             for (int k = 0; k < stored; k++) {
                 int i = Math.floorMod(head - 1 - k, memory);
-                alphaBuf[i] = rho[i] * dot(s[i], dir);
+                alphaBuf[i] = rho[i] * Stats.dot(s[i], dir);
                 axpy(-alphaBuf[i], y[i], dir);
             }
             if (stored > 0) {
                 int last = Math.floorMod(head - 1, memory);
-                double gamma = dot(s[last], y[last]) / dot(y[last], y[last]);
+                double gamma = Stats.dot(s[last], y[last]) / Stats.dot(y[last], y[last]);
                 scale(dir, gamma);
             } else {
                 scale(dir, 1.0 / Math.max(1.0, normInf(g)));
             }
             for (int k = stored - 1; k >= 0; k--) {
                 int i = Math.floorMod(head - 1 - k, memory);
-                double beta = rho[i] * dot(y[i], dir);
+                double beta = rho[i] * Stats.dot(y[i], dir);
                 axpy(alphaBuf[i] - beta, s[i], dir);
             }
             scale(dir, -1.0);
-            double slope = dot(g, dir);
+            double slope = Stats.dot(g, dir);
             if (!(slope < 0)) {
                 dir = g.clone();
                 scale(dir, -1.0 / Math.max(1.0, normInf(g)));
-                slope = dot(g, dir);
+                slope = Stats.dot(g, dir);
                 stored = 0;
             }
             double step = 1.0;
@@ -103,14 +103,6 @@ public final class Lbfgs {
             }
         }
         return x;
-    }
-
-    private static double dot(double[] a, double[] b) {
-        double r = 0;
-        for (int i = 0; i < a.length; i++) {
-            r += a[i] * b[i];
-        }
-        return r;
     }
 
     private static void axpy(double a, double[] x, double[] y) {

@@ -2,6 +2,7 @@ package dev.ncpl.predict;
 
 import dev.ncpl.curve.CurveGp;
 import dev.ncpl.curve.CurveShape;
+import dev.ncpl.math.Stats;
 import dev.ncpl.model.FeatureExtractor;
 import dev.ncpl.model.NcplModel;
 import dev.ncpl.model.RunFeatures;
@@ -204,8 +205,8 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
      */
     private FinalLoss finalLoss(Run run, RunFeatures f, double[] memberResiduals) {
         double share = residualShare(run);
-        double network = f.finalLoss(share * mean(memberResiduals));
-        double spread = f.finalUnit() * share * std(memberResiduals);
+        double network = f.finalLoss(share * Stats.mean(memberResiduals));
+        double spread = f.finalUnit() * share * Stats.std(memberResiduals);
         if (trees == null) {
             return new FinalLoss(network, spread);
         }
@@ -222,28 +223,6 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
     private double residualShare(Run run) {
         return run.source() != null && model.baseline().knows(run.source()) ? 1 : NEW_SOURCE_SHARE;
     }
-
-    private static double mean(double[] v) {
-        double s = 0;
-        for (double x : v) {
-            s += x;
-        }
-        return s / v.length;
-    }
-
-    /** Sample standard deviation; 0 for fewer than two values. */
-    private static double std(double[] v) {
-        if (v.length < 2) {
-            return 0;
-        }
-        double m = mean(v);
-        double ss = 0;
-        for (double x : v) {
-            ss += (x - m) * (x - m);
-        }
-        return Math.sqrt(ss / (v.length - 1));
-    }
-
     private List<RunFeatures> features(List<Run> runs) {
         return runs.stream().map(this::features).toList();
     }

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
-import dev.ncpl.eval.Metrics;
+import dev.ncpl.math.Stats;
 import dev.ncpl.model.BatchBuilder;
 import dev.ncpl.model.FeatureExtractor;
 import dev.ncpl.model.NcplNetwork;
@@ -92,6 +92,6 @@ final class NewSourceCentering {
     }
 
     private static double median(List<Double> values) {
-        return Metrics.median(values.stream().mapToDouble(Double::doubleValue).toArray());
+        return Stats.median(values.stream().mapToDouble(Double::doubleValue).toArray());
     }
 }

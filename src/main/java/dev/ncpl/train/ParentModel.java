@@ -201,7 +201,7 @@ final class ParentModel {
                 for (int i = 0; i < gaps.length; i++) {
                     gaps[i] = e.getValue().get(i).curve().finalLoss() - predicted[i];
                 }
-                double shift = dev.ncpl.eval.Metrics.median(gaps);
+                double shift = dev.ncpl.math.Stats.median(gaps);
                 String why = String.format(java.util.Locale.ROOT, "E moved by %+.4f: the median gap between %d "
                         + "fine-tuning runs and the parent's predictions", shift, gaps.length);
                 log.println(e.getKey() + ": " + why);
