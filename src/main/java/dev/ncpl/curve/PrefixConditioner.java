@@ -210,27 +210,40 @@ public final class PrefixConditioner {
             return null;
         }
         int m = xs.get(0).length;
-        double[] mean = new double[m];
-        double[] std = new double[m];
+        // a feature a run lacks (NaN) is left out of its statistics, and read as the mean
+        int[] known = new int[m];
         for (double[] x : xs) {
             for (int k = 0; k < m; k++) {
-                mean[k] += x[k] / xs.size();
+                known[k] += Double.isNaN(x[k]) ? 0 : 1;
+            }
+        }
+        double[] mean = new double[m];
+        double[] std = new double[m];
+        double[] low = new double[m];
+        double[] high = new double[m];
+        java.util.Arrays.fill(low, Double.POSITIVE_INFINITY);
+        java.util.Arrays.fill(high, Double.NEGATIVE_INFINITY);
+        for (double[] x : xs) {
+            for (int k = 0; k < m; k++) {
+                if (!Double.isNaN(x[k])) {
+                    mean[k] += x[k] / known[k];
+                    low[k] = Math.min(low[k], x[k]);
+                    high[k] = Math.max(high[k], x[k]);
+                }
             }
         }
         for (double[] x : xs) {
             for (int k = 0; k < m; k++) {
-                std[k] += (x[k] - mean[k]) * (x[k] - mean[k]) / xs.size();
+                if (!Double.isNaN(x[k])) {
+                    std[k] += (x[k] - mean[k]) * (x[k] - mean[k]) / known[k];
+                }
             }
         }
         for (int k = 0; k < m; k++) {
             std[k] = std[k] > 1e-12 ? Math.sqrt(std[k]) : 1;
-        }
-        double[] low = xs.get(0).clone();
-        double[] high = xs.get(0).clone();
-        for (double[] x : xs) {
-            for (int k = 0; k < m; k++) {
-                low[k] = Math.min(low[k], x[k]);
-                high[k] = Math.max(high[k], x[k]);
+            if (known[k] == 0) {
+                low[k] = 0;
+                high[k] = 0;
             }
         }
         Law shape = new Law(optimizers, mean, std, low, high, null, xs.size(), null, null);
@@ -320,8 +333,14 @@ public final class PrefixConditioner {
         return out;
     }
 
+    /** The trees' inputs: {@code a} then {@code b}, a feature the run lacks below every value (as in {@link #runInputs}). */
     private static double[] concat(double[] a, double[] b) {
         double[] out = Arrays.copyOf(a, a.length + b.length);
+        for (int k = 0; k < a.length; k++) {
+            if (Double.isNaN(out[k])) {
+                out[k] = -Double.MAX_VALUE;
+            }
+        }
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
@@ -368,7 +387,7 @@ public final class PrefixConditioner {
                 double margin = CLAMP_MARGIN * (law.high()[k] - law.low()[k]);
                 v = Math.max(law.low()[k] - margin, Math.min(law.high()[k] + margin, v));
             }
-            z[k] = (v - law.mean()[k]) / law.std()[k];
+            z[k] = Double.isNaN(v) ? 0 : (v - law.mean()[k]) / law.std()[k];
         }
         double[] out = new double[1 + m + m * (m + 1) / 2];
         out[0] = 1;

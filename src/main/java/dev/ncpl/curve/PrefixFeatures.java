@@ -31,11 +31,11 @@ final class PrefixFeatures {
         double total = schedule.total();
         double fo = Math.max(1e-4, Math.min(1, observedStep / total));
         double fq = Math.max(1e-4, Math.min(1, queryStep / total));
-        double lr = run.number("optimizer.lr").orElse(schedule.peak());
         double[] x = new double[NAMES.size() + optimizers.size()];
         int k = 0;
         x[k++] = Math.log(scale.params());
-        x[k++] = Math.log(lr > 0 ? lr : 1e-3);
+        // a run that did not give its learning rate has none to read: NaN, which the conditioner reads as the mean
+        x[k++] = schedule.absolutePeak() ? Math.log(schedule.peak() > 0 ? schedule.peak() : 1e-3) : Double.NaN;
         double batchTokens = Scale.batchTokens(run).orElse(scale.tokens() / total);
         x[k++] = Math.log(batchTokens);
         x[k++] = schedule.warmup() / total;

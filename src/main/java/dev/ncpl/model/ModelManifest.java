@@ -20,10 +20,17 @@ import java.util.Set;
  * @param residualScale the unit of the final-loss residual, {@link ResidualScale#id()} (absent: none)
  * @param derivedExtras the derived lines beyond the standard ones in the text the network reads,
  *     {@link DerivedExtra#id()} (absent: none)
+ * @param requiredKeys what a config to predict must give, by source (absent, in models saved before it was
+ *     recorded: {@link RequiredKeys#BEFORE_RECORDED})
  */
 public record ModelManifest(String format, ModelConfig network, NumericScaler scaler, TargetStats targets,
                             List<String> members, List<String> knownOptimizers, JsonNode provenance,
-                            String residualScale, List<String> derivedExtras) {
+                            String residualScale, List<String> derivedExtras, RequiredKeys requiredKeys) {
+    /** What a config to predict must give, by source. */
+    public RequiredKeys required() {
+        return requiredKeys != null ? requiredKeys : RequiredKeys.BEFORE_RECORDED;
+    }
+
     /** The unit the members' final-loss residuals are in. */
     public ResidualScale finalResidualScale() {
         return ResidualScale.of(residualScale);

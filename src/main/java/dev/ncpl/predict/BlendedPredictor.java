@@ -245,6 +245,7 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
     }
 
     private void checkKnown(Run run) {
+        model.manifest().required().check(run);
         if (!knowsOptimizer(run)) {
             throw new InvalidRunException(run.id(), 0, "optimizer.name", "unknown optimizer '"
                     + run.text("optimizer.name").orElseThrow() + "': this model was trained on "

@@ -16,6 +16,10 @@ import java.util.Optional;
  * @param curve loss curve, possibly empty
  */
 public record Run(String id, String source, String split, String metric, ObjectNode config, Curve curve) {
+    /** A null split is no split: the run is not assigned to one. */
+    public Run {
+        split = split == null ? "" : split;
+    }
 
     /** The config value at a dotted path such as {@code optimizer.lr}, if present and not null. */
     public Optional<JsonNode> get(String dottedPath) {

@@ -85,6 +85,9 @@ public final class ConfigSerializer {
         extras(run, extras, params, tokens, lines, keys, values);
         try {
             LrSchedule s = schedule != null ? schedule : LrSchedule.of(run);
+            if (!s.known()) {
+                return; // a run that names no schedule says nothing of it, and nothing is assumed
+            }
             addNumber(lines, keys, values, "derived.warmup_fraction", s.warmup() / s.total());
             addNumber(lines, keys, values, "derived.mean_lr_ratio", s.meanRelativeLr());
             addNumber(lines, keys, values, "derived.final_lr_ratio", s.relativeLr(s.total()));

@@ -18,7 +18,7 @@ import java.util.Set;
 public final class LrSchedule {
     /** Schedule kinds understood (trainers' own names are mapped onto them by {@link ScheduleDialects}). */
     public static final Set<String> KINDS = Set.of("cosine", "linear", "constant", "wsd", "inverse_sqrt", "polynomial",
-            "cosine_restarts");
+            "cosine_restarts", ScheduleDialects.UNKNOWN);
     /** Decay shapes of a WSD schedule ({@code sqrt}: 1 − √progress of the way to the minimum). */
     public static final Set<String> DECAY_SHAPES = Set.of("linear", "cosine", "exponential", "step", "sqrt");
     private static final int AREA_SAMPLES = 512;
@@ -34,6 +34,7 @@ public final class LrSchedule {
     private final double cycles;
     private final double timescale;
     private final double[] cumulative;
+    private final boolean absolutePeak;
 
     /** A schedule whose WSD decay (if any) is linear. */
     public LrSchedule(String kind, double peak, double min, double warmup, double total, double decaySteps) {
@@ -51,6 +52,12 @@ public final class LrSchedule {
      */
     public LrSchedule(String kind, double peak, double min, double warmup, double total, double decaySteps,
                       String decayShape, double power, double cycles, double timescale) {
+        this(kind, peak, min, warmup, total, decaySteps, decayShape, power, cycles, timescale, true);
+    }
+
+    private LrSchedule(String kind, double peak, double min, double warmup, double total, double decaySteps,
+                       String decayShape, double power, double cycles, double timescale, boolean absolutePeak) {
+        this.absolutePeak = absolutePeak;
         if (!KINDS.contains(kind)) {
             throw new IllegalArgumentException(unknown("schedule", kind, KINDS));
         }
@@ -76,11 +83,13 @@ public final class LrSchedule {
 
     /**
      * The schedule of {@code run}, as ncpl's keys or a trainer's own give it ({@link ScheduleDialects}); errors name
-     * the field at fault.
+     * the field at fault. A run without {@code optimizer.lr} (sweeps that did not publish it) gets its schedule's
+     * shape with a peak of 1: every feature read from a schedule is relative to its peak, and {@link #absolutePeak()}
+     * says that the rate itself is not known.
      */
     public static LrSchedule of(Run run) {
-        double peak = run.number("optimizer.lr").orElseThrow(() -> new InvalidRunException(run.id(), 0,
-                "optimizer.lr", "missing: the peak learning rate is required"));
+        java.util.Optional<Double> lr = run.number("optimizer.lr");
+        double peak = lr.orElse(1.0);
         double total = Scale.totalSteps(run).orElseThrow(() -> new InvalidRunException(run.id(), 0,
                 "schedule.total_steps", "missing, and no token budget with batch size to derive it"));
         ScheduleDialects.Spec spec;
@@ -92,8 +101,13 @@ public final class LrSchedule {
             }
             throw new InvalidRunException(run.id(), 0, "schedule.decay_shape", e.getMessage());
         }
+        if (lr.isEmpty() && spec.min() > 0) {
+            throw new InvalidRunException(run.id(), 0, "optimizer.lr", "missing: the schedule ends at an absolute "
+                    + "learning rate (" + spec.min() + "), so the peak is needed too (or give the floor relative to "
+                    + "the peak, schedule.min_lr_ratio)");
+        }
         return new LrSchedule(spec.kind(), peak, spec.min(peak), spec.warmup(), total, spec.decaySteps(),
-                spec.decayShape(), spec.power(), spec.cycles(), spec.timescale());
+                spec.decayShape(), spec.power(), spec.cycles(), spec.timescale(), lr.isPresent());
     }
 
     /** "unknown {what} '{value}' (known: …)", the known names sorted. */
@@ -131,9 +145,19 @@ public final class LrSchedule {
         return min + (peak - min) * 0.5 * (1 + Math.cos(Math.PI * p));
     }
 
+    /** Whether the run named its schedule (kind {@link ScheduleDialects#UNKNOWN} when it did not). */
+    public boolean known() {
+        return !kind.equals(ScheduleDialects.UNKNOWN);
+    }
+
+    /** Whether {@link #peak()} is the run's learning rate, rather than 1 for a run that did not give it. */
+    public boolean absolutePeak() {
+        return absolutePeak;
+    }
+
     /** Share of the steps spent decaying from the peak (after warmup for cosine and linear; 0 when constant). */
     public double decayFraction() {
-        return kind.equals("constant") ? 0 : (total - decayStart) / total;
+        return kind.equals("constant") || !known() ? 0 : (total - decayStart) / total;
     }
 
     public String kind() {

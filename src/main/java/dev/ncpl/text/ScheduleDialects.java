@@ -26,15 +26,21 @@ import java.util.Optional;
  *   <li>torchtitan's {@code lr_scheduler} section: {@code warmup_steps}, {@code decay_ratio}, {@code decay_type}
  *       (linear, sqrt, cosine) and {@code min_lr_factor}.</li>
  * </ul>
- * The README's table lists the mapping.
+ * A run that names no schedule at all has the kind {@link #UNKNOWN}. The README's table lists the mapping.
  */
 public final class ScheduleDialects {
+    /**
+     * The kind of a run that names no schedule (public sweeps that did not publish it): the network reads no
+     * schedule line for it, and its query features are those of a rate that does not change.
+     */
+    public static final String UNKNOWN = "unknown";
+
     private ScheduleDialects() {}
 
     /**
      * A schedule in ncpl's terms, every length in steps.
      *
-     * @param kind cosine, linear, constant, wsd, inverse_sqrt, polynomial or cosine_restarts
+     * @param kind cosine, linear, constant, wsd, inverse_sqrt, polynomial, cosine_restarts or {@link #UNKNOWN}
      * @param warmup warmup steps
      * @param decaySteps steps of a WSD schedule's decay
      * @param decayShape the decay of a WSD schedule: linear, cosine, exponential, step or sqrt (1 − √progress)
@@ -50,6 +56,12 @@ public final class ScheduleDialects {
         double min(double peak) {
             return !Double.isNaN(min) ? min : !Double.isNaN(minRatio) ? minRatio * peak : 0;
         }
+    }
+
+    /** Whether {@code run} names its schedule in any dialect read here (a run that does not has kind {@link #UNKNOWN}). */
+    public static boolean namesSchedule(Run run) {
+        return text(run, "schedule.lr_decay_style", "schedule.decay_style", "schedule.lr_schedule",
+                "schedule.lr_scheduler_type").isPresent() || run.get("lr_scheduler").isPresent();
     }
 
     /**
@@ -68,7 +80,11 @@ public final class ScheduleDialects {
         String field = run.text("schedule.lr_schedule").isPresent() ? "schedule.lr_schedule"
                 : run.text("schedule.lr_scheduler_type").isPresent() ? "schedule.lr_scheduler_type"
                 : "schedule.lr_schedule";
-        String kind = run.text(field).orElse("constant").toLowerCase(Locale.ROOT).replace('-', '_');
+        if (run.text(field).isEmpty()) {
+            // no trainer's schedule key: the run's schedule is not known, and nothing is assumed of it
+            return spec(UNKNOWN, warmup(run, total), 0, "linear", 0, Double.NaN);
+        }
+        String kind = run.text(field).orElseThrow().toLowerCase(Locale.ROOT).replace('-', '_');
         double warmup = warmup(run, total);
         double min = number(run, "schedule.min_lr", "schedule.lr_scheduler_kwargs.min_lr").orElse(Double.NaN);
         double ratio = number(run, "schedule.min_lr_ratio", "schedule.min_lr_rate",

@@ -24,6 +24,7 @@ import dev.ncpl.model.ModelFolder;
 import dev.ncpl.model.ModelManifest;
 import dev.ncpl.model.NcplModel;
 import dev.ncpl.model.NcplNetwork;
+import dev.ncpl.model.RequiredKeys;
 import dev.ncpl.model.ResidualScale;
 import dev.ncpl.model.RunFeatures;
 import dev.ncpl.model.TargetStats;
@@ -220,7 +221,8 @@ public final class PredictorTrainer {
                 trainRuns.forEach(r -> r.text("optimizer.name").ifPresent(o -> optimizers.add(o.toLowerCase(Locale.ROOT))));
                 ModelManifest manifest = new ModelManifest(NcplModel.FORMAT, cfg, scaler, stats, members,
                         List.copyOf(optimizers), provenance(runFiles, trainRuns.size(), valRuns.size(), 0, Map.of(), protocol),
-                        residualScale.id(), DerivedExtra.ids(extras));
+                        residualScale.id(), DerivedExtra.ids(extras),
+                        RequiredKeys.of(trainRuns, parent == null ? null : parent.manifest().required()));
                 long totalEpochs = recipe.ensemble() * (long) recipe.stages().stream().mapToInt(Recipe.Stage::epochs).sum();
                 try (ProgressBar bar = new ProgressBar("train", totalEpochs)) {
                     for (int m = 0; m < recipe.ensemble(); m++) {
@@ -252,7 +254,7 @@ public final class PredictorTrainer {
                 }
                 manifest = new ModelManifest(manifest.format(), cfg, scaler, stats, members, manifest.knownOptimizers(),
                         provenance(runFiles, trainRuns.size(), valRuns.size(), seconds, valMae, protocol),
-                        manifest.residualScale(), manifest.derivedExtras());
+                        manifest.residualScale(), manifest.derivedExtras(), manifest.requiredKeys());
                 Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
                 AtomicFiles.writeString(staging.resolve("README.md"), ModelCard.render(out.getFileName().toString(), manifest));
                 Files.deleteIfExists(staging.resolve("state.json"));

@@ -429,6 +429,51 @@ class PredictorTrainingTest {
                 .path("provenance").path("training_runs").asInt());
     }
 
+    /**
+     * A sweep that did not publish its learning rate, optimizer or schedule (as Gemstones and datablations) is
+     * learnt from as it is; a config of it to predict needs only what its runs gave, one of another source still
+     * needs what that source's runs gave.
+     */
+    @Test
+    void runsWithoutLearningRateOptimizerOrScheduleAreLearntFrom() throws IOException {
+        List<Run> stones = new ArrayList<>();
+        int i = 0;
+        for (Run r : Fixtures.runs(30, 3, 0.003, 43, "stones")) {
+            ObjectNode cfg = r.config().deepCopy();
+            ObjectNode opt = (ObjectNode) cfg.get("optimizer");
+            opt.remove(List.of("lr", "name"));
+            opt.put("lr_scale", i % 2 == 0 ? 1.0 : 0.5);
+            if (i++ % 3 == 0) {
+                ((ObjectNode) cfg.get("schedule")).remove(List.of("lr_schedule", "min_lr_ratio"));
+            }
+            stones.add(new Run(r.id(), "stones", null, "loss", cfg, r.curve()));
+        }
+        Path file = dir.resolve("stones.jsonl");
+        RunWriter.writeAll(file, stones);
+        Recipe fineTune = new Recipe("ft", "test", "in_val", List.of(), 5, 1, recipe.model(), 8, 4, 0.5, 1.0, 0.0, 50,
+                List.of(new Recipe.Stage("new", List.of(), 2, 0.001, 0.5)), null);
+        Path tuned = dir.resolve("stones-model");
+        new PredictorTrainer(fineTune, Device.cpu(), quiet()).fineTuneFrom(dir.resolve("model")).train(List.of(file), tuned);
+        try (BlendedPredictor p = BlendedPredictor.load(tuned)) {
+            var required = p.model().manifest().required();
+            assertEquals(List.of(), required.of("stones"), "no run of stones gave a learning rate, optimizer or schedule");
+            assertEquals(List.of("optimizer.lr", "optimizer.name", "schedule.lr_schedule"), required.of("alpha"));
+            // the schedule-less run says nothing of its schedule: no schedule line is serialized for it
+            Run noSchedule = stones.get(0);
+            assertTrue(ConfigSerializer.serialize(noSchedule, null, java.util.Set.of()).lines().stream()
+                    .noneMatch(l -> l.startsWith("derived.final_lr_ratio") || l.startsWith("derived.mean_lr_ratio")));
+            assertFalse(dev.ncpl.text.LrSchedule.of(noSchedule).absolutePeak());
+            Prediction predicted = p.predict(List.of(noSchedule)).get(0);
+            assertEquals(noSchedule.curve().finalLoss(), predicted.finalLoss(), 0.3);
+            ObjectNode alphaCfg = Fixtures.runs(1, 1, 0, 3, "alpha").get(0).config().deepCopy();
+            ((ObjectNode) alphaCfg.get("optimizer")).remove("lr");
+            Run alphaWithoutLr = new Run("a", "alpha", null, "loss", alphaCfg, null);
+            InvalidRunException e = assertThrows(InvalidRunException.class, () -> p.checkPredictable(alphaWithoutLr));
+            assertEquals("optimizer.lr", e.field());
+            assertTrue(e.getMessage().contains("source 'alpha'"), e.getMessage());
+        }
+    }
+
     @Test
     void fineTuningLearnsANewSourceWithNewKeysFromAFewRuns() throws IOException {
         // a source the parent never saw: its losses sit 0.3 above the law, and its configs carry a new key
