@@ -68,7 +68,7 @@ public final class CalibrateCommand implements Callable<Integer> {
             System.out.println(CalibrationReport.table("cross-fitted on the held-out runs (" + IntervalFitter.FOLDS
                     + " folds)", IntervalFitter.crossValidated(md.training(), cal, growth, level), level));
             if (md.protocol() == dev.ncpl.eval.Protocol.EXTRAPOLATION) {
-                List<Run> heldBack = md.protocol().evaluation(md.all());
+                List<Run> heldBack = md.evaluation();
                 Map<String, Coverage> cov = IntervalFitter.coverage(intervals,
                         IntervalFitter.residuals(heldBack, predictor.predict(heldBack)), level);
                 System.out.println(CalibrationReport.table("on the held-back largest size", cov, level));

@@ -7,6 +7,8 @@ import dev.ncpl.eval.Evaluator;
 import dev.ncpl.eval.Metrics;
 import dev.ncpl.eval.Protocol;
 import dev.ncpl.eval.RegretStudy;
+import dev.ncpl.model.ModelManifest;
+import dev.ncpl.model.NcplModel;
 import dev.ncpl.predict.BlendedPredictor;
 import dev.ncpl.predict.ChinchillaPredictor;
 import dev.ncpl.predict.ConditionedPredictor;
@@ -19,6 +21,7 @@ import dev.ncpl.runs.RunReader;
 import dev.ncpl.uncertainty.ConditionedIntervals;
 import dev.ncpl.uncertainty.IntervalFitter;
 import dev.ncpl.uncertainty.PredictionIntervals;
+import dev.ncpl.util.Json;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -78,9 +81,17 @@ public final class EvalCommand implements Callable<Integer> {
         Protocol p = Protocol.parse(protocol);
         List<Path> files = data.files("marin.jsonl", "steplaw.jsonl");
         List<Run> all = RunReader.readAll(files);
-        List<Run> train = p.training(all);
+        // sources without in_val runs get a seeded one, unless a model given was trained before that existed
+        boolean seeded = true;
+        for (Path m : models) {
+            Path manifest = m.resolve(NcplModel.MANIFEST);
+            if (java.nio.file.Files.isRegularFile(manifest)) {
+                seeded &= ModelData.seededInVal(Json.read(manifest, ModelManifest.class).provenance());
+            }
+        }
+        List<Run> train = p.training(all, seeded);
         boolean ownTest = !scoreFiles.isEmpty();
-        List<Run> test = ownTest ? RunReader.readAll(scoreFiles) : p.evaluation(all);
+        List<Run> test = ownTest ? RunReader.readAll(scoreFiles) : p.evaluation(all, seeded);
         if (test.isEmpty()) {
             throw new IllegalArgumentException(ownTest ? "no runs to score in " + scoreFiles
                     : "protocol " + p.id() + " leaves no runs to score");

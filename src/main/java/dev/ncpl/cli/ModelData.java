@@ -18,18 +18,19 @@ import java.util.Locale;
  * model that sit beside the network (observed-prefix model, prediction intervals).
  *
  * @param protocol the protocol the model was trained under
+ * @param seededInVal whether sources without in_val runs had a seeded one held out (recorded since it exists)
  * @param seed the training seed
  * @param all every run of the files
  * @param files the run files read
  */
-record ModelData(Protocol protocol, long seed, List<Run> all, List<Path> files) {
+record ModelData(Protocol protocol, boolean seededInVal, long seed, List<Run> all, List<Path> files) {
     static ModelData of(Path modelDir, DataOptions data) throws IOException {
         ModelManifest manifest = Json.read(modelDir.resolve(NcplModel.MANIFEST), ModelManifest.class);
         JsonNode prov = manifest.provenance();
         Protocol protocol = Protocol.parse(prov.path("protocol").asText("in_val"));
         List<Path> files = data.files("marin.jsonl", "steplaw.jsonl", "openlm.jsonl");
         List<Run> all = RunReader.readAll(files);
-        ModelData md = new ModelData(protocol, prov.path("seed").asLong(0), all, List.copyOf(files));
+        ModelData md = new ModelData(protocol, seededInVal(prov), prov.path("seed").asLong(0), all, List.copyOf(files));
         if (prov.has("training_runs") && prov.get("training_runs").asInt() != md.training().size()) {
             System.err.printf(Locale.ROOT, "warning: the model was trained on %d runs, these files give %d%n",
                     prov.get("training_runs").asInt(), md.training().size());
@@ -39,11 +40,21 @@ record ModelData(Protocol protocol, long seed, List<Run> all, List<Path> files) 
 
     /** The runs the model learnt from. */
     List<Run> training() {
-        return protocol.training(all);
+        return protocol.training(all, seededInVal);
     }
 
     /** The held-out runs it was early-stopped on. */
     List<Run> validation() {
-        return protocol.validation(all);
+        return protocol.validation(all, seededInVal);
+    }
+
+    /** The runs the protocol scores on, held out as the model's training held them out. */
+    List<Run> evaluation() {
+        return protocol.evaluation(all, seededInVal);
+    }
+
+    /** Whether a model with provenance {@code prov} was trained with seeded in_val runs for sources without any. */
+    static boolean seededInVal(JsonNode prov) {
+        return prov.path("seeded_in_val").asBoolean(false);
     }
 }

@@ -139,6 +139,26 @@ public final class PredictorTrainer {
         this.interruptAfterEpochs = n;
     }
 
+    /** Says which sources had no in_val runs, and how many of their runs were held out in their stead. */
+    private void logSeededValidation(List<Run> all) {
+        Set<String> held = Protocol.seededValidation(all);
+        if (held.isEmpty()) {
+            return;
+        }
+        Map<String, int[]> counts = new java.util.TreeMap<>();
+        for (Run r : all) {
+            int[] c = counts.computeIfAbsent(r.source(), k -> new int[2]);
+            c[0] += held.contains(r.id()) ? 1 : 0;
+            c[1]++;
+        }
+        counts.forEach((source, c) -> {
+            if (c[0] > 0) {
+                log.printf(Locale.ROOT, "source '%s' has no in_val runs: holding out %d of its %d runs (those whose ids "
+                        + "hash lowest) for validation%n", source, c[0], c[1]);
+            }
+        });
+    }
+
     /** Checkpoint state, rewritten after every epoch. */
     record State(String fingerprint, int member, int stage, int epoch, double best, int badEpochs,
                  int completedMembers) {}
@@ -150,6 +170,7 @@ public final class PredictorTrainer {
         checkSourcesPresent(all);
         List<Run> trainRuns = protocol.training(all);
         List<Run> valRuns = protocol.validation(all).stream().filter(r -> isTarget(r.source())).toList();
+        logSeededValidation(all);
         if (valRuns.isEmpty() && trainRuns.size() >= 5) {
             // a team's own runs rarely come split: hold some out to stop early and to calibrate intervals on
             List<Run> shuffled = new ArrayList<>(trainRuns);
@@ -717,6 +738,7 @@ public final class PredictorTrainer {
             data.put(f.getFileName().toString(), Hashing.sha256(f));
         }
         p.put("protocol", protocol.id());
+        p.put("seeded_in_val", true);
         p.put("training_runs", trainRuns);
         p.put("validation_runs", valRuns);
         p.set("recipe", Json.MAPPER.valueToTree(recipe));

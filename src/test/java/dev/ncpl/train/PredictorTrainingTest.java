@@ -423,7 +423,8 @@ class PredictorTrainingTest {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         PredictorTrainer.Result r = new PredictorTrainer(fineTune, Device.cpu(), new PrintStream(log))
                 .fineTuneFrom(dir.resolve("model")).train(List.of(mine), dir.resolve("no-split"));
-        assertTrue(log.toString().contains("holding out 6 of the runs"), log.toString());
+        assertTrue(log.toString().contains("source 'delta' has no in_val runs: holding out 6 of its 30 runs"),
+                log.toString());
         assertEquals(java.util.Set.of("delta"), r.validationMae().keySet());
         assertEquals(24, dev.ncpl.util.Json.MAPPER.readTree(dir.resolve("no-split/model.json").toFile())
                 .path("provenance").path("training_runs").asInt());
