@@ -4,6 +4,7 @@ import dev.ncpl.curve.PrefixConditioner;
 import dev.ncpl.predict.BlendedPredictor;
 import dev.ncpl.predict.Prediction;
 import dev.ncpl.runs.Run;
+import dev.ncpl.settings.PosthocSettings;
 import dev.ncpl.train.PosthocFitter;
 import dev.ncpl.uncertainty.ConditionedIntervals;
 import dev.ncpl.uncertainty.IntervalFitter.Coverage;
@@ -35,10 +36,10 @@ public final class CalibrateCommand implements Callable<Integer> {
     @Mixin
     ModelOption model = new ModelOption();
 
-    @Option(names = "--growth", paramLabel = "G", defaultValue = "" + PredictionIntervals.DEFAULT_GROWTH,
+    @Option(names = "--growth", paramLabel = "G",
             description = "Relative widening of the intervals per unit of ln N or ln D beyond the sizes and budgets "
-                    + "a source was trained on (default: ${DEFAULT-VALUE}).")
-    double growth;
+                    + "a source was trained on (default: the model's posthoc.intervals.growth).")
+    Double growthOption;
 
     @Option(names = "--level", paramLabel = "P", defaultValue = "" + PredictionIntervals.DEFAULT_LEVEL,
             description = "Nominal coverage whose measured coverage is printed (default: ${DEFAULT-VALUE}).")
@@ -49,6 +50,13 @@ public final class CalibrateCommand implements Callable<Integer> {
         PredictionIntervals.checkLevel(level);
         ModelData md = ModelData.of(model.model, data);
         try (BlendedPredictor predictor = BlendedPredictor.load(model.model)) {
+            PosthocSettings.Intervals settings = predictor.model().manifest().posthocSettings().intervals();
+            double growth = growthOption != null ? growthOption : settings.growth();
+            if (!(growth >= 0 && Double.isFinite(growth))) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--growth must be a finite number >= 0, got " + growth);
+            }
+            int minRuns = settings.minRuns();
             List<Run> validation = md.validation();
             List<Prediction> predicted = predictor.predict(validation);
             List<Residuals> cal = IntervalFitter.residuals(validation, predicted);
@@ -60,13 +68,14 @@ public final class CalibrateCommand implements Callable<Integer> {
                     (f, residuals) -> System.out.println(CalibrationReport.table(String.format(Locale.ROOT,
                             "runs in progress, %.0f%% of training seen: cross-fitted on the held-out runs (%d folds)",
                             100 * f, IntervalFitter.FOLDS), IntervalFitter.crossValidated(md.training(), residuals,
-                            growth, level), level)));
+                            growth, level, minRuns), level)));
             PredictionIntervals intervals = fitted.config();
             if (intervals.unseenSources() != null) {
                 System.out.println(CalibrationReport.unseenSources(intervals.unseenSources(), level));
             }
             System.out.println(CalibrationReport.table("cross-fitted on the held-out runs (" + IntervalFitter.FOLDS
-                    + " folds)", IntervalFitter.crossValidated(md.training(), cal, growth, level), level));
+                    + " folds)", IntervalFitter.crossValidated(md.training(), cal, growth, level, minRuns),
+                    level));
             if (md.protocol() == dev.ncpl.eval.Protocol.EXTRAPOLATION) {
                 List<Run> heldBack = md.evaluation();
                 Map<String, Coverage> cov = IntervalFitter.coverage(intervals,

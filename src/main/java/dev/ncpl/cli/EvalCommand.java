@@ -151,7 +151,8 @@ public final class EvalCommand implements Callable<Integer> {
                     // observed points are returned as observed: only the predicted ones are scored
                     residuals = ConditionedIntervals.afterCut(residuals, cp.observedFraction());
                 }
-                coverage(report, calibratedHere, train, pred.name(), intervals.get(pred), residuals);
+                coverage(report, calibratedHere, train, pred.name(), intervals.get(pred), residuals,
+                        network.model().manifest().posthocSettings().intervals().minRuns());
             }
             if (study != null && !(pred instanceof PowerLawPredictor)) {
                 printRegret(pred.name(), study.addPredictor(pred.name(), preds));
@@ -171,12 +172,14 @@ public final class EvalCommand implements Callable<Integer> {
      * Adds the measured coverage of a model's intervals. Where the scored runs are the ones the model was
      * calibrated on (its own in_val runs), the coverage is cross-fitted: each run is scored by intervals
      * calibrated on the other folds. Otherwise (a held-back size, another source's runs) the model's own
-     * intervals are scored directly.
+     * intervals are scored directly; {@code minRuns}: the model's {@code posthoc.intervals.min_runs}.
      */
     private static void coverage(EvalReport report, boolean calibratedHere, List<Run> train, String model,
-                                 PredictionIntervals intervals, List<IntervalFitter.Residuals> residuals) {
+                                 PredictionIntervals intervals, List<IntervalFitter.Residuals> residuals,
+                                 int minRuns) {
         Map<String, IntervalFitter.Coverage> cov = calibratedHere
-                ? IntervalFitter.crossValidated(train, residuals, intervals.growth(), PredictionIntervals.DEFAULT_LEVEL)
+                ? IntervalFitter.crossValidated(train, residuals, intervals.growth(), PredictionIntervals.DEFAULT_LEVEL,
+                        minRuns)
                 : IntervalFitter.coverage(intervals, residuals, PredictionIntervals.DEFAULT_LEVEL);
         String how = calibratedHere ? "of " + model + ", cross-fitted: each run scored by intervals calibrated on the other folds"
                 : "of " + model + "'s own intervals, on runs its calibration never saw";

@@ -35,8 +35,10 @@ public final class RefitCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelData md = ModelData.of(model.model, data);
         PosthocFitter.CurvesAndResiduals refit;
+        double subsample;
         try (NcplModel network = NcplModel.load(model.model, Engine.getInstance().defaultDevice())) {
             refit = PosthocFitter.fitCurvesAndResiduals(network, md.training(), md.seed(), null);
+            subsample = network.manifest().posthocSettings().residual().subsample();
         }
         refit.save(model.model);
         CurveModels fitted = refit.curves();
@@ -54,7 +56,7 @@ public final class RefitCommand implements Callable<Integer> {
         trees.sources().forEach((source, t) -> System.out.printf(Locale.ROOT,
                 "%-8s %6d training runs, %d fits of %d residual trees (each on %.0f%% of the runs) over %d config "
                         + "fields%n", source, t.runs(), t.members().size(), t.members().get(0).trees().size(),
-                100 * ResidualModels.SUBSAMPLE, t.keys().size()));
+                100 * subsample, t.keys().size()));
         trees.checks().forEach((source, c) -> System.out.printf(Locale.ROOT,
                 "%-8s final-loss MAE fitted below %.3g parameters, on its %d runs of that size: Gaussian process %.4f, "
                         + "trees %.4f; fitted on four fifths, on the other %d runs: %.4f, %.4f; uses the %s%n", source,

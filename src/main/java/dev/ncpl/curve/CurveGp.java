@@ -7,6 +7,7 @@ import dev.ncpl.residual.SourceGp;
 import dev.ncpl.runs.Curve;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
+import dev.ncpl.settings.PosthocSettings;
 import dev.ncpl.text.LrSchedule;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,18 +46,13 @@ public record CurveGp(@JsonProperty("keys") List<String> keys,
         0.70, 0.75, 0.80, 0.85, 0.90, 0.95};
     /** Shares of the run whose relative learning rate is an input. */
     private static final double[] SCHEDULE_POINTS = {0.25, 0.5, 0.75};
-    /** Fewest runs with a usable curve a source needs for a process. */
-    static final int MIN_RUNS = 100;
-    /** Fewest logged points after step 0 a usable curve has. */
-    static final int MIN_POINTS = 3;
-
     /**
-     * Fits a process to the usable curves among {@code runs} (all of one source), or returns null when
-     * fewer than {@value #MIN_RUNS} are usable; deterministic in {@code seed}.
+     * Fits a process to the usable curves among {@code runs} (all of one source), or returns null when fewer than
+     * {@code settings.gp_min_runs} are usable; deterministic in {@code seed}.
      */
-    static CurveGp fit(List<Run> runs, long seed) {
-        List<Run> usable = runs.stream().filter(CurveGp::usable).toList();
-        if (usable.size() < MIN_RUNS) {
+    static CurveGp fit(List<Run> runs, long seed, PosthocSettings.Curves settings) {
+        List<Run> usable = runs.stream().filter(r -> usable(r, settings.gpMinPoints())).toList();
+        if (usable.size() < settings.gpMinRuns()) {
             return null;
         }
         CurveGp shape = new CurveGp(SourceGp.inputKeys(usable), ResidualModels.optimizers(usable), FRACTIONS.clone(),
@@ -73,12 +69,9 @@ public record CurveGp(@JsonProperty("keys") List<String> keys,
                 GaussianProcess.fitAll(xs, ys, seed));
     }
 
-    /**
-     * Whether {@code run}'s curve can teach a shape: at least {@value #MIN_POINTS} points after step 0 and a
-     * positive final loss.
-     */
-    static boolean usable(Run run) {
-        return run.hasCurve() && run.curve().finalLoss() > 0 && afterStepZero(run.curve()).size() >= MIN_POINTS;
+    /** Whether {@code run}'s curve can teach a shape: at least {@code minPoints} points after step 0 and a positive final loss. */
+    static boolean usable(Run run, int minPoints) {
+        return run.hasCurve() && run.curve().finalLoss() > 0 && afterStepZero(run.curve()).size() >= minPoints;
     }
 
     /** The logged (step, loss) points after step 0 with a positive loss, in step order. */

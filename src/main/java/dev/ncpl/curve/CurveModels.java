@@ -2,6 +2,7 @@ package dev.ncpl.curve;
 
 import dev.ncpl.baseline.Baseline;
 import dev.ncpl.runs.Run;
+import dev.ncpl.settings.PosthocSettings;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,13 +15,15 @@ import java.util.Map;
  */
 public record CurveModels(PrefixConditioner prefix, CurveShape shape) {
     /**
-     * Fits both on {@code runs} (whose optimizer the network knows) over {@code baseline}: the conditioner's {@value
-     * PrefixConditioner#MEMBERS} members and the shape, whose trees read the network's config-only final losses
-     * {@code networkFinals}; {@code seed} fixes the random cuts.
+     * Fits both on {@code runs} (whose optimizer the network knows) over {@code baseline} as {@code settings} say: the
+     * conditioner's members and the shape, whose trees read the network's config-only final losses {@code
+     * networkFinals}; {@code seed} fixes the random cuts.
      */
-    public static CurveModels fit(List<Run> runs, Baseline baseline, long seed, Map<Run, Double> networkFinals) {
-        return new CurveModels(PrefixConditioner.fit(runs, baseline, seed, PrefixConditioner.MEMBERS,
-                networkFinals::get), CurveShape.fit(runs, baseline, seed, networkFinals::get));
+    public static CurveModels fit(List<Run> runs, Baseline baseline, long seed, Map<Run, Double> networkFinals,
+                                  PosthocSettings.Curves settings) {
+        return new CurveModels(PrefixConditioner.fit(runs, baseline, seed, settings.prefixMembers(),
+                PrefixConditioner.Pairs.CUTS_FORWARD, networkFinals::get, settings),
+                CurveShape.fit(runs, baseline, seed, networkFinals::get, settings));
     }
 
     /** The curve models saved in {@code modelDir}; a missing file gives a null part. */

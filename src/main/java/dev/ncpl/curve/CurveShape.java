@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.ncpl.baseline.Baseline;
 import dev.ncpl.baseline.ChinchillaLaw;
 import dev.ncpl.runs.Run;
+import dev.ncpl.settings.PosthocSettings;
 import dev.ncpl.runs.Scale;
 import dev.ncpl.text.LrSchedule;
 import dev.ncpl.util.Json;
@@ -65,23 +66,24 @@ public final class CurveShape {
      * Fits the shape on {@code runs} over {@code baseline}, its trees reading {@code configOnly}'s final
      * losses, and a curve process for each source with enough curves.
      */
-    static CurveShape fit(List<Run> runs, Baseline baseline, long seed, ToDoubleFunction<Run> configOnly) {
+    static CurveShape fit(List<Run> runs, Baseline baseline, long seed, ToDoubleFunction<Run> configOnly,
+                          PosthocSettings.Curves settings) {
         Map<String, CurveGp> gps = new TreeMap<>();
         runs.stream().collect(Collectors.groupingBy(Run::source, TreeMap::new, Collectors.toList()))
                 .forEach((source, ofSource) -> {
-                    CurveGp gp = CurveGp.fit(ofSource, seed);
+                    CurveGp gp = CurveGp.fit(ofSource, seed, settings);
                     if (gp != null) {
                         gps.put(source, gp);
                     }
                 });
         return new CurveShape(PrefixConditioner.fit(runs, baseline, seed, 1, PrefixConditioner.Pairs.FROM_FINAL,
-                configOnly), gps);
+                configOnly, settings), gps);
     }
 
     /**
      * The loss of {@code run} at each of {@code steps} given its final loss {@code finalLoss} at the end
-     * of its {@code schedule}: NaN before the earliest share of training it learnt from ({@value
-     * PrefixConditioner#MIN_CUT}), {@code finalLoss} from the schedule's last step on. The laws learnt the
+     * of its {@code schedule}: NaN before the earliest share of training it learnt from ({@link
+     * PrefixConditioner#minCut()}), {@code finalLoss} from the schedule's last step on. The laws learnt the
      * drop back to earlier logged points, never to the final point itself, and at the end they predict a
      * small drop where there is none (the predicted curves' last logged points lay 0.008–0.010 above their
      * final loss on average, in_val): that end drop is taken out in proportion to
@@ -100,7 +102,7 @@ public final class CurveShape {
         double endDrop = Math.log(back.predict(totalSteps, finalLoss, totalSteps) / finalLoss);
         for (int j = 0; j < steps.length; j++) {
             out[j] = steps[j] >= totalSteps ? finalLoss
-                    : steps[j] < PrefixConditioner.MIN_CUT * totalSteps ? Double.NaN
+                    : steps[j] < fromFinal.minCut() * totalSteps ? Double.NaN
                     : back.predict(totalSteps, finalLoss, steps[j]) * Math.exp(-endDrop * steps[j] / totalSteps);
         }
         return out;

@@ -9,10 +9,12 @@ import dev.ncpl.baseline.ChinchillaLaw;
 import dev.ncpl.learn.BoostedTrees;
 import dev.ncpl.math.Cholesky;
 import dev.ncpl.math.Stats;
+import dev.ncpl.residual.ResidualModels;
 import dev.ncpl.runs.ConfigFlattener;
 import dev.ncpl.runs.Curve;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
+import dev.ncpl.settings.PosthocSettings;
 import dev.ncpl.text.LrSchedule;
 import dev.ncpl.util.Json;
 import java.io.IOException;
@@ -42,47 +44,29 @@ import java.util.function.ToDoubleFunction;
  * also has gradient-boosted trees fitted to what the ridge regression leaves: they see the same
  * inputs plus every numeric config field that varies in the source (weight decay, betas, an
  * optimizer's own settings…) and the config-only prediction of the network, which has read the whole
- * config. The whole is fitted {@value #MEMBERS} times on different random cuts and the members'
- * predictions averaged. Saved beside a trained predictor as {@value #FILE}.
+ * config. The whole is fitted several times ({@code posthoc.curves.prefix_members}) on different random cuts
+ * and the members' predictions averaged; a row that queries a cut's final point weighs as much as the cut's other
+ * queried points together. Saved beside a trained predictor as {@value #FILE}.
  */
 public final class PrefixConditioner {
     /** File name in a model folder. */
     public static final String FILE = "prefix.json";
-    /** Ridge penalty on standardized features. */
-    static final double RIDGE = 1.0;
-    /** Random cuts per training run, and later points queried per cut (the final point is always one). */
-    static final int CUTS = 16;
-    static final int QUERIES = 4;
-    /** Cuts are drawn uniformly from this range of training fractions. */
-    static final double MIN_CUT = 0.05;
-    static final double MAX_CUT = 0.9;
-    /** Weight of the row that queries a cut's final point: as much as the cut's other queried points together. */
-    static final double FINAL_WEIGHT = QUERIES - 1;
+    /** The settings of conditioners fitted without a recipe's (tests). */
+    static final PosthocSettings.Curves DEFAULTS = PosthocSettings.DEFAULTS.curves();
     /** Key of the model pooled over every source. */
     static final String POOLED = "*";
     /** Per prefix feature, whether it is held inside its training range (the optimizer one-hots after them are not). */
     private static final boolean[] CLAMPED = clampedFeatures();
-    /** How far beyond its training range, as a share of that range, a clamped feature may go. */
-    static final double CLAMP_MARGIN = 0.25;
 
-    /**
-     * Conditioners fitted on different random cuts (seeds seed, seed + 1, …), averaged. One fit's
-     * 30%-seen final-loss MAE on Marin in_val moved between 0.0080 and 0.0120 with the seed (Step Law
-     * 0.0061-0.0068); three averaged gave 0.0083-0.0087 (Step Law 0.0061-0.0063) over three disjoint
-     * seed triples, two 0.0080-0.0102.
-     */
-    static final int MEMBERS = 3;
 
     /** Which (observed, queried) point pairs of the training curves the laws learn from. */
     enum Pairs {
-        /** {@value #CUTS} random cuts, the final point and a few other later points of each queried. */
+        /** Random cuts, the final point and a few other later points of each queried. */
         CUTS_FORWARD,
-        /** The final point observed, {@value #CUTS} × {@value #QUERIES} random earlier points queried: a curve's shape back from its end. */
+        /** The final point observed, cuts × queries random earlier points queried: a curve's shape back from its end. */
         FROM_FINAL
     }
 
-    /** How the correction trees are grown: chosen on in_val at 30% seen, checked on the held-back sizes. */
-    static final BoostedTrees.Settings TREES = new BoostedTrees.Settings(300, 6, 0.1, 50, 1.0, 64);
 
     /**
      * One fitted law: a ridge regression and, unless it is the pooled law or was fitted without the
@@ -100,23 +84,50 @@ public final class PrefixConditioner {
                       @JsonProperty("tree_keys") List<String> treeKeys) {}
 
     private final List<Map<String, Law>> members;
+    private final double clampMargin;
+    private final double minCut;
 
-    /** A conditioner of one or more members, each one law per source (and the pooled law). */
-    public PrefixConditioner(List<Map<String, Law>> members) {
+    /**
+     * A conditioner of one or more members, each one law per source (and the pooled law); {@code clampMargin}: how
+     * far beyond its training range (as a share of it) a clamped feature may go; {@code minCut}: the earliest
+     * fraction of a run it learnt from.
+     */
+    public PrefixConditioner(List<Map<String, Law>> members, double clampMargin, double minCut) {
         if (members.isEmpty()) {
             throw new IllegalArgumentException("a conditioner needs at least one member");
         }
         this.members = members.stream().map(Map::copyOf).toList();
+        this.clampMargin = clampMargin;
+        this.minCut = minCut;
     }
 
-    /** Reads {@code members}, or the single {@code laws} of a conditioner saved before members existed. */
+    /**
+     * Reads {@code members}, or the single {@code laws} of a conditioner saved before members existed; a file
+     * saved before the clamp margin and earliest cut were kept had the defaults.
+     */
     @JsonCreator
     static PrefixConditioner fromJson(@JsonProperty("members") List<Map<String, Law>> members,
-                                      @JsonProperty("laws") Map<String, Law> laws) {
+                                      @JsonProperty("laws") Map<String, Law> laws,
+                                      @JsonProperty("clamp_margin") Double clampMargin,
+                                      @JsonProperty("min_cut") Double minCut) {
         if (members == null && laws == null) {
             throw new IllegalArgumentException("neither \"members\" nor \"laws\" given");
         }
-        return new PrefixConditioner(members != null ? members : List.of(laws));
+        return new PrefixConditioner(members != null ? members : List.of(laws),
+                clampMargin == null ? DEFAULTS.prefixClampMargin() : clampMargin,
+                minCut == null ? DEFAULTS.prefixMinCut() : minCut);
+    }
+
+    /** How far beyond its training range, as a share of that range, a clamped feature may go. */
+    @JsonProperty("clamp_margin")
+    public double clampMargin() {
+        return clampMargin;
+    }
+
+    /** The earliest fraction of a run it learnt from. */
+    @JsonProperty("min_cut")
+    public double minCut() {
+        return minCut;
     }
 
     /** The members: each maps a source (or {@value #POOLED}) to its law. */
@@ -133,28 +144,32 @@ public final class PrefixConditioner {
 
     /**
      * Fits {@code members} members, each one law per source of {@code runs} (those with curves) and one
-     * pooled law; {@code seed} fixes the first member's cuts, seed + k the k-th's.
+     * pooled law, with the default settings otherwise; {@code seed} fixes the first member's cuts, seed + k the
+     * k-th's.
      *
      * @param configOnly the config-only final-loss prediction of each run by the network this conditioner
      *     will serve, or null to fit the ridge regressions alone
      */
     public static PrefixConditioner fit(List<Run> runs, Baseline baseline, long seed, int members,
                                         ToDoubleFunction<Run> configOnly) {
-        return fit(runs, baseline, seed, members, Pairs.CUTS_FORWARD, configOnly);
+        return fit(runs, baseline, seed, members, Pairs.CUTS_FORWARD, configOnly, DEFAULTS);
     }
 
-    /** As {@link #fit(List, Baseline, long, int, ToDoubleFunction)}, learning from the {@code pairs} given. */
+    /**
+     * As {@link #fit(List, Baseline, long, int, ToDoubleFunction)}, learning from the {@code pairs} given, cut and
+     * fitted as {@code settings} say.
+     */
     static PrefixConditioner fit(List<Run> runs, Baseline baseline, long seed, int members, Pairs pairs,
-                                 ToDoubleFunction<Run> configOnly) {
+                                 ToDoubleFunction<Run> configOnly, PosthocSettings.Curves settings) {
         List<Map<String, Law>> fitted = new ArrayList<>();
         for (int k = 0; k < members; k++) {
-            fitted.add(fitMember(runs, baseline, seed + k, pairs, configOnly));
+            fitted.add(fitMember(runs, baseline, seed + k, pairs, configOnly, settings));
         }
-        return new PrefixConditioner(fitted);
+        return new PrefixConditioner(fitted, settings.prefixClampMargin(), settings.prefixMinCut());
     }
 
     private static Map<String, Law> fitMember(List<Run> runs, Baseline baseline, long seed, Pairs pairs,
-                                              ToDoubleFunction<Run> configOnly) {
+                                              ToDoubleFunction<Run> configOnly, PosthocSettings.Curves settings) {
         Map<String, List<Run>> bySource = new TreeMap<>();
         for (Run r : runs) {
             if (r.hasCurve() && r.curve().size() >= 2) {
@@ -164,7 +179,7 @@ public final class PrefixConditioner {
         }
         Map<String, Law> laws = new TreeMap<>();
         bySource.forEach((source, rs) -> {
-            Law law = fitLaw(rs, baseline, seed, pairs, source.equals(POOLED) ? null : configOnly);
+            Law law = fitLaw(rs, baseline, seed, pairs, source.equals(POOLED) ? null : configOnly, settings);
             if (law != null) {
                 laws.put(source, law);
             }
@@ -175,7 +190,8 @@ public final class PrefixConditioner {
         return laws;
     }
 
-    private static Law fitLaw(List<Run> runs, Baseline baseline, long seed, Pairs pairs, ToDoubleFunction<Run> configOnly) {
+    private static Law fitLaw(List<Run> runs, Baseline baseline, long seed, Pairs pairs, ToDoubleFunction<Run> configOnly,
+                              PosthocSettings.Curves settings) {
         TreeSet<String> opts = new TreeSet<>();
         runs.forEach(r -> r.text("optimizer.name").ifPresent(o -> opts.add(o.toLowerCase(Locale.ROOT))));
         List<String> optimizers = List.copyOf(opts);
@@ -193,7 +209,7 @@ public final class PrefixConditioner {
             Curve c = run.curve();
             double[] runInputs = treeKeys == null ? null
                     : runInputs(run, treeKeys, configOnly.applyAsDouble(run), chinchilla, scale);
-            for (int[] pair : pairs(pairs, c, schedule.total(), rnd)) {
+            for (int[] pair : pairs(pairs, c, schedule.total(), rnd, settings)) {
                 int o = pair[0];
                 int j = pair[1];
                 double[] x = PrefixFeatures.of(run, schedule, scale, chinchilla, c.step(o), c.loss(o), c.step(j), optimizers);
@@ -203,7 +219,7 @@ public final class PrefixConditioner {
                 }
                 ys.add(Math.log(c.loss(j) / c.loss(o))
                         - PrefixFeatures.chinchillaDrop(chinchilla, scale, batchTokens, c.step(o), c.step(j)));
-                ws.add(pair[2] == 1 ? FINAL_WEIGHT : 1.0);
+                ws.add(pair[2] == 1 ? settings.prefixQueries() - 1.0 : 1.0);
             }
         }
         if (xs.size() < 10) {
@@ -247,11 +263,12 @@ public final class PrefixConditioner {
             }
         }
         Law shape = new Law(optimizers, mean, std, low, high, null, xs.size(), null, null);
-        int p = expand(shape, xs.get(0)).length;
+        double margin = settings.prefixClampMargin();
+        int p = expand(shape, xs.get(0), margin).length;
         double[][] gram = new double[p][p];
         double[] rhs = new double[p];
         for (int i = 0; i < xs.size(); i++) {
-            double[] z = expand(shape, xs.get(i));
+            double[] z = expand(shape, xs.get(i), margin);
             double y = ys.get(i);
             double w = ws.get(i);
             for (int a = 0; a < p; a++) {
@@ -270,7 +287,7 @@ public final class PrefixConditioner {
                 gram[a][b] = gram[b][a];
             }
             if (a > 0) {
-                gram[a][a] += RIDGE;
+                gram[a][a] += settings.prefixRidge();
             }
         }
         double[] weights = Cholesky.solve(gram, rhs);
@@ -280,10 +297,10 @@ public final class PrefixConditioner {
         double[] left = new double[xs.size()];
         double[] w = new double[xs.size()];
         for (int i = 0; i < xs.size(); i++) {
-            left[i] = ys.get(i) - Stats.dot(weights, expand(shape, xs.get(i)));
+            left[i] = ys.get(i) - Stats.dot(weights, expand(shape, xs.get(i), margin));
             w[i] = ws.get(i);
         }
-        BoostedTrees trees = BoostedTrees.fit(treeXs, left, w, TREES);
+        BoostedTrees trees = BoostedTrees.fit(treeXs, left, w, ResidualModels.trees(settings.prefixTrees()));
         return new Law(optimizers, mean, std, low, high, weights, xs.size(), trees, treeKeys);
     }
 
@@ -291,28 +308,32 @@ public final class PrefixConditioner {
      * The (observed index, queried index, 1 if the row is a cut's final-point query else 0) triples
      * that curve {@code c} of a run of {@code total} steps contributes.
      */
-    private static List<int[]> pairs(Pairs pairs, Curve c, double total, Random rnd) {
+    private static List<int[]> pairs(Pairs pairs, Curve c, double total, Random rnd, PosthocSettings.Curves settings) {
+        int cuts = settings.prefixCuts();
+        int queries = settings.prefixQueries();
+        double minCut = settings.prefixMinCut();
+        double maxCut = settings.prefixMaxCut();
         List<int[]> out = new ArrayList<>();
         if (pairs == Pairs.FROM_FINAL) {
             int o = c.size() - 1;
             List<Integer> earlier = new ArrayList<>();
             for (int i = 0; i < o; i++) {
-                if (c.step(i) > 0 && c.step(i) >= MIN_CUT * total) {
+                if (c.step(i) > 0 && c.step(i) >= minCut * total) {
                     earlier.add(i);
                 }
             }
-            for (int q = 0; q < CUTS * QUERIES && !earlier.isEmpty(); q++) {
+            for (int q = 0; q < cuts * queries && !earlier.isEmpty(); q++) {
                 out.add(new int[] {o, earlier.get(rnd.nextInt(earlier.size())), 0});
             }
             return out;
         }
-        for (int cut = 0; cut < CUTS; cut++) {
-            int o = lastObserved(c, (MIN_CUT + (MAX_CUT - MIN_CUT) * rnd.nextDouble()) * total);
+        for (int cut = 0; cut < cuts; cut++) {
+            int o = lastObserved(c, (minCut + (maxCut - minCut) * rnd.nextDouble()) * total);
             if (o < 0) {
                 continue;
             }
             int later = c.size() - 1 - o;
-            for (int q = 0; q < Math.min(QUERIES, later); q++) {
+            for (int q = 0; q < Math.min(queries, later); q++) {
                 out.add(q == 0 ? new int[] {o, c.size() - 1, 1} : new int[] {o, o + 1 + rnd.nextInt(later), 0});
             }
         }
@@ -378,13 +399,13 @@ public final class PrefixConditioner {
      * conditioned on 30% of their curve did a little worse (Marin MAE 0.0091 → 0.0094); with the margin
      * every in_val and held-back figure is the same as unclamped.
      */
-    private static double[] expand(Law law, double[] x) {
+    private static double[] expand(Law law, double[] x, double clampMargin) {
         int m = x.length;
         double[] z = new double[m];
         for (int k = 0; k < m; k++) {
             double v = x[k];
             if (law.low() != null && k < CLAMPED.length && CLAMPED[k]) {
-                double margin = CLAMP_MARGIN * (law.high()[k] - law.low()[k]);
+                double margin = clampMargin * (law.high()[k] - law.low()[k]);
                 v = Math.max(law.low()[k] - margin, Math.min(law.high()[k] + margin, v));
             }
             z[k] = Double.isNaN(v) ? 0 : (v - law.mean()[k]) / law.std()[k];
@@ -431,7 +452,7 @@ public final class PrefixConditioner {
         if (laws.contains(null)) {
             throw new IllegalStateException("no prefix law for source " + run.source());
         }
-        return new Continuation(run, chinchilla, laws, configOnlyFinal, schedule);
+        return new Continuation(run, chinchilla, laws, configOnlyFinal, schedule, clampMargin);
     }
 
     /** The conditioner applied to one run; see {@link #continuation}. */
@@ -443,9 +464,11 @@ public final class PrefixConditioner {
         private final LrSchedule schedule;
         private final Scale scale;
         private final double batchTokens;
+        private final double clampMargin;
 
         private Continuation(Run run, ChinchillaLaw chinchilla, List<Law> laws, double configOnlyFinal,
-                             LrSchedule schedule) {
+                             LrSchedule schedule, double clampMargin) {
+            this.clampMargin = clampMargin;
             this.run = run;
             this.chinchilla = chinchilla;
             this.laws = laws;
@@ -474,7 +497,7 @@ public final class PrefixConditioner {
                     x = PrefixFeatures.of(run, schedule, scale, chinchilla, observedStep, observedLoss, queryStep,
                             law.optimizers());
                 }
-                s += Stats.dot(law.weights(), expand(law, x));
+                s += Stats.dot(law.weights(), expand(law, x, clampMargin));
                 if (runInputs[m] != null) {
                     s += law.trees().predict(concat(x, runInputs[m]));
                 }
@@ -500,7 +523,7 @@ public final class PrefixConditioner {
             });
             out.add(merged);
         }
-        return new PrefixConditioner(out);
+        return new PrefixConditioner(out, clampMargin, minCut);
     }
 
     /** Writes the conditioner to {@code file} atomically. */

@@ -1,6 +1,7 @@
 package dev.ncpl.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ncpl.settings.PosthocSettings;
 import dev.ncpl.text.DerivedExtra;
 import dev.ncpl.text.NumericScaler;
 import java.util.List;
@@ -22,10 +23,18 @@ import java.util.Set;
  *     {@link DerivedExtra#id()} (absent: none)
  * @param requiredKeys what a config to predict must give, by source (absent, in models saved before it was
  *     recorded: {@link RequiredKeys#BEFORE_RECORDED})
+ * @param posthoc the settings its post-hoc models were fitted with and its blend uses (absent, in models saved
+ *     before they were recorded: {@link PosthocSettings#DEFAULTS}, which they were made with)
  */
 public record ModelManifest(String format, ModelConfig network, NumericScaler scaler, TargetStats targets,
                             List<String> members, List<String> knownOptimizers, JsonNode provenance,
-                            String residualScale, List<String> derivedExtras, RequiredKeys requiredKeys) {
+                            String residualScale, List<String> derivedExtras, RequiredKeys requiredKeys,
+                            PosthocSettings posthoc) {
+    /** The post-hoc settings it was made with. */
+    public PosthocSettings posthocSettings() {
+        return PosthocSettings.orDefaults(posthoc);
+    }
+
     /** What a config to predict must give, by source. */
     public RequiredKeys required() {
         return requiredKeys != null ? requiredKeys : RequiredKeys.BEFORE_RECORDED;

@@ -10,6 +10,7 @@ import dev.ncpl.residual.ResidualModels;
 import dev.ncpl.runs.InvalidRunException;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
+import dev.ncpl.settings.PosthocSettings;
 import dev.ncpl.text.EncodedConfig;
 import dev.ncpl.text.LrSchedule;
 import java.io.IOException;
@@ -27,42 +28,18 @@ import java.util.List;
  * mean's weighted geometric mean with the process's curve back from the final loss. When it has {@link
  * ResidualModels}, the final loss is the weighted
  * geometric mean of the network's and the trees' (where the trees know the run's source and optimizer;
- * the trees weigh nine tenths, a source's Gaussian process in their stead four fifths), and the curve is
- * tied to that.
+ * the weights are the residual models' own, and a source's Gaussian process stands in for its trees), and the
+ * curve is tied to that. The blend's settings are the model's ({@code model.json}'s {@code posthoc.blend}).
  */
 public final class BlendedPredictor implements LossPredictor, AutoCloseable {
     /** Configs per network call ({@code -Dncpl.batch}); 512 ran ~10% faster than 128 or 256 on 2 CPU cores, 1,024 slower. */
     public static final int BATCH = Integer.getInteger("ncpl.batch", 512);
-    /**
-     * The share of the network's residuals (final loss and curve) kept for a run of a source the model's baseline
-     * never saw, whose law is the pooled one: the network learnt its residuals over each source's own law, so over
-     * the pooled law its level means little, while its ordering of configs of one size and budget (what tuning
-     * reads) survives any positive share. Measured on two sources no model had seen (final-loss MAE, MAE less the
-     * median error, Spearman ρ, at shares 0 / 0.25 / 0.5 / 1): the Multi-Power Law runs under {@code
-     * models/default} 0.139 / 0.147 / 0.155 / 0.170, 0.034 / 0.038 / 0.042 / 0.051, 0.984 / 0.982 / 0.982 /
-     * 0.982; Step Law's 1,843 runs under a model trained on Marin and open_lm only 0.679 / 0.692 / 0.706 / 0.733,
-     * 0.042 / 0.041 / 0.042 / 0.047, 0.945 / 0.947 / 0.943 / 0.926; the picks in cells of one size and budget
-     * alike at every positive share (Step Law regret 0.023, against 0.056 with the law alone). A quarter keeps the
-     * ordering, ranks Step Law best and gives back most of the level error; 0 would leave tuning nothing.
-     */
-    public static final double NEW_SOURCE_SHARE = 0.25;
     private final NcplModel model;
     private final String name;
     private final CurveShape shape;
     private final ResidualModels trees;
+    private final PosthocSettings.Blend blend;
 
-    /** How far below the final loss (log units) a believable shape's curve may go; see {@link #plausible}. */
-    static final double MAX_SHAPE_DIP = 0.05;
-    /** How many times above or below the network's curve a believable shape's curve may lie. */
-    static final double MAX_SHAPE_RATIO = 2.0;
-    /**
-     * Weight of a source's {@link CurveGp} against the network's curve (with the shape's laws) in their
-     * geometric mean. Curve MAE after 10% of training, shipped models, at weights 0 / 0.5 / 0.8 / 1: Step Law
-     * in_val 0.0327 / 0.0261 / 0.0239 / 0.0236, Marin in_val 0.0222 / 0.0186 / 0.0190 / 0.0202, Step Law 429 M
-     * 0.0379 / 0.0264 / 0.0220 / 0.0209, Marin 300m 0.0589 / 0.0561 / 0.0557 / 0.0562 (chosen on these four sets;
-     * every weight from 0.5 to 1 beat weight 0 on all four).
-     */
-    static final double CURVE_GP_WEIGHT = 0.8;
 
     /** The network's own final losses and curves, without a {@link CurveShape} or {@link ResidualModels}. */
     public BlendedPredictor(NcplModel model, String name) {
@@ -78,6 +55,7 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
         this.name = name;
         this.shape = shape;
         this.trees = trees;
+        this.blend = model.manifest().posthocSettings().blend();
     }
 
     /**
@@ -219,9 +197,9 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
         return new FinalLoss(trees.combine(run, scale, network, fromTrees), Math.hypot(spread, gap));
     }
 
-    /** The share of the network's residuals kept for {@code run}: 1, or {@link #NEW_SOURCE_SHARE} for a source never seen. */
+    /** The share of the network's residuals kept for {@code run}: 1, or {@code posthoc.blend.new_source_share} for a source never seen. */
     private double residualShare(Run run) {
-        return run.source() != null && model.baseline().knows(run.source()) ? 1 : NEW_SOURCE_SHARE;
+        return run.source() != null && model.baseline().knows(run.source()) ? 1 : blend.newSourceShare();
     }
     private List<RunFeatures> features(List<Run> runs) {
         return runs.stream().map(this::features).toList();
@@ -333,7 +311,7 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
      */
     private void shapeInto(Run run, RunFeatures f, double finalLoss, double[] steps, double[] losses) {
         double[] shaped = shape.losses(run, model.baseline().law(run.source()), finalLoss, f.schedule(), steps);
-        if (plausible(shaped, losses, finalLoss)) {
+        if (plausible(shaped, losses, finalLoss, blend)) {
             for (int j = 0; j < steps.length; j++) {
                 if (shaped[j] > 0 && losses[j] > 0) {
                     losses[j] = Math.sqrt(losses[j] * shaped[j]);
@@ -342,22 +320,21 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
         }
         double[] fromGp = shape.gpLosses(run, new Scale(f.params(), f.tokens()), f.schedule(), finalLoss, steps);
         if (fromGp != null) {
-            withCurveGp(steps, losses, fromGp);
+            withCurveGp(steps, losses, fromGp, blend.curveGpWeight());
         }
     }
 
     /**
      * Each curve point becomes its weighted geometric mean with the curve process's, the process weighing
-     * {@link #CURVE_GP_WEIGHT}. Points before the process's first share of training (where it is NaN) are
+     * {@code weight}. Points before the process's first share of training (where it is NaN) are
      * moved by the factor the first point after it moved, faded geometrically to none at step 0, so that
      * the curve stays continuous and the untrained model's loss stays the network's.
      */
-    static void withCurveGp(double[] steps, double[] losses, double[] fromGp) {
+    static void withCurveGp(double[] steps, double[] losses, double[] fromGp, double weight) {
         int first = -1;
         for (int j = 0; j < steps.length; j++) {
             if (fromGp[j] > 0 && losses[j] > 0) {
-                double blended = Math.exp((1 - CURVE_GP_WEIGHT) * Math.log(losses[j]) + CURVE_GP_WEIGHT
-                        * Math.log(fromGp[j]));
+                double blended = Math.exp((1 - weight) * Math.log(losses[j]) + weight * Math.log(fromGp[j]));
                 if (first < 0) {
                     first = j;
                     double factor = blended / losses[j];
@@ -373,22 +350,18 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
     }
 
     /**
-     * Whether the shape's curve can be believed for a run: it never lies more than {@value #MAX_SHAPE_DIP} (in
-     * log units) below the final loss, and everywhere within a factor of {@value #MAX_SHAPE_RATIO} of the
-     * network's curve. A schedule unlike every training curve's (a constant learning rate, or a decay that
-     * ends at half the peak: every shared curve decays to a small share of it) lies outside what the shape
-     * learnt, and its quadratic laws then drew curves that dipped 0.18 below the final loss or rose to a
-     * hundred times it, where the network's curve stays smooth. On the shared runs neither bound is reached:
-     * the deepest dip below the final loss was 0.023 and the widest gap to the network's curve 0.38 (a
-     * factor 1.46), over train, in_val and the held-back sizes.
+     * Whether the shape's curve can be believed for a run: it never lies more than {@code blend.max_shape_dip} (in
+     * log units) below the final loss, and everywhere within a factor of {@code max_shape_ratio} of the network's
+     * curve. A schedule unlike every training curve's lies outside what the shape learnt, and its quadratic laws can
+     * then draw curves far below the final loss or far above it, where the network's curve stays smooth.
      */
-    static boolean plausible(double[] shaped, double[] network, double finalLoss) {
+    static boolean plausible(double[] shaped, double[] network, double finalLoss, PosthocSettings.Blend blend) {
         for (int j = 0; j < shaped.length; j++) {
             if (Double.isNaN(shaped[j])) {
                 continue; // before the share of training the shape learnt from
             }
-            if (!(shaped[j] > 0) || Math.log(shaped[j] / finalLoss) < -MAX_SHAPE_DIP
-                    || Math.abs(Math.log(shaped[j] / network[j])) > Math.log(MAX_SHAPE_RATIO)) {
+            if (!(shaped[j] > 0) || Math.log(shaped[j] / finalLoss) < -blend.maxShapeDip()
+                    || Math.abs(Math.log(shaped[j] / network[j])) > Math.log(blend.maxShapeRatio())) {
                 return false;
             }
         }

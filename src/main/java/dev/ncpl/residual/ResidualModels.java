@@ -9,6 +9,7 @@ import dev.ncpl.runs.ConfigFlattener;
 import dev.ncpl.runs.OptimizerFamily;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
+import dev.ncpl.settings.PosthocSettings;
 import dev.ncpl.text.LrSchedule;
 import dev.ncpl.util.Json;
 import java.io.IOException;
@@ -67,62 +68,15 @@ import java.util.stream.IntStream;
  * them 0.0154–0.0156 and 0.0385–0.0399, over bagging seeds): a decoupled decay takes lr·wd of the
  * weights each step, and trees splitting on lr and wd apart miss that the two act as one. Beyond the
  * sizes it saw, a tree keeps the residual of the largest one it saw, and the size trend stays with the
- * law. Sources with fewer than {@value #MIN_RUNS} training runs get no trees (a fine-tuning on a few
+ * law. Sources with fewer than {@code posthoc.residual.min_runs} training runs get no trees (a fine-tuning on a few
  * dozen runs of a source keeps the network's prediction alone for it; the parent's trees of the other
  * sources are kept). Saved as {@value #FILE}.
  */
 public final class ResidualModels {
     /** File name in a model folder. */
     public static final String FILE = "final-trees.json";
-    /** Training runs a source needs before it gets trees. */
-    public static final int MIN_RUNS = 100;
-    /**
-     * Runs of its largest size a source needs for a {@link GpCheck}: an error over fewer tells the two
-     * apart by chance (open_lm's training runs hold 3 of its largest size).
-     */
-    public static final int MIN_HELD_OUT = 20;
-    /**
-     * The trees' share in the final loss of newly fitted trees: nine tenths, the network one tenth (two thirds
-     * before 2026-11-25; each model file keeps its own). With the pooled trees ({@link #POOLED_DERIVED}) the
-     * network adds little: final-loss MAE with the shipped networks at shares 2/3, 0.8, 0.9 and 1 (trees alone),
-     * Marin in_val 0.0109 / 0.0107 / 0.0106 / 0.0106; trained on 130m and measured on 300m 0.0393 / 0.0392 /
-     * 0.0391 / 0.0391, less the median error 0.0165 / 0.0161 / 0.0158 / 0.0156 (Step Law uses its Gaussian
-     * process); a tenth is kept as it costs nothing measurable there. Chosen on those two sets. Before, two
-     * thirds, measured
-     * with the shipped networks (final-loss MAE at shares 1/2 and 2/3): Marin in_val 0.0172 / 0.0167, Step
-     * Law in_val 0.0117 / 0.0118; trained on the smaller sizes, Marin 300m 0.0337 / 0.0340 and Step Law
-     * 429 M 0.0251 / 0.0229. Beyond the sizes they were trained on, the trees' errors were the less biased
-     * in both sources (median error +0.011 against the network's +0.030 on Step Law 429 M, −0.026 against
-     * −0.030 on Marin 300m), and larger models are what users ask about. Chosen on these four sets.
-     */
-    public static final double WEIGHT = 0.9;
-    /**
-     * A Gaussian process's share in the final loss: four fifths. Measured on Step Law with the shipped
-     * networks and a prototype of the process on the same inputs (final-loss MAE, process alone / at shares
-     * 2/3 and 4/5): in_val 0.0075 / 0.0080 / 0.0075, trained up to 268 M and measured on 429 M 0.0141 /
-     * 0.0118 / 0.0103. Chosen on these two sets; the shipped models give 0.0073 and 0.0108 at 4/5.
-     */
-    public static final double GP_WEIGHT = 0.8;
-    /**
-     * How fast the network's share fades beyond a source's training sizes and budgets: exp(−1) per unit of
-     * ln N plus ln D outside them. There the network answers from what it learnt of other sources at that
-     * size, and drifts: the shipped default's network alone erred +0.11 on average on Marin's 1.2B runs
-     * (datasets/marin-larger), the trees about +0.01. Measured with the shipped networks (final-loss MAE; the
-     * network's share kept / fading by exp(−d) / exp(−2d) / exp(−4d) / none at all): Marin 520m 0.0144 /
-     * 0.0131 / 0.0126 / 0.0124 / 0.0123 and 1.2B 0.0280 / 0.0213 / 0.0201 / 0.0198 / 0.0198; trained on the
-     * smaller sizes, Marin 300m 0.0363 / 0.0362 / 0.0362 / 0.0362 / 0.0362 and Step Law 429 M 0.0107 / 0.0106
-     * / 0.0107 / 0.0110 / 0.0114; in_val (inside the range) unchanged. exp(−d) is the slowest of those that
-     * gain on all of them; Step Law's 429 M runs, where the network helps its process, keep most of it.
-     */
-    public static final double NETWORK_FADE = 1.0;
-    /**
-     * 300 trees of depth 4, shrinkage 0.5, at least 20 runs a leaf. A tree fitted to the median moves each leaf
-     * by a share of the median residual there, which closes on the fit more slowly than a mean: Marin in_val,
-     * trees alone, bagging seeds 17, 1 and 2, with {@link #POOLED_DERIVED pooled} trees: shrinkage 0.1,
-     * 0.0109–0.0111 at 1,000 trees, 0.0107–0.0109 at 2,000; 0.35, 0.5 and 0.7 at 300 trees 0.0107–0.0109,
-     * 0.0106–0.0108 and 0.0107–0.0108. 300 trees keep the model folder under 20 MB.
-     */
-    static final BoostedTrees.Settings SETTINGS = new BoostedTrees.Settings(300, 4, 0.5, 20, 1.0, 64);
+    /** The settings of models fitted without a recipe's (tests, and files from before they were recorded). */
+    private static final PosthocSettings.Residual DEFAULTS = PosthocSettings.DEFAULTS.residual();
     /**
      * The derived inputs every other tree is held to ({@link BoostedTrees#fit(List, double[], double[],
      * BoostedTrees.Settings, BoostedTrees.Loss, boolean[])}), with the source's numeric {@code data.} and
@@ -154,10 +108,6 @@ public final class ResidualModels {
      * to −0.039: the predictions are lower by the skew, where the law's size trend already had them too low.
      */
     static final BoostedTrees.Loss LOSS = BoostedTrees.Loss.ABSOLUTE;
-    /** Fits averaged into a source's trees, each on its own seeded {@link #SUBSAMPLE} of the runs. */
-    public static final int BAGS = 8;
-    /** The share of a source's training runs each of the {@link #BAGS} fits sees. */
-    public static final double SUBSAMPLE = 0.9;
     /** Scale and schedule inputs of trees fitted before the optimizer family was read (files without {@code derived}). */
     static final List<String> LEGACY_DERIVED = List.of("log_params", "log_tokens", "log_tokens_per_param",
             "warmup_fraction", "mean_relative_lr", "final_relative_lr");
@@ -322,10 +272,12 @@ public final class ResidualModels {
     private final Map<String, GpCheck> checks;
     private final Map<String, TrainingRange> ranges;
     private final double weight;
+    private final double gpWeight;
+    private final double networkFade;
 
-    /** Trees with the {@link #WEIGHT} they have in the final loss, no Gaussian processes and no ranges. */
+    /** Trees with the default share in the final loss, no Gaussian processes and no ranges. */
     public ResidualModels(Map<String, SourceTrees> sources) {
-        this(sources, WEIGHT, Map.of(), Map.of(), Map.of());
+        this(sources, DEFAULTS.treeWeight(), Map.of(), Map.of(), Map.of(), null, null);
     }
 
     /**
@@ -335,22 +287,48 @@ public final class ResidualModels {
      *     files written before they were fitted: none)
      * @param checks the checks that chose between them, by source
      * @param ranges the sizes and budgets of each source's training runs, beyond which the network's share
-     *     fades ({@link #NETWORK_FADE}); absent in files written before: no fading
+     *     fades; absent in files written before: no fading
+     * @param gpWeight a Gaussian process's share in the final loss (absent in files written before it was kept:
+     *     the default, which they used)
+     * @param networkFade how fast the network's share fades beyond a source's training range, per unit of ln
+     *     distance (absent: the default, likewise)
      */
     @JsonCreator
     public ResidualModels(@JsonProperty("sources") Map<String, SourceTrees> sources,
                          @JsonProperty("weight") Double weight,
                          @JsonProperty("gps") Map<String, SourceGp> gps,
                          @JsonProperty("gp_checks") Map<String, GpCheck> checks,
-                         @JsonProperty("ranges") Map<String, TrainingRange> ranges) {
+                         @JsonProperty("ranges") Map<String, TrainingRange> ranges,
+                         @JsonProperty("gp_weight") Double gpWeight,
+                         @JsonProperty("network_fade") Double networkFade) {
         this.sources = new TreeMap<>(sources);
         this.gps = gps == null ? Map.of() : new TreeMap<>(gps);
         this.checks = checks == null ? Map.of() : new TreeMap<>(checks);
         this.ranges = ranges == null ? Map.of() : new TreeMap<>(ranges);
         this.weight = weight == null ? 0.5 : weight;
+        this.gpWeight = gpWeight == null ? DEFAULTS.gpWeight() : gpWeight;
+        this.networkFade = networkFade == null ? DEFAULTS.networkFade() : networkFade;
         if (!(this.weight >= 0 && this.weight <= 1)) {
             throw new IllegalArgumentException("residual trees' weight must lie in [0, 1], not " + weight);
         }
+        if (!(this.gpWeight >= 0 && this.gpWeight <= 1)) {
+            throw new IllegalArgumentException("Gaussian processes' weight must lie in [0, 1], not " + gpWeight);
+        }
+        if (!(this.networkFade >= 0 && Double.isFinite(this.networkFade))) {
+            throw new IllegalArgumentException("network fade must be a finite number >= 0, not " + networkFade);
+        }
+    }
+
+    /** A Gaussian process's share in the final loss. */
+    @JsonProperty("gp_weight")
+    public double gpWeight() {
+        return gpWeight;
+    }
+
+    /** How fast the network's share fades beyond a source's training range, per unit of ln distance. */
+    @JsonProperty("network_fade")
+    public double networkFadeRate() {
+        return networkFade;
     }
 
     /** The Gaussian processes of the sources that use one instead of their trees. */
@@ -390,8 +368,8 @@ public final class ResidualModels {
     /**
      * The final loss of {@code run}, of size and budget {@code scale}, from the network's {@code network} and
      * this second opinion's {@code opinion} ({@link #predict}): their weighted geometric mean, the opinion
-     * weighing {@link #GP_WEIGHT} where the run's source has a Gaussian process and {@link #weight} otherwise,
-     * and the network's share fading by exp(−{@link #NETWORK_FADE} × the run's ln distance beyond its source's
+     * weighing {@link #gpWeight} where the run's source has a Gaussian process and {@link #weight} otherwise,
+     * and the network's share fading by exp(−{@link #networkFadeRate} × the run's ln distance beyond its source's
      * training range).
      */
     public double combine(Run run, Scale scale, double network, double opinion) {
@@ -400,33 +378,37 @@ public final class ResidualModels {
 
     /** The network's share in the final loss of {@code run} of size and budget {@code scale}. */
     double networkShare(Run run, Scale scale) {
-        return (1 - (gps.containsKey(run.source()) ? GP_WEIGHT : weight)) * networkFade(run, scale);
+        return (1 - (gps.containsKey(run.source()) ? gpWeight : weight)) * networkFade(run, scale);
     }
 
     /**
      * How much of its share inside the training range the network keeps for {@code run} of size and budget
-     * {@code scale}: exp(−{@link #NETWORK_FADE} × its ln distance beyond its source's training runs); 1 inside
+     * {@code scale}: exp(−{@link #networkFadeRate} × its ln distance beyond its source's training runs); 1 inside
      * them, and for a source of which these trees hold no range.
      */
     public double networkFade(Run run, Scale scale) {
         TrainingRange range = ranges.get(run.source());
-        return range == null ? 1 : Math.exp(-NETWORK_FADE * range.distance(scale));
+        return range == null ? 1 : Math.exp(-networkFade * range.distance(scale));
     }
 
     private static double combine(double network, double opinion, double share) {
         return Math.exp(share * Math.log(opinion) + (1 - share) * Math.log(network));
     }
 
+    /** As {@link #fit(List, Baseline, long, PosthocSettings.Residual)} with the default settings. */
+    public static ResidualModels fit(List<Run> runs, Baseline baseline, long seed) {
+        return fit(runs, baseline, seed, DEFAULTS);
+    }
+
     /**
-     * Fits one set of trees per source of {@code runs} with at least {@value #MIN_RUNS} runs, over {@code
+     * Fits one set of trees per source of {@code runs} with at least {@code settings.min_runs} runs, over {@code
      * baseline}'s laws, and a Gaussian process for those where it passes the {@link GpCheck}: fitted on
      * all sizes but the largest, it erred less there than trees fitted the same way, and fitted on four
-     * fifths of the runs, less on the other fifth. A source with a
-     * single size, fewer than {@value #MIN_RUNS} runs below its largest or fewer than {@value
-     * #MIN_HELD_OUT} of it keeps its trees.
-     * Deterministic in {@code seed}.
+     * fifths of the runs, less on the other fifth. A source with a single size, fewer than {@code min_runs} runs
+     * below its largest or fewer than {@code min_held_out} of it keeps its trees. The blend weights of {@code
+     * settings} are kept with the models. Deterministic in {@code seed}.
      */
-    public static ResidualModels fit(List<Run> runs, Baseline baseline, long seed) {
+    public static ResidualModels fit(List<Run> runs, Baseline baseline, long seed, PosthocSettings.Residual settings) {
         Map<String, List<Run>> bySource = new TreeMap<>();
         runs.forEach(r -> bySource.computeIfAbsent(r.source(), s -> new ArrayList<>()).add(r));
         Map<String, SourceTrees> out = new TreeMap<>();
@@ -434,11 +416,11 @@ public final class ResidualModels {
         Map<String, GpCheck> checks = new TreeMap<>();
         Map<String, TrainingRange> ranges = new TreeMap<>();
         bySource.forEach((source, rs) -> {
-            if (rs.size() >= MIN_RUNS && baseline.knows(source)) {
+            if (rs.size() >= settings.minRuns() && baseline.knows(source)) {
                 ChinchillaLaw law = baseline.law(source);
-                out.put(source, fitSource(rs, law, seed));
+                out.put(source, fitSource(rs, law, seed, settings));
                 ranges.put(source, TrainingRange.of(rs));
-                GpCheck check = check(rs, law, seed);
+                GpCheck check = check(rs, law, seed, settings);
                 if (check != null) {
                     checks.put(source, check);
                     if (check.prefersGp()) {
@@ -447,36 +429,39 @@ public final class ResidualModels {
                 }
             }
         });
-        return new ResidualModels(out, WEIGHT, gps, checks, ranges);
+        return new ResidualModels(out, settings.treeWeight(), gps, checks, ranges, settings.gpWeight(),
+                settings.networkFade());
     }
 
     /**
      * Measures a process and trees on {@code runs}: both fitted on the sizes below the largest and scored
      * on the largest, and both fitted on a seeded four fifths and scored on the other fifth; null when there
-     * is a single size, fewer than {@value #MIN_RUNS} runs below the largest or fewer than {@value
-     * #MIN_HELD_OUT} of it.
+     * is a single size, fewer than {@code settings.min_runs} runs below the largest or fewer than {@code
+     * min_held_out} of it.
      */
-    static GpCheck check(List<Run> runs, ChinchillaLaw law, long seed) {
+    static GpCheck check(List<Run> runs, ChinchillaLaw law, long seed, PosthocSettings.Residual settings) {
         double largest = runs.stream().mapToDouble(r -> Scale.of(r).params()).max().orElseThrow();
         List<Run> smaller = new ArrayList<>();
         List<Run> heldOut = new ArrayList<>();
         for (Run r : runs) {
             (Scale.of(r).params() < largest * (1 - 1e-9) ? smaller : heldOut).add(r);
         }
-        if (smaller.size() < MIN_RUNS || heldOut.size() < MIN_HELD_OUT) {
+        if (smaller.size() < settings.minRuns() || heldOut.size() < settings.minHeldOut()) {
             return null;
         }
-        double[] size = errors(smaller, heldOut, law, seed);
+        double[] size = errors(smaller, heldOut, law, seed, settings);
         List<Run> shuffled = new ArrayList<>(runs);
         java.util.Collections.shuffle(shuffled, new java.util.Random(seed));
         int fold = shuffled.size() / 5;
-        double[] within = errors(shuffled.subList(fold, shuffled.size()), shuffled.subList(0, fold), law, seed);
+        double[] within = errors(shuffled.subList(fold, shuffled.size()), shuffled.subList(0, fold), law, seed,
+                settings);
         return new GpCheck(largest, heldOut.size(), size[0], size[1], fold, within[0], within[1]);
     }
 
     /** Final-loss MAE on {@code scored} of a process and of trees fitted on {@code fitted}: {gp, trees}. */
-    private static double[] errors(List<Run> fitted, List<Run> scored, ChinchillaLaw law, long seed) {
-        SourceTrees trees = fitSource(fitted, law, seed);
+    private static double[] errors(List<Run> fitted, List<Run> scored, ChinchillaLaw law, long seed,
+                                   PosthocSettings.Residual settings) {
+        SourceTrees trees = fitSource(fitted, law, seed, settings);
         SourceGp gp = SourceGp.fit(fitted, law, seed);
         double gpError = 0;
         double treesError = 0;
@@ -494,10 +479,11 @@ public final class ResidualModels {
     }
 
     /**
-     * Trees of one source: {@link #BAGS} fits, each on a seeded {@link #SUBSAMPLE} of {@code runs}, on both
+     * Trees of one source: {@code settings.bags} fits, each on a seeded {@code subsample} of {@code runs}, on both
      * cores; deterministic in {@code seed}.
      */
-    private static SourceTrees fitSource(List<Run> runs, ChinchillaLaw law, long seed) {
+    private static SourceTrees fitSource(List<Run> runs, ChinchillaLaw law, long seed,
+                                         PosthocSettings.Residual settings) {
         List<String> keys = new ArrayList<>(ConfigFlattener.varyingNumericKeys(runs));
         keys.removeAll(SCALE_KEYS);
         List<String> pooled = new ArrayList<>(POOLED_DERIVED);
@@ -512,10 +498,11 @@ public final class ResidualModels {
             xs.add(shape.inputs(run, scale, LrSchedule.of(run)));
             y[i] = logResidual(run, scale, law);
         }
-        int size = Math.max(1, (int) Math.round(SUBSAMPLE * runs.size()));
+        int size = Math.max(1, (int) Math.round(settings.subsample() * runs.size()));
+        BoostedTrees.Settings grow = trees(settings.trees());
         double[] equalWeights = new double[size];
         Arrays.fill(equalWeights, 1);
-        List<BoostedTrees> members = IntStream.range(0, BAGS).parallel().mapToObj(b -> {
+        List<BoostedTrees> members = IntStream.range(0, settings.bags()).parallel().mapToObj(b -> {
             List<Integer> order = new ArrayList<>(IntStream.range(0, runs.size()).boxed().toList());
             Collections.shuffle(order, new Random(seed * 1_000_003L + b));
             List<double[]> bx = new ArrayList<>(size);
@@ -526,9 +513,14 @@ public final class ResidualModels {
                 by[i] = y[j];
             }
             // the fits only read the weights: one array of ones serves them all
-            return BoostedTrees.fit(bx, by, equalWeights, SETTINGS, LOSS, pooledInputs);
+            return BoostedTrees.fit(bx, by, equalWeights, grow, LOSS, pooledInputs);
         }).toList();
         return new SourceTrees(shape.keys(), shape.optimizers(), runs.size(), DERIVED, LOSS, pooled, members);
+    }
+
+    /** How {@link BoostedTrees} grows the trees that {@code t} describes. */
+    public static BoostedTrees.Settings trees(PosthocSettings.Trees t) {
+        return new BoostedTrees.Settings(t.rounds(), t.depth(), t.shrinkage(), t.minLeafWeight(), t.l2(), t.bins());
     }
 
     /** The optimizers {@code runs} name, lower case, sorted. */
@@ -589,7 +581,7 @@ public final class ResidualModels {
                 }
             });
         }
-        return new ResidualModels(merged, weight, mergedGps, mergedChecks, mergedRanges);
+        return new ResidualModels(merged, weight, mergedGps, mergedChecks, mergedRanges, gpWeight, networkFade);
     }
 
     /** Puts {@code from}'s entry for {@code source} into {@code into}, where {@code from} has one. */

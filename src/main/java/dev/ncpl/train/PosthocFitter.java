@@ -6,6 +6,7 @@ import dev.ncpl.model.NcplModel;
 import dev.ncpl.predict.BlendedPredictor;
 import dev.ncpl.residual.ResidualModels;
 import dev.ncpl.runs.Run;
+import dev.ncpl.settings.PosthocSettings;
 import dev.ncpl.uncertainty.ConditionedIntervals;
 import dev.ncpl.uncertainty.IntervalFitter;
 import dev.ncpl.uncertainty.PredictionIntervals;
@@ -49,11 +50,12 @@ public final class PosthocFitter {
 
     /**
      * Fits the curve models and residual models of {@code network} on {@code training} (the runs whose optimizer
-     * it knows), seeded by {@code seed}; under {@code parent}'s where it is a fine-tuning: the parent's parts keep
+     * it knows) with the post-hoc settings its {@code model.json} records, seeded by {@code seed}; under {@code parent}'s where it is a fine-tuning: the parent's parts keep
      * the sources it knows, these serve the rest.
      */
     public static CurvesAndResiduals fitCurvesAndResiduals(NcplModel network, List<Run> training, long seed,
                                                            ParentModel parent) throws IOException {
+        PosthocSettings settings = network.manifest().posthocSettings();
         try (ProgressBar bar = new ProgressBar("fit curve and residual models", 2)) {
             bar.status("curve models");
             BlendedPredictor alone = new BlendedPredictor(network, "ncpl");
@@ -63,13 +65,13 @@ public final class PosthocFitter {
             for (int i = 0; i < usable.size(); i++) {
                 finals.put(usable.get(i), predicted[i]);
             }
-            CurveModels curves = CurveModels.fit(usable, network.baseline(), seed, finals);
+            CurveModels curves = CurveModels.fit(usable, network.baseline(), seed, finals, settings.curves());
             if (parent != null) {
                 curves = curves.under(parent.curveModels());
             }
             bar.step(1);
             bar.status("residual trees and Gaussian processes");
-            ResidualModels residuals = ResidualModels.fit(training, network.baseline(), seed);
+            ResidualModels residuals = ResidualModels.fit(training, network.baseline(), seed, settings.residual());
             if (parent != null) {
                 residuals = residuals.under(parent.residualTrees(),
                         training.stream().map(Run::source).collect(Collectors.toSet()));
@@ -92,7 +94,8 @@ public final class PosthocFitter {
         try (ProgressBar bar = new ProgressBar("fit intervals", 2)) {
             bar.status("final loss and curve");
             PredictionIntervals config = IntervalFitter.fit(training,
-                    IntervalFitter.residuals(heldOut, predicted), growth).withUnseenSources(unseen);
+                    IntervalFitter.residuals(heldOut, predicted), growth,
+                    blend.model().manifest().posthocSettings().intervals().minRuns()).withUnseenSources(unseen);
             bar.step(1);
             bar.status("runs in progress");
             ConditionedIntervals conditioned = prefix == null || ConditionedIntervals.withCurves(heldOut).isEmpty() ? null

@@ -243,7 +243,8 @@ public final class PredictorTrainer {
                 ModelManifest manifest = new ModelManifest(NcplModel.FORMAT, cfg, scaler, stats, members,
                         List.copyOf(optimizers), provenance(runFiles, trainRuns.size(), valRuns.size(), 0, Map.of(), protocol),
                         residualScale.id(), DerivedExtra.ids(extras),
-                        RequiredKeys.of(trainRuns, parent == null ? null : parent.manifest().required()));
+                        RequiredKeys.of(trainRuns, parent == null ? null : parent.manifest().required()),
+                        recipe.posthocSettings());
                 long totalEpochs = recipe.ensemble() * (long) recipe.stages().stream().mapToInt(Recipe.Stage::epochs).sum();
                 try (ProgressBar bar = new ProgressBar("train", totalEpochs)) {
                     for (int m = 0; m < recipe.ensemble(); m++) {
@@ -268,14 +269,14 @@ public final class PredictorTrainer {
                     List<Prediction> predicted = blend.predict(valRuns);
                     if (!valRuns.isEmpty()) {
                         PosthocFitter.fitIntervals(blend, trainRuns, valRuns, predicted,
-                                PredictionIntervals.DEFAULT_GROWTH, unseenSources(trainRuns, network.baseline()),
+                                recipe.posthocSettings().intervals().growth(), unseenSources(trainRuns, network.baseline()),
                                 fitted.curves().prefix(), (f, r) -> { }).save(staging);
                     }
                     valMae = validationMae(valRuns, predicted);
                 }
                 manifest = new ModelManifest(manifest.format(), cfg, scaler, stats, members, manifest.knownOptimizers(),
                         provenance(runFiles, trainRuns.size(), valRuns.size(), seconds, valMae, protocol),
-                        manifest.residualScale(), manifest.derivedExtras(), manifest.requiredKeys());
+                        manifest.residualScale(), manifest.derivedExtras(), manifest.requiredKeys(), manifest.posthoc());
                 Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
                 AtomicFiles.writeString(staging.resolve("README.md"), ModelCard.render(out.getFileName().toString(), manifest));
                 Files.deleteIfExists(staging.resolve("state.json"));

@@ -1,7 +1,10 @@
 package dev.ncpl.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ncpl.settings.PosthocSettings;
 import dev.ncpl.text.DerivedExtra;
 import dev.ncpl.util.Json;
 import java.io.IOException;
@@ -32,19 +35,30 @@ import java.util.Set;
  *     fine-tuning keeps its parent's
  * @param derivedExtras derived lines beyond the standard ones for the network to read ({@link DerivedExtra}
  *     ids; absent: none); a fine-tuning keeps its parent's
+ * @param posthoc the settings of the models fitted beside the network and of their blend (the {@code posthoc}
+ *     section; absent fields take {@link PosthocSettings#DEFAULTS}), recorded in the model's {@code model.json}
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record Recipe(String name, String description, String protocol, List<String> targetSources, long seed,
                      int ensemble, Network model, int batchSize, int curvePointsPerRun, double curveWeight,
                      double huberDelta, double weightDecay, int patience, List<Stage> stages,
-                     String residualScale, List<String> derivedExtras) {
+                     String residualScale, List<String> derivedExtras, PosthocSettings posthoc) {
+
+    /** A recipe with the default post-hoc settings. */
+    public Recipe(String name, String description, String protocol, List<String> targetSources, long seed,
+                  int ensemble, Network model, int batchSize, int curvePointsPerRun, double curveWeight,
+                  double huberDelta, double weightDecay, int patience, List<Stage> stages, String residualScale,
+                  List<String> derivedExtras) {
+        this(name, description, protocol, targetSources, seed, ensemble, model, batchSize, curvePointsPerRun,
+                curveWeight, huberDelta, weightDecay, patience, stages, residualScale, derivedExtras, null);
+    }
 
     /** A recipe whose networks read the standard derived lines only. */
     public Recipe(String name, String description, String protocol, List<String> targetSources, long seed,
                   int ensemble, Network model, int batchSize, int curvePointsPerRun, double curveWeight,
                   double huberDelta, double weightDecay, int patience, List<Stage> stages, String residualScale) {
         this(name, description, protocol, targetSources, seed, ensemble, model, batchSize, curvePointsPerRun,
-                curveWeight, huberDelta, weightDecay, patience, stages, residualScale, null);
+                curveWeight, huberDelta, weightDecay, patience, stages, residualScale, null, null);
     }
 
     /** Network shape. */
@@ -73,13 +87,36 @@ public record Recipe(String name, String description, String protocol, List<Stri
         return DerivedExtra.of(derivedExtras);
     }
 
+    /** The post-hoc settings: the recipe's, or the defaults where it gives none. */
+    public PosthocSettings posthocSettings() {
+        return PosthocSettings.orDefaults(posthoc);
+    }
+
+    /**
+     * Reads and checks a recipe; its {@code posthoc} section may give any subset of the settings, the defaults
+     * fill the rest. Errors name the file and the field.
+     */
     public static Recipe load(Path file) throws IOException {
-        Recipe r = Json.read(file, Recipe.class);
+        JsonNode tree = Json.read(file, JsonNode.class);
+        if (!tree.isObject()) {
+            throw new IOException(file + ": expected a JSON object");
+        }
+        PosthocSettings posthoc = PosthocSettings.read(((ObjectNode) tree).remove("posthoc"), file.toString());
+        Recipe r;
+        try {
+            r = Json.MAPPER.treeToValue(tree, Recipe.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException(file + ": " + e.getOriginalMessage(), e);
+        }
+        r = new Recipe(r.name, r.description, r.protocol, r.targetSources, r.seed, r.ensemble, r.model, r.batchSize,
+                r.curvePointsPerRun, r.curveWeight, r.huberDelta, r.weightDecay, r.patience, r.stages,
+                r.residualScale, r.derivedExtras, posthoc);
         r.validate(file.toString());
         return r;
     }
 
     void validate(String where) {
+        posthocSettings().validate(where);
         if (stages == null || stages.isEmpty()) {
             throw new IllegalArgumentException(where + ": field 'stages': at least one stage is required");
         }

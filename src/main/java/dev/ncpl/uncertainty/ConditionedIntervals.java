@@ -69,7 +69,8 @@ public final class ConditionedIntervals {
         for (double f : FRACTIONS) {
             List<IntervalFitter.Residuals> residuals = residuals(withCurves, predictor, prefix, f);
             seen.accept(f, residuals);
-            out.put(Double.toString(f), IntervalFitter.fit(training, residuals, growth));
+            out.put(Double.toString(f), IntervalFitter.fit(training, residuals, growth,
+                    predictor.model().manifest().posthocSettings().intervals().minRuns()));
         }
         return new ConditionedIntervals(out);
     }

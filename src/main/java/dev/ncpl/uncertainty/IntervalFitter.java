@@ -3,6 +3,7 @@ package dev.ncpl.uncertainty;
 import dev.ncpl.predict.Prediction;
 import dev.ncpl.residual.TrainingRange;
 import dev.ncpl.runs.Run;
+import dev.ncpl.settings.PosthocSettings;
 import dev.ncpl.runs.Scale;
 import dev.ncpl.uncertainty.PredictionIntervals.Interval;
 import dev.ncpl.uncertainty.PredictionIntervals.SourceCalibration;
@@ -20,8 +21,8 @@ import java.util.TreeMap;
 public final class IntervalFitter {
     /** Points of each stored quantile grid (probabilities 0, 0.01, …, 1). */
     static final int GRID = 101;
-    /** A source needs this many calibration runs for intervals of its own. */
-    static final int MIN_RUNS = 20;
+    /** Calibration runs a source (and a curve bin) needs for intervals of its own, unless a model's settings say. */
+    static final int MIN_RUNS = PosthocSettings.DEFAULTS.intervals().minRuns();
     /** Folds of the cross-fitted coverage. */
     public static final int FOLDS = 5;
 
@@ -81,15 +82,24 @@ public final class IntervalFitter {
      * from) gives each source's range of sizes and token budgets.
      */
     public static PredictionIntervals fit(List<Run> training, List<Residuals> calibration, double growth) {
+        return fit(training, calibration, growth, MIN_RUNS);
+    }
+
+    /**
+     * As {@link #fit(List, List, double)}; a source (and a curve bin) needs {@code minRuns} calibration runs for
+     * intervals of its own ({@code posthoc.intervals.min_runs}).
+     */
+    public static PredictionIntervals fit(List<Run> training, List<Residuals> calibration, double growth, int minRuns) {
         Map<String, List<Residuals>> bySource = new TreeMap<>();
         for (Residuals r : calibration) {
             bySource.computeIfAbsent(r.run().source(), k -> new ArrayList<>()).add(r);
         }
         Map<String, SourceCalibration> sources = new TreeMap<>();
-        sources.put(PredictionIntervals.POOLED, calibrate(calibration, training, growth));
+        sources.put(PredictionIntervals.POOLED, calibrate(calibration, training, growth, minRuns));
         bySource.forEach((source, rs) -> {
-            if (rs.size() >= MIN_RUNS) {
-                sources.put(source, calibrate(rs, training.stream().filter(t -> t.source().equals(source)).toList(), growth));
+            if (rs.size() >= minRuns) {
+                sources.put(source, calibrate(rs, training.stream().filter(t -> t.source().equals(source)).toList(),
+                        growth, minRuns));
             }
         });
         return new PredictionIntervals(sources, growth);
@@ -121,7 +131,7 @@ public final class IntervalFitter {
                 grid(pooled.stream().mapToDouble(Double::doubleValue).toArray())).knowing(known);
     }
 
-    private static SourceCalibration calibrate(List<Residuals> rs, List<Run> training, double growth) {
+    private static SourceCalibration calibrate(List<Residuals> rs, List<Run> training, double growth, int minRuns) {
         if (rs.isEmpty()) {
             throw new IllegalArgumentException("no held-out runs with a curve to calibrate prediction intervals on");
         }
@@ -147,7 +157,7 @@ public final class IntervalFitter {
         }
         double[][] curve = new double[bins.size()][];
         for (int b = 0; b < curve.length; b++) {
-            curve[b] = bins.get(b).size() >= MIN_RUNS ? grid(bins.get(b).stream().mapToDouble(Double::doubleValue).toArray())
+            curve[b] = bins.get(b).size() >= minRuns ? grid(bins.get(b).stream().mapToDouble(Double::doubleValue).toArray())
                     : null;
         }
         return new SourceCalibration(rs.size(), tau, grid(finals), curve, logN, logD, edges);
@@ -189,6 +199,12 @@ public final class IntervalFitter {
      */
     public static Map<String, Coverage> crossValidated(List<Run> training, List<Residuals> calibration,
                                                         double growth, double level) {
+        return crossValidated(training, calibration, growth, level, MIN_RUNS);
+    }
+
+    /** As {@link #crossValidated(List, List, double, double)}, each fold's intervals fitted with {@code minRuns}. */
+    public static Map<String, Coverage> crossValidated(List<Run> training, List<Residuals> calibration,
+                                                        double growth, double level, int minRuns) {
         Map<String, double[]> sums = new TreeMap<>();
         for (int fold = 0; fold < FOLDS; fold++) {
             List<Residuals> fit = new ArrayList<>();
@@ -197,7 +213,7 @@ public final class IntervalFitter {
                 (fold(r.run()) == fold ? test : fit).add(r);
             }
             if (!test.isEmpty() && !fit.isEmpty()) {
-                addCounts(sums, fit(training, fit, growth), test, level);
+                addCounts(sums, fit(training, fit, growth, minRuns), test, level);
             }
         }
         return finish(sums);

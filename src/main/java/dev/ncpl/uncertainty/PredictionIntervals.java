@@ -45,17 +45,6 @@ public final class PredictionIntervals {
     /** Key of the intervals pooled over every source. */
     public static final String POOLED = "*";
     /**
-     * Default widening per unit of ln N or ln D beyond a source's training range: chosen so that a model
-     * trained on the smaller sizes covers the held-back largest size near the nominal level or above it
-     * (docs/experiments.md, Uncertainty). At 80%, Marin 300m / Step Law 429 M, since the scale is the larger of the spread and
-     * distance terms (2026-12-06): 82.6% / 92.3% at 4.5 (mean width 0.095 / 0.052; 82.6% / 91.4% at 0.095 / 0.047
-     * once the spread's network–trees gap faded beyond the range), 78.3% / 90.8% at 4; with
-     * their product, 84.5% / 97.3% (0.109 / 0.120) at 4 (2026-11-25), 65.8% / 95.5% at 3 once the residual
-     * trees weighed 0.9 and held-out runs that stop early were scored at their last logged step; when 3 was
-     * chosen, 92.5% / 82% at 3 and 81.5% / 65% at 2.
-     */
-    public static final double DEFAULT_GROWTH = 4.5;
-    /**
      * Inner edges of the curve bins, in fractions of training: [0, 0.01), [0.01, 0.025), [0.025, 0.05),
      * [0.05, 0.1), [0.1, 0.2), …, [0.9, 1]. The first tenth is split because the loss falls fastest there: one
      * bin over it mixed the errors in warmup with those at 6% of training, and made the 80% band there 0.17

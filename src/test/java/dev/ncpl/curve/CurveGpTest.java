@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ncpl.runs.Curve;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
+import dev.ncpl.settings.PosthocSettings;
 import dev.ncpl.testing.FixtureSplit;
 import dev.ncpl.testing.Fixtures;
 import dev.ncpl.text.LrSchedule;
@@ -21,6 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The curve process: its targets, what it learns of held-out curves, and how it is weighed into a curve. */
 class CurveGpTest {
+    private static final PosthocSettings.Curves SETTINGS = PosthocSettings.DEFAULTS.curves();
+
     @Test
     void targetsReadTheCurveBetweenLoggedPointsAfterStepZero() {
         Curve curve = new Curve(new double[] {0, 100, 200, 400}, new double[] {12, 4, 3, 2.5});
@@ -28,18 +31,18 @@ class CurveGpTest {
         // 40 steps lies before the first point after step 0: its loss, not a line from the untrained model's
         assertArrayEquals(new double[] {Math.log(4 / 2.5), Math.log(4 / 2.5), Math.log(3 / 2.5), Math.log(2.75 / 2.5)},
                 y, 1e-12);
-        assertTrue(CurveGp.usable(run(curve)));
-        assertTrue(!CurveGp.usable(run(new Curve(new double[] {0, 100, 400}, new double[] {12, 4, 2.5}))),
+        assertTrue(CurveGp.usable(run(curve), SETTINGS.gpMinPoints()));
+        assertTrue(!CurveGp.usable(run(new Curve(new double[] {0, 100, 400}, new double[] {12, 4, 2.5})), SETTINGS.gpMinPoints()),
                 "two points after step 0 say too little of a shape");
     }
 
     @Test
     void learnsHeldOutShapesBackFromTheFinalLoss(@TempDir Path dir) throws IOException {
         List<Run> runs = new ArrayList<>(Fixtures.runs(300, 4, 0.002, 21, "alpha"));
-        runs.addAll(Fixtures.runs(CurveGp.MIN_RUNS - 1, 3, 0.002, 22, "small").stream()
+        runs.addAll(Fixtures.runs(SETTINGS.gpMinRuns() - 1, 3, 0.002, 22, "small").stream()
                 .map(r -> new Run(r.id(), r.source(), "train", r.metric(), r.config(), r.curve())).toList());
         FixtureSplit data = FixtureSplit.of(runs);
-        CurveShape shape = CurveShape.fit(data.train(), data.baseline(), 3, r -> r.curve().finalLoss());
+        CurveShape shape = CurveShape.fit(data.train(), data.baseline(), 3, r -> r.curve().finalLoss(), SETTINGS);
         assertEquals(List.of("alpha"), List.copyOf(shape.gps().keySet()), "a source of too few curves gets none");
         double err = 0;
         double errFlat = 0;
@@ -80,7 +83,7 @@ class CurveGpTest {
         // fine-tuning keeps the parent's process for its sources and adds the new source's
         CurveShape other = CurveShape.fit(Fixtures.runs(150, 3, 0.002, 23, "beta"), data.baseline()
                 .withNewSources(dev.ncpl.baseline.Baseline.fit(Fixtures.runs(150, 3, 0.002, 23, "beta"))), 3,
-                x -> x.curve().finalLoss());
+                x -> x.curve().finalLoss(), SETTINGS);
         CurveShape merged = shape.withNewSources(other);
         assertEquals(List.of("alpha", "beta"), List.copyOf(merged.gps().keySet()));
         assertTrue(merged.gps().get("alpha") == shape.gps().get("alpha"));

@@ -29,7 +29,7 @@ class CurveShapeTest {
         ChinchillaLaw law = baseline.law("alpha");
         // a network that knows each final loss to within 0.01
         java.util.function.ToDoubleFunction<Run> network = r -> r.curve().finalLoss() + 0.01 * Math.sin(r.id().hashCode());
-        CurveShape shape = CurveShape.fit(train, baseline, 3, network);
+        CurveShape shape = CurveShape.fit(train, baseline, 3, network, dev.ncpl.settings.PosthocSettings.DEFAULTS.curves());
         double errShape = 0;
         double errFlat = 0;
         int points = 0;

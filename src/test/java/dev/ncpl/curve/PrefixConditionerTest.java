@@ -114,7 +114,7 @@ class PrefixConditionerTest {
         Curve c = r.curve();
         double[] single = new double[3];
         for (int k = 0; k < 3; k++) {
-            PrefixConditioner one = new PrefixConditioner(List.of(bag.members().get(k)));
+            PrefixConditioner one = new PrefixConditioner(List.of(bag.members().get(k)), bag.clampMargin(), bag.minCut());
             single[k] = one.predict(r, law, c.step(1), c.loss(1), c.lastStep(), 3.0);
         }
         // other seeds cut the curves elsewhere, so the members differ, and the bag predicts their geometric mean

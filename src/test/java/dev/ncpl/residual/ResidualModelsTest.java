@@ -47,11 +47,11 @@ class ResidualModelsTest {
         for (Run r : split.held()) {
             assertEquals(trees.predict(r, law), loaded.predict(r, law), 0.0);
         }
-        assertEquals(ResidualModels.WEIGHT, loaded.weight(), 0.0);
+        assertEquals(dev.ncpl.settings.PosthocSettings.DEFAULTS.residual().treeWeight(), loaded.weight(), 0.0);
         // a file from before the weight was kept weighed the trees and the network equally
         var saved = (com.fasterxml.jackson.databind.node.ObjectNode) dev.ncpl.util.Json.MAPPER.readTree(
                 dir.resolve(ResidualModels.FILE).toFile());
-        assertEquals(ResidualModels.WEIGHT, saved.remove("weight").asDouble(), 0.0);
+        assertEquals(dev.ncpl.settings.PosthocSettings.DEFAULTS.residual().treeWeight(), saved.remove("weight").asDouble(), 0.0);
         dev.ncpl.util.Json.MAPPER.writeValue(dir.resolve(ResidualModels.FILE).toFile(), saved);
         ResidualModels before = ResidualModels.loadIfPresent(dir);
         assertEquals(0.5, before.weight(), 0.0);
@@ -62,7 +62,7 @@ class ResidualModelsTest {
     @Test
     void noOpinionOnSmallSourcesOrUnseenOptimizers() {
         List<Run> runs = new ArrayList<>(Fixtures.runs(150, 3, 0.003, 6, "big"));
-        runs.addAll(Fixtures.runs(ResidualModels.MIN_RUNS - 1, 3, 0.003, 7, "small"));
+        runs.addAll(Fixtures.runs(dev.ncpl.settings.PosthocSettings.DEFAULTS.residual().minRuns() - 1, 3, 0.003, 7, "small"));
         FixtureSplit split = FixtureSplit.of(runs.stream().map(r -> new Run(r.id(), r.source(), "train", r.metric(),
                 r.config(), r.curve())).toList());
         ResidualModels trees = ResidualModels.fit(split.train(), split.baseline(), 7);
@@ -109,7 +109,7 @@ class ResidualModelsTest {
                 * Math.exp(gp.residual(run, scale, dev.ncpl.text.LrSchedule.of(run)));
         assertEquals(expected, fitted.predict(run, law), 1e-12);
         assertEquals(0.0, fitted.ranges().get("alpha").distance(scale), 0.0, "a held-out run of a size trained on");
-        assertEquals(Math.exp(ResidualModels.GP_WEIGHT * Math.log(3.0) + (1 - ResidualModels.GP_WEIGHT) * Math.log(2.0)),
+        assertEquals(Math.exp(dev.ncpl.settings.PosthocSettings.DEFAULTS.residual().gpWeight() * Math.log(3.0) + (1 - dev.ncpl.settings.PosthocSettings.DEFAULTS.residual().gpWeight()) * Math.log(2.0)),
                 fitted.combine(run, scale, 2.0, 3.0), 1e-12);
         Run single = split.held().stream().filter(r -> r.source().equals("single")).findFirst().orElseThrow();
         assertEquals(fitted.combine(2.0, 3.0), fitted.combine(single, dev.ncpl.runs.Scale.of(single), 2.0, 3.0), 0.0,
@@ -140,12 +140,12 @@ class ResidualModelsTest {
         Run run = split.held().get(0);
         dev.ncpl.runs.Scale inside = new dev.ncpl.runs.Scale(Math.exp(range.logParams()[1]), Math.exp(range.logTokens()[1]));
         dev.ncpl.runs.Scale beyond = new dev.ncpl.runs.Scale(inside.params() * Math.E, inside.tokens() * Math.E);
-        double full = 1 - ResidualModels.WEIGHT;
+        double full = 1 - dev.ncpl.settings.PosthocSettings.DEFAULTS.residual().treeWeight();
         assertEquals(full, trees.networkShare(run, inside), 1e-12);
-        assertEquals(full * Math.exp(-2 * ResidualModels.NETWORK_FADE), trees.networkShare(run, beyond), 1e-12,
+        assertEquals(full * Math.exp(-2 * dev.ncpl.settings.PosthocSettings.DEFAULTS.residual().networkFade()), trees.networkShare(run, beyond), 1e-12,
                 "one e-fold beyond in size and one in tokens");
         assertEquals(1.0, trees.networkFade(run, inside), 0.0);
-        assertEquals(Math.exp(-2 * ResidualModels.NETWORK_FADE), trees.networkFade(run, beyond), 1e-12);
+        assertEquals(Math.exp(-2 * dev.ncpl.settings.PosthocSettings.DEFAULTS.residual().networkFade()), trees.networkFade(run, beyond), 1e-12);
         double share = trees.networkShare(run, beyond);
         assertEquals(Math.exp(share * Math.log(2.0) + (1 - share) * Math.log(3.0)), trees.combine(run, beyond, 2.0, 3.0), 1e-12);
 
@@ -167,7 +167,7 @@ class ResidualModelsTest {
         FixtureSplit split = FixtureSplit.of(Fixtures.runs(300, 1, 0.003, 5, "alpha"));
         ResidualModels trees = ResidualModels.fit(split.train(), split.baseline(), 7);
         ResidualModels.SourceTrees alpha = trees.sources().get("alpha");
-        assertEquals(ResidualModels.BAGS, alpha.members().size());
+        assertEquals(dev.ncpl.settings.PosthocSettings.DEFAULTS.residual().bags(), alpha.members().size());
         assertEquals(ResidualModels.DERIVED, alpha.derived());
         assertEquals(BoostedTrees.Loss.ABSOLUTE, alpha.loss());
         Run run = split.held().get(0);

@@ -268,7 +268,7 @@ class PredictorTrainingTest {
                 Run r = val.get(i);
                 double trees = p.trees().predict(r, p.model().baseline().law(r.source()));
                 double expected = r.source().equals("alpha")
-                        ? Math.pow(network[i], 1 - ResidualModels.WEIGHT) * Math.pow(trees, ResidualModels.WEIGHT)
+                        ? Math.pow(network[i], 1 - dev.ncpl.settings.PosthocSettings.DEFAULTS.residual().treeWeight()) * Math.pow(trees, dev.ncpl.settings.PosthocSettings.DEFAULTS.residual().treeWeight())
                         : network[i];
                 assertEquals(r.source().equals("alpha"), !Double.isNaN(trees), r.id());
                 assertEquals(expected, both.get(i).finalLoss(), 1e-9 * expected, r.id());
@@ -290,11 +290,11 @@ class PredictorTrainingTest {
             Run beyond = new Run(inside.id() + "-more", inside.source(), inside.split(), inside.metric(), config, inside.curve());
             dev.ncpl.runs.Scale scale = dev.ncpl.runs.Scale.of(beyond);
             double fade = p.trees().networkFade(beyond, scale);
-            assertEquals(Math.exp(-ResidualModels.NETWORK_FADE), fade, 1e-9, "one e-fold beyond the training budgets");
+            assertEquals(Math.exp(-dev.ncpl.settings.PosthocSettings.DEFAULTS.residual().networkFade()), fade, 1e-9, "one e-fold beyond the training budgets");
             double net = p.networkOnly().predictFinal(List.of(beyond))[0];
             double ms = p.networkOnly().finals(p.prepare(List.of(beyond))).spread()[0];
             double trees = p.trees().predict(beyond, p.model().baseline().law("alpha"));
-            double share = (1 - ResidualModels.WEIGHT) * fade;
+            double share = (1 - dev.ncpl.settings.PosthocSettings.DEFAULTS.residual().treeWeight()) * fade;
             double expected = Math.pow(net, share) * Math.pow(trees, 1 - share);
             BlendedPredictor.Finals f = p.finals(p.prepare(List.of(beyond)));
             assertEquals(expected, f.mean()[0], 1e-5 * expected);
@@ -311,7 +311,7 @@ class PredictorTrainingTest {
             for (float[][] member : res) {
                 raw += member[0][0] / res.length;
             }
-            double expectedElsewhere = g.finalLoss(BlendedPredictor.NEW_SOURCE_SHARE * raw);
+            double expectedElsewhere = g.finalLoss(dev.ncpl.settings.PosthocSettings.DEFAULTS.blend().newSourceShare() * raw);
             assertEquals(expectedElsewhere, p.predictFinal(List.of(elsewhere))[0], 1e-9 * expectedElsewhere);
             assertEquals(expectedElsewhere, p.predict(List.of(elsewhere)).get(0).finalLoss(), 1e-5 * expectedElsewhere);
             assertTrue(Math.abs(g.finalLoss(raw) - expectedElsewhere) > 1e-4, "the share must show: residual " + raw);
@@ -473,6 +473,56 @@ class PredictorTrainingTest {
             assertEquals("optimizer.lr", e.field());
             assertTrue(e.getMessage().contains("source 'alpha'"), e.getMessage());
         }
+    }
+
+    /**
+     * The recipe's posthoc section shapes the models beside the network and the blend, and model.json records it:
+     * a source of 24 runs gets trees at min_runs 10 (none at the default 100), the trees weigh what the recipe says,
+     * and a source the model never saw keeps none of the network's residual at new_source_share 0.
+     */
+    @Test
+    void posthocSettingsComeFromTheRecipeAndAreRecordedInTheModel() throws IOException {
+        Path recipeFile = dir.resolve("posthoc-recipe.json");
+        ObjectNode tree = Json.MAPPER.valueToTree(new Recipe("ft", "test", "in_val", List.of(), 5, 1, recipe.model(), 8,
+                4, 0.5, 1.0, 0.0, 50, List.of(new Recipe.Stage("new", List.of(), 1, 0.001, 0.5)), null));
+        tree.remove("posthoc");
+        tree.set("posthoc", Json.MAPPER.readTree("{\"residual\": {\"min_runs\": 10, \"tree_weight\": 0.5},"
+                + " \"blend\": {\"new_source_share\": 0.0}}"));
+        Files.writeString(recipeFile, Json.MAPPER.writeValueAsString(tree));
+        Recipe withPosthoc = Recipe.load(recipeFile);
+        var settings = withPosthoc.posthocSettings();
+        assertEquals(0.5, settings.residual().treeWeight());
+        assertEquals(10, settings.residual().minRuns());
+        assertEquals(dev.ncpl.settings.PosthocSettings.DEFAULTS.residual().bags(), settings.residual().bags(),
+                "a field the section does not give keeps its default");
+
+        Path file = dir.resolve("epsilon.jsonl");
+        RunWriter.writeAll(file, Fixtures.runs(30, 3, 0.003, 47, "epsilon").stream()
+                .map(r -> new Run(r.id(), r.source(), null, r.metric(), r.config(), r.curve())).toList());
+        Path tuned = dir.resolve("posthoc-model");
+        new PredictorTrainer(withPosthoc, Device.cpu(), quiet()).fineTuneFrom(dir.resolve("model"))
+                .train(List.of(file), tuned);
+        try (BlendedPredictor p = BlendedPredictor.load(tuned)) {
+            assertEquals(settings, p.model().manifest().posthocSettings(), "model.json records the settings");
+            assertTrue(p.trees().sources().containsKey("epsilon"), "24 runs are enough at min_runs 10");
+            assertEquals(0.5, p.trees().weight());
+            Run elsewhere = new Run("elsewhere", "zeta", null, "loss", Fixtures.runs(1, 1, 0, 3, "alpha").get(0).config(),
+                    null);
+            dev.ncpl.model.RunFeatures g = p.prepare(List.of(elsewhere)).features().get(0);
+            assertEquals(g.finalLoss(0), p.predictFinal(List.of(elsewhere))[0], 1e-9,
+                    "a source never seen is the pooled law alone at new_source_share 0");
+        }
+
+        tree.set("posthoc", Json.MAPPER.readTree("{\"residual\": {\"tree_weigth\": 0.5}}"));
+        Files.writeString(recipeFile, Json.MAPPER.writeValueAsString(tree));
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> Recipe.load(recipeFile));
+        assertTrue(unknown.getMessage().contains("field 'posthoc.residual.tree_weigth': unknown setting"),
+                unknown.getMessage());
+        tree.set("posthoc", Json.MAPPER.readTree("{\"blend\": {\"curve_gp_weight\": 1.5}}"));
+        Files.writeString(recipeFile, Json.MAPPER.writeValueAsString(tree));
+        IllegalArgumentException range = assertThrows(IllegalArgumentException.class, () -> Recipe.load(recipeFile));
+        assertTrue(range.getMessage().contains("field 'posthoc.blend.curve_gp_weight': must lie in [0, 1], got 1.5"),
+                range.getMessage());
     }
 
     @Test
