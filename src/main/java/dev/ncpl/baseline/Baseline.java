@@ -45,9 +45,8 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
      * runs hold fewer than three model sizes cannot identify its size exponent (nor, with one size, A): those
      * are taken from the best-identified source that logs the same metric ({@link #sizeDonor}), which measured
      * how this loss falls with size, and from Epoch AI's refit of Chinchilla where no such source is among
-     * {@code runs}. Marin (two sizes) and open_lm (six) both log Paloma C4-en: left to Epoch's α = 0.348, the
-     * law fitted on Marin's 130m and 300m runs overestimated Marin's 520m and 1.2B losses by a median 0.035
-     * and 0.039; with open_lm's α = 0.197 by 0.026 and 0.010 (datasets/marin-larger).
+     * {@code runs}: a source's own sizes say how its loss falls with size better than a law fitted elsewhere
+     * (datasets/marin-larger).
      */
     public static Baseline fit(Collection<Run> runs) {
         List<String> unresolved = new ArrayList<>();

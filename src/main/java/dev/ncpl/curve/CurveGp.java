@@ -17,18 +17,14 @@ import java.util.List;
  * several targets: log(L(f·T) / L(T)) at each share f of training in {@link #FRACTIONS}, read from the
  * run's config through the same inputs as the final loss's process ({@link SourceGp}) and the
  * learning rate relative to its peak at a quarter, half and three quarters of the run (the schedule's
- * shape: a cosine and a linear decay have the same mean and end), but not the optimizer's one-hots:
- * with them, Marin's curves came out worse in a prototype (in_val curve MAE 0.0265 for the process
- * alone, 0.0204 without; its optimizers' own settings stay inputs). The targets share one kernel, so
+ * shape: a cosine and a linear decay have the same mean and end), but not the optimizer's one-hots, with
+ * which Marin's curves came out worse (its optimizers' own settings stay inputs). The targets share one kernel, so
  * a whole curve costs one pass over the training runs. Between the shares the log drop is
  * interpolated linearly, and to 0 at the end of the run.
  *
  * <p>Why: the network's curve head and the {@link CurveShape}'s laws drift in the middle of runs unlike
  * those they learnt from (Step Law's in_val cells, the held-back sizes); a process on the whole shape
- * follows the grid between the runs it saw. In a Python prototype on the shared logs, with the
- * network's final losses, Step Law in_val curve MAE after the first 10% of training was 0.0327 for the
- * shipped curves and 0.0229 for this process's alone; on Step Law's 429 M runs (trained up to 268 M)
- * 0.0379 and 0.0209.
+ * follows the grid between the runs it saw.
  *
  * @param keys the config fields read after the scale, the schedule and its shape, in order
  * @param optimizers the optimizers seen in training, lower case (the process predicts no other)

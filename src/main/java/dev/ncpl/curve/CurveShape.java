@@ -24,11 +24,7 @@ import java.util.stream.Collectors;
  * the observed one. The network's curve head sees a curve at a few points per run and drifts in the
  * middle of runs whose (size, tokens) cell it never saw; anchored at the network's final loss, this
  * model's curve errs the other way as often. {@code BlendedPredictor} returns the geometric mean of the
- * two: curve MAE after the first 10% of training fell from 0.0293 to 0.0244 (Marin in_val) and from
- * 0.0484 to 0.0406 (Step Law in_val), and on the held-back sizes from 0.0660 to 0.0592 (Marin 300m)
- * and from 0.0654 to 0.0505 (Step Law 429 M). The mean beat both alone on three of the four; on Step
- * Law in_val the shape alone did a little better (0.0398), but it did worse than the network early in
- * the held-back sizes' runs. Saved beside a trained predictor as {@value #FILE}.
+ * two, which beat both alone on the held-back sizes. Saved beside a trained predictor as {@value #FILE}.
  *
  * <p>It also holds, per source with enough curves, a {@link CurveGp}: the whole shape back from the final
  * loss as a Gaussian process of the config, which {@code BlendedPredictor} weighs in after the mean above.
@@ -85,11 +81,8 @@ public final class CurveShape {
      * of its {@code schedule}: NaN before the earliest share of training it learnt from ({@link
      * PrefixConditioner#minCut()}), {@code finalLoss} from the schedule's last step on. The laws learnt the
      * drop back to earlier logged points, never to the final point itself, and at the end they predict a
-     * small drop where there is none (the predicted curves' last logged points lay 0.008–0.010 above their
-     * final loss on average, in_val): that end drop is taken out in proportion to
-     * the share of training, so that the curve runs continuously into the final loss (curve MAE after 10%:
-     * Marin in_val 0.0240 → 0.0226, the held-back sizes 0.0590 → 0.0587 and 0.0461 → 0.0459, Step Law
-     * in_val unchanged at 0.0372; taking it out everywhere did worse on Step Law, 0.0385).
+     * small drop where there is none: that end drop is taken out in proportion to the share of training, so
+     * that the curve runs continuously into the final loss.
      *
      * @param chinchilla the law of the run's source in the predictor's baseline
      */

@@ -392,12 +392,9 @@ public final class PrefixConditioner {
      * the observed level at the edge was measured to extrapolate worse to larger models than the law
      * itself. Every other feature (hyperparameters, positions in the run and in its schedule) is held
      * within a quarter of its training range beyond that range, where the law keeps those ranges: a
-     * quadratic in a feature that barely varied in training explodes outside it. Every Step Law curve
-     * decays to at most 4% of its peak learning rate, so the curve shape's Step Law law saw final relative
-     * learning rates of 0.0006–0.041; a constant schedule ends at 1, and unclamped, the shape of such a
-     * run rose exponentially from 0.03 to its final loss. Held at the range's very edge, in_val runs
-     * conditioned on 30% of their curve did a little worse (Marin MAE 0.0091 → 0.0094); with the margin
-     * every in_val and held-back figure is the same as unclamped.
+     * quadratic in a feature that barely varied in training explodes outside it (a law that saw only schedules
+     * decaying to a few percent of the peak, given a constant one, drew a curve rising exponentially). Held at the
+     * range's very edge, runs in progress did a little worse than with the margin.
      */
     private static double[] expand(Law law, double[] x, double clampMargin) {
         int m = x.length;

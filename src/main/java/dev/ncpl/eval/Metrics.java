@@ -26,7 +26,7 @@ import java.util.stream.IntStream;
  *     not the loss their schedules would have reached, so the final-loss figures score the predicted curve at the
  *     last logged step for them (as the conditioned and power-law predictors' final loss already is)
  * @param finalMaeAtScheduleEnd the final-loss MAE with those runs scored by the loss predicted at their schedules'
- *     end, as every run was until 2026-11-25 (equal to {@link #finalMae} where none stops early)
+ *     end, as every run was scored before runs that stop early were told apart (equal to {@link #finalMae} where none stops early)
  * @param finalMaeReachingScheduleEnd the final-loss MAE over the other runs alone, those whose last logged loss is
  *     the loss their schedules reached: the figure no scoring convention for the runs that stop early moves (NaN
  *     where every run stops early)

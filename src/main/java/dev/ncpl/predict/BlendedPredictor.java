@@ -176,10 +176,8 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
      * deviation, and with the trees also half the gap between the network and them (the two are
      * different kinds of model, and where they disagree neither is sure), faded beyond the source's training
      * range as the network's share in the final loss is ({@link ResidualModels#networkFade}): there the network
-     * drifts, and its disagreement says less about a final loss it has less part in. On Marin's 520m and 1.2B runs
-     * (datasets/marin-larger) the 80% intervals narrowed from a mean width of 0.075 to 0.069 and from 0.194 to
-     * 0.154, still covering 99% and all of them; on Step Law 429 M (models/extrapolation) from 0.052 to 0.047,
-     * covering 91.4% instead of 92.3%; inside the range nothing changes.
+     * drifts, and its disagreement says less about a final loss it has less part in; inside the range nothing
+     * changes.
      */
     private FinalLoss finalLoss(Run run, RunFeatures f, double[] memberResiduals) {
         double share = residualShare(run);

@@ -11,8 +11,8 @@ import java.util.Locale;
 /**
  * Predicts runs from their config and the beginning of their curve: observed points are returned as
  * observed, later ones come from the {@link PrefixConditioner}, averaged over its predictions from the
- * last {@value #ANCHORS} observed points (one logged loss is noisy; averaging over two anchors cut the
- * 30%-seen final-loss error on Step Law in_val from 0.0066 to 0.0063, three did no better). A run
+ * last {@value #ANCHORS} observed points (one logged loss is noisy; two anchors did better than one, three no
+ * better than two). A run
  * with nothing observed (no point after step 0) gets the config-only prediction of the neural predictor.
  * The observed part is either everything the input curve holds (a run in progress) or, for
  * evaluation, the points up to a fraction of the schedule.

@@ -30,47 +30,33 @@ import java.util.stream.IntStream;
 /**
  * A second opinion on the final loss: gradient-boosted trees (or a Gaussian process, below) per source
  * on log(final loss / the source's Chinchilla law) of the training runs, fitted to its median ({@link #LOSS}),
- * the trees reading the run's
- * scale (N, D, D/N), its schedule
- * (warmup share, mean and final learning rate relative to peak), its optimizer's {@link OptimizerFamily
- * family}, ln(peak lr × weight decay) and that times D/N, every numeric config field that varies in the
- * source, and its optimizer; every other tree reads only the scale and schedule inputs, pooled over the
- * optimizers ({@link #POOLED_DERIVED}). A source's trees are
- * {@value #BAGS} fits, each on a seeded nine tenths of its runs, averaged. {@code BlendedPredictor} returns
- * the geometric mean of this and the network's final loss, the trees weighing {@link #weight} (nine tenths;
- * see {@link #WEIGHT}), and more beyond the sizes and budgets of the source's training runs, where the
- * network's share fades ({@link #NETWORK_FADE}; {@link #ranges}).
+ * the trees reading the run's scale (N, D, D/N), its schedule (warmup share, mean and final learning rate
+ * relative to peak), its optimizer's {@link OptimizerFamily family}, ln(peak lr × weight decay) and that times
+ * D/N, every numeric config field that varies in the source, and its optimizer; every other tree reads only the
+ * scale and schedule inputs, pooled over the optimizers ({@link #POOLED_DERIVED}). A source's trees are several
+ * fits ({@code posthoc.residual.bags}), each on a seeded subsample of its runs, averaged: one fit's error on
+ * configurations it never saw hangs on which runs it was given. {@code BlendedPredictor} returns the geometric
+ * mean of this and the network's final loss, the trees weighing {@link #weight}, and more beyond the sizes and
+ * budgets of the source's training runs, where the network's share fades ({@link #networkFadeRate}; {@link
+ * #ranges}).
  *
  * <p>Where a source's training runs span several sizes, a {@link SourceGp Gaussian process} on the same
  * residual is also tried: both are fitted on the sizes below the largest and measured on the largest,
  * and fitted on four fifths of the runs and measured on the rest (the {@link GpCheck}); a source whose
  * process erred less in both gets one, fitted on all its runs, which then stands in for its trees and
- * weighs {@link #GP_WEIGHT}. Trees keep the residual of the
- * largest size they saw; the process follows the residual's smooth trend in size, learning rate and
- * batch a little beyond it. The choice is made on the training runs alone, per source and per model.
+ * weighs {@link #gpWeight}. Trees keep the residual of the largest size they saw; the process follows the
+ * residual's smooth trend in size, learning rate and batch a little beyond it. The choice is made on the
+ * training runs alone, per source and per model.
  *
- * <p>Why: the network and the trees err differently. Measured on the shared logs with the shipped
- * networks (final-loss MAE, network / trees / their geometric mean): Marin in_val 0.0195 / 0.0165 /
- * 0.0172, Step Law in_val 0.0129 / 0.0125 / 0.0117; trained on the smaller sizes, Marin 300m 0.0355 /
- * 0.0357 / 0.0337 and Step Law 429 M 0.0337 / 0.0196 / 0.0251. The settings (depth 4, 20 runs a leaf)
- * were picked from six tried on those same four sets, which are therefore no independent check of
- * them.
- *
- * <p>Why the bagging: one fit's error on runs of configurations it never saw hangs on which runs it was
- * given. Marin in_val, trees alone: dropping 12 random runs of its 1,708 moved one fit's MAE from 0.0165
- * to 0.0184–0.0203 (six draws); the average of eight fits on nine tenths stayed at 0.0160–0.0174 (three
- * draws), and 0.0167 on all runs. The family input then took the eight fits' MAE on Marin in_val to
- * 0.0153 (0.0152–0.0159 over three draws without 12 random runs), and left Marin 300m, trained on 130m, as
- * it was (0.0373 against 0.0372; 0.0372–0.0396 over the draws): per-optimizer inputs alone cannot tell
- * what a matrix-based optimizer does at a budget where it has no run, and the family lets its neighbours
- * say. The weight-decay inputs ({@link #DERIVED}) then took it to 0.0139–0.0142 with ln(lr·wd) alone
- * and 0.0132–0.0134 with ln(lr·wd·D/N) as well (Marin 300m 0.0366–0.0381 and 0.0369–0.0370; without
- * them 0.0154–0.0156 and 0.0385–0.0399, over bagging seeds): a decoupled decay takes lr·wd of the
- * weights each step, and trees splitting on lr and wd apart miss that the two act as one. Beyond the
- * sizes it saw, a tree keeps the residual of the largest one it saw, and the size trend stays with the
- * law. Sources with fewer than {@code posthoc.residual.min_runs} training runs get no trees (a fine-tuning on a few
- * dozen runs of a source keeps the network's prediction alone for it; the parent's trees of the other
- * sources are kept). Saved as {@value #FILE}.
+ * <p>Why: the network and the trees err differently, and the blend of the two beat either on the in_val and
+ * held-back sizes of Marin and Step Law. The optimizer family lets an optimizer without runs at a budget borrow
+ * its neighbours'; the weight-decay inputs carry lr·wd, the share of the weights a decoupled decay takes each
+ * step, which trees splitting on lr and wd apart miss. Beyond the sizes it saw, a tree keeps the residual of the
+ * largest one it saw, and the size trend stays with the law. Sources with fewer than {@code
+ * posthoc.residual.min_runs} training runs get no trees (a fine-tuning on a few dozen runs of a source keeps the
+ * network's prediction alone for it; the parent's trees of the other sources are kept). What was measured for
+ * each choice is in docs/experiments.md ("Post-hoc settings" and "Residual models: measurements"). Saved as
+ * {@value #FILE}.
  */
 public final class ResidualModels {
     /** File name in a model folder. */
@@ -82,15 +68,7 @@ public final class ResidualModels {
      * BoostedTrees.Settings, BoostedTrees.Loss, boolean[])}), with the source's numeric {@code data.} and
      * {@code schedule.} fields ({@link #POOLED_SECTIONS}): scale and schedule, what a run's optimizer does not
      * change the meaning of. Those trees cannot tell the optimizers apart, so what a long warmup or a short
-     * budget does is learnt from every optimizer's runs, and an optimizer without a run there borrows it:
-     * Marin's Kron has its in_val cell at 2.7 B tokens, some of it warming up over 78% of the schedule, where
-     * only optimizers of another family have training runs; that cell's MAE went from 0.0107 to 0.0092 (its five
-     * 78% runs 0.045 to 0.034; bagging seed 17, shrinkage 0.5). Trees alone, 300 trees, bagging seeds 17, 1 and 2
-     * (Marin in_val / trained on 130m and measured on 300m): at shrinkage 0.5, every tree on every input 0.0111–0.0113 / 0.0425–0.0439, every other tree pooled
-     * 0.0106–0.0108 / 0.0391–0.0429; at shrinkage 0.1, 0.0117–0.0121 / 0.0430–0.0450 and 0.0115–0.0117 /
-     * 0.0410–0.0439. Pooling the matrix-optimizer input too (shrinkage 0.1): 0.0126–0.0130 in_val, as it lets
-     * those trees split the optimizers in two after all. Step Law (in_val / trained up to 268 M and measured on
-     * 429 M): 0.0114–0.0117 / 0.0218–0.0219 at shrinkage 0.1 unpooled, 0.0107–0.0111 / 0.0206–0.0215 shipped.
+     * budget does is learnt from every optimizer's runs, and an optimizer without a run there borrows it.
      */
     static final List<String> POOLED_DERIVED = List.of("log_params", "log_tokens", "log_tokens_per_param",
             "warmup_fraction", "mean_relative_lr", "final_relative_lr");
@@ -98,14 +76,8 @@ public final class ResidualModels {
     static final List<String> POOLED_SECTIONS = List.of("data.", "schedule.");
     /**
      * What the trees fit: the median of the residual where the inputs put a run, not its mean. Runs of one
-     * config do not end alike, and their spread is skewed: twelve Marin muon runs of one config at 10.7 B
-     * tokens end between 3.295 and 3.334, seven of them at 3.297 or below. The mean follows the few far above;
-     * the median, which an absolute error is least about, stays with the many. Trees alone, eight bagged
-     * fits, bagging seeds 17, 1 and 2: Marin in_val 0.0133 / 0.0134 / 0.0132 with squared error, 0.0121 /
-     * 0.0117 / 0.0119 with absolute; trained on 130m and measured on 300m, 0.0344 / 0.0370 / 0.0369 against
-     * 0.0430 / 0.0450 / 0.0442, of which the spread about the median error (MAE less offset) 0.0204 /
-     * 0.0221 / 0.0211 against 0.0153 / 0.0161 / 0.0158, and the median error −0.028 to −0.032 against −0.036
-     * to −0.039: the predictions are lower by the skew, where the law's size trend already had them too low.
+     * config do not end alike, and their spread is skewed: the mean follows the few far above; the median,
+     * which an absolute error is least about, stays with the many.
      */
     static final BoostedTrees.Loss LOSS = BoostedTrees.Loss.ABSOLUTE;
     /** Scale and schedule inputs of trees fitted before the optimizer family was read (files without {@code derived}). */
@@ -126,7 +98,7 @@ public final class ResidualModels {
     /**
      * The trees of one source, with the inputs they read: {@code derived} ({@link #DERIVED}), then the
      * numeric fields {@code keys}, then one-hots of {@code optimizers}. Their residual is the mean of the
-     * {@code members}' ({@link #BAGS} fits on seeded subsamples; one in files from before the bagging),
+     * {@code members}' ({@code posthoc.residual.bags} fits on seeded subsamples; one in files from before the bagging),
      * fitted under {@code loss} ({@link #LOSS}; squared error in files from before it was kept), every other
      * tree held to the inputs named in {@code pooled} ({@link #POOLED_DERIVED}; none in files from before).
      */

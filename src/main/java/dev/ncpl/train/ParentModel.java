@@ -93,10 +93,8 @@ final class ParentModel {
      *
      * <p>With {@code freshHeads}, the final-loss and curve heads keep their fresh initialization: only the
      * encoder (embeddings, numeric slots, transformer blocks) comes from the parent. For runs that all come
-     * from sources the parent never saw, what the parent's heads say about configs is about other data;
-     * measured over 8 draws with the same parent each, fresh heads gave a final-loss MAE of 0.0446 against
-     * 0.0465 (Step Law as a new source, 50 runs; better in 6 draws) and 0.0256 against 0.0286 (the
-     * Multi-Power Law curves, 18 runs; better in 5).
+     * from sources the parent never saw, what the parent's heads say about configs is about other data, and fresh
+     * heads did better on the new-source studies (eval/finetune-*).
      */
     void copyInto(int member, NcplNetwork net, TargetStats stats, boolean freshHeads) throws IOException {
         String file = manifest.members().get(member % manifest.members().size());

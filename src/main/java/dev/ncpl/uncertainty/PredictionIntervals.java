@@ -47,10 +47,8 @@ public final class PredictionIntervals {
     /**
      * Inner edges of the curve bins, in fractions of training: [0, 0.01), [0.01, 0.025), [0.025, 0.05),
      * [0.05, 0.1), [0.1, 0.2), …, [0.9, 1]. The first tenth is split because the loss falls fastest there: one
-     * bin over it mixed the errors in warmup with those at 6% of training, and made the 80% band there 0.17
-     * wide for the shipped default's Step Law runs, where the errors in [0.05, 0.1) alone need 0.03
-     * (2026-12-06); the distance widening multiplied the excess, to over 4 loss units at 6% of a
-     * 20 B-parameter run. Bins from 0.1 on are as before, and with them every interval and band there.
+     * bin over it mixed the errors in warmup with those later in the first tenth, made the band there far too wide,
+     * and the distance widening multiplied the excess.
      */
     static final double[] CURVE_BIN_EDGES = {0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
     /** Inner edges of the ten even bins of intervals written before {@link #CURVE_BIN_EDGES}. */
