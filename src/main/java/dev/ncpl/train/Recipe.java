@@ -14,7 +14,8 @@ import java.util.Set;
 
 /**
  * A predictor training recipe, read from {@code training-configs/<name>.json}: which runs, which
- * network, and the stages of training (first on every source, then fine-tuning on the targets).
+ * network, and the stages of training (first on every source, then fine-tuning on the targets). A recipe may
+ * extend another and give only what differs ({@link #load}).
  *
  * @param name recipe name
  * @param description one line on what it is for
@@ -87,20 +88,62 @@ public record Recipe(String name, String description, String protocol, List<Stri
         return DerivedExtra.of(derivedExtras);
     }
 
+    /**
+     * The recipe in {@code file} as a JSON object, on top of the recipe it {@code extends} (a path relative to its
+     * folder) where it names one: objects merge field by field, anything else the extending recipe gives replaces
+     * the base's. {@code chain} holds the files read so far, to refuse a cycle.
+     */
+    private static ObjectNode resolve(Path file, List<Path> chain) throws IOException {
+        Path real = file.toAbsolutePath().normalize();
+        if (chain.contains(real)) {
+            throw new IOException(chain.get(chain.size() - 1) + ": field 'extends': " + file + " extends itself (through "
+                    + chain + ")");
+        }
+        chain.add(real);
+        JsonNode tree = Json.read(file, JsonNode.class);
+        if (!tree.isObject()) {
+            throw new IOException(file + ": expected a JSON object");
+        }
+        ObjectNode own = (ObjectNode) tree;
+        JsonNode base = own.remove("extends");
+        if (base == null || base.isNull()) {
+            return own;
+        }
+        if (!base.isTextual() || base.asText().isBlank()) {
+            throw new IOException(file + ": field 'extends': expected the path of another recipe, got " + base);
+        }
+        Path baseFile = real.getParent().resolve(base.asText());
+        if (!java.nio.file.Files.isRegularFile(baseFile)) {
+            throw new IOException(file + ": field 'extends': no recipe at " + baseFile);
+        }
+        ObjectNode merged = resolve(baseFile, chain);
+        merge(merged, own);
+        return merged;
+    }
+
+    private static void merge(ObjectNode into, ObjectNode from) {
+        from.fields().forEachRemaining(e -> {
+            JsonNode current = into.get(e.getKey());
+            if (current instanceof ObjectNode c && e.getValue() instanceof ObjectNode f) {
+                merge(c, f);
+            } else {
+                into.set(e.getKey(), e.getValue());
+            }
+        });
+    }
+
     /** The post-hoc settings: the recipe's, or the defaults where it gives none. */
     public PosthocSettings posthocSettings() {
         return PosthocSettings.orDefaults(posthoc);
     }
 
     /**
-     * Reads and checks a recipe; its {@code posthoc} section may give any subset of the settings, the defaults
-     * fill the rest. Errors name the file and the field.
+     * Reads and checks a recipe; it may extend another ({@code "extends": "default.json"}: only the fields that
+     * differ are given), and its {@code posthoc} section may give any subset of the settings, the defaults filling
+     * the rest. Errors name the file and the field.
      */
     public static Recipe load(Path file) throws IOException {
-        JsonNode tree = Json.read(file, JsonNode.class);
-        if (!tree.isObject()) {
-            throw new IOException(file + ": expected a JSON object");
-        }
+        JsonNode tree = resolve(file, new java.util.ArrayList<>());
         PosthocSettings posthoc = PosthocSettings.read(((ObjectNode) tree).remove("posthoc"), file.toString());
         Recipe r;
         try {

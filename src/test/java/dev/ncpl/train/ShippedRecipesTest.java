@@ -2,6 +2,8 @@ package dev.ncpl.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ncpl.model.ModelManifest;
 import dev.ncpl.model.NcplModel;
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The recipes in training-configs/ read and check, and the shipped ones describe the shipped models' post-hoc settings. */
 class ShippedRecipesTest {
@@ -32,6 +35,38 @@ class ShippedRecipesTest {
             // the shipped models were made before model.json recorded the settings: with the defaults
             assertEquals(shipped.posthocSettings(), r.posthocSettings(), name);
             assertEquals(PosthocSettings.DEFAULTS, r.posthocSettings(), name);
+            // and everything else the recipe says is what the shipped model was trained with
+            com.fasterxml.jackson.databind.JsonNode trainedWith = shipped.provenance().get("recipe");
+            com.fasterxml.jackson.databind.JsonNode now = Json.MAPPER.readTree(Json.MAPPER.writeValueAsString(r));
+            trainedWith.fieldNames().forEachRemaining(field -> assertEquals(trainedWith.get(field), now.get(field),
+                    name + ": field " + field));
         }
+    }
+
+    @Test
+    void aRecipeExtendsAnotherAndGivesOnlyWhatDiffers(@TempDir Path dir) throws IOException {
+        Path base = dir.resolve("base.json");
+        Files.copy(Path.of("training-configs/default.json"), base);
+        Path child = dir.resolve("sub/child.json");
+        Files.createDirectories(child.getParent());
+        Files.writeString(child, "{\"extends\": \"../base.json\", \"name\": \"child\", \"seed\": 3,"
+                + " \"model\": {\"layers\": 3}, \"posthoc\": {\"blend\": {\"new_source_share\": 0.5}}}");
+        Recipe r = Recipe.load(child);
+        Recipe d = Recipe.load(base);
+        assertEquals("child", r.name());
+        assertEquals(3, r.seed());
+        assertEquals(3, r.model().layers());
+        assertEquals(d.model().dModel(), r.model().dModel(), "an object merges field by field");
+        assertEquals(d.stages(), r.stages());
+        assertEquals(0.5, r.posthocSettings().blend().newSourceShare());
+        assertEquals(d.posthocSettings().residual(), r.posthocSettings().residual());
+
+        Files.writeString(base, "{\"extends\": \"sub/child.json\"}");
+        IOException cycle = assertThrows(IOException.class, () -> Recipe.load(child));
+        assertTrue(cycle.getMessage().contains("field 'extends'") && cycle.getMessage().contains("extends itself"),
+                cycle.getMessage());
+        Files.writeString(child, "{\"extends\": \"missing.json\"}");
+        IOException missing = assertThrows(IOException.class, () -> Recipe.load(child));
+        assertTrue(missing.getMessage().contains("child.json: field 'extends': no recipe at"), missing.getMessage());
     }
 }
