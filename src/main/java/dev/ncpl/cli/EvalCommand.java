@@ -86,7 +86,7 @@ public final class EvalCommand implements Callable<Integer> {
         for (Path m : models) {
             Path manifest = m.resolve(NcplModel.MANIFEST);
             if (java.nio.file.Files.isRegularFile(manifest)) {
-                seeded &= ModelData.seededInVal(Json.read(manifest, ModelManifest.class).provenance());
+                seeded &= Json.read(manifest, ModelManifest.class).provenance().seededValidation();
             }
         }
         List<Run> train = p.training(all, seeded);
@@ -190,9 +190,9 @@ public final class EvalCommand implements Callable<Integer> {
 
     /** Whether {@code model} was trained on each of these run files (same contents), so calibrated on their in_val. */
     private static boolean trainedOn(BlendedPredictor model, List<Path> files) throws java.io.IOException {
-        var data = model.model().manifest().provenance().path("data");
+        Map<String, String> data = model.model().manifest().provenance().data();
         for (Path f : files) {
-            if (!data.path(f.getFileName().toString()).asText("").equals(dev.ncpl.util.Hashing.sha256(f))) {
+            if (!dev.ncpl.util.Hashing.sha256(f).equals(data.get(f.getFileName().toString()))) {
                 return false;
             }
         }

@@ -1,9 +1,9 @@
 package dev.ncpl.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.ncpl.eval.Protocol;
 import dev.ncpl.model.ModelManifest;
 import dev.ncpl.model.NcplModel;
+import dev.ncpl.model.Provenance;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunReader;
 import dev.ncpl.util.Json;
@@ -26,14 +26,14 @@ import java.util.Locale;
 record ModelData(Protocol protocol, boolean seededInVal, long seed, List<Run> all, List<Path> files) {
     static ModelData of(Path modelDir, DataOptions data) throws IOException {
         ModelManifest manifest = Json.read(modelDir.resolve(NcplModel.MANIFEST), ModelManifest.class);
-        JsonNode prov = manifest.provenance();
-        Protocol protocol = Protocol.parse(prov.path("protocol").asText("in_val"));
+        Provenance prov = manifest.provenance();
+        Protocol protocol = Protocol.parse(prov.protocol() == null ? "in_val" : prov.protocol());
         List<Path> files = data.files("marin.jsonl", "steplaw.jsonl", "openlm.jsonl");
         List<Run> all = RunReader.readAll(files);
-        ModelData md = new ModelData(protocol, seededInVal(prov), prov.path("seed").asLong(0), all, List.copyOf(files));
-        if (prov.has("training_runs") && prov.get("training_runs").asInt() != md.training().size()) {
+        ModelData md = new ModelData(protocol, prov.seededValidation(), prov.seed(), all, List.copyOf(files));
+        if (prov.trainingRuns() != md.training().size()) {
             System.err.printf(Locale.ROOT, "warning: the model was trained on %d runs, these files give %d%n",
-                    prov.get("training_runs").asInt(), md.training().size());
+                    prov.trainingRuns(), md.training().size());
         }
         return md;
     }
@@ -51,10 +51,5 @@ record ModelData(Protocol protocol, boolean seededInVal, long seed, List<Run> al
     /** The runs the protocol scores on, held out as the model's training held them out. */
     List<Run> evaluation() {
         return protocol.evaluation(all, seededInVal);
-    }
-
-    /** Whether a model with provenance {@code prov} was trained with seeded in_val runs for sources without any. */
-    static boolean seededInVal(JsonNode prov) {
-        return prov.path("seeded_in_val").asBoolean(false);
     }
 }

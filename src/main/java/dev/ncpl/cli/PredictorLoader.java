@@ -13,10 +13,9 @@ final class PredictorLoader {
     static BlendedPredictor load(Path dir, String name, EvalReport report) throws IOException {
         BlendedPredictor p = BlendedPredictor.load(dir).named(name);
         var prov = p.model().manifest().provenance();
-        report.provenance(name + " model", dir + " (recipe " + prov.path("recipe").path("name").asText("?")
-                + ", protocol " + prov.path("protocol").asText("?") + ", seed " + prov.path("seed").asText("?")
-                + ", ensemble of " + p.model().ensembleSize() + ", trained in " + prov.path("training_seconds").asText("?")
-                + " s)");
+        report.provenance(name + " model", dir + " (recipe " + prov.recipeName() + ", protocol " + prov.protocol()
+                + ", seed " + prov.seed() + ", ensemble of " + p.model().ensembleSize() + ", trained in "
+                + prov.trainingSeconds() + " s)");
         return p;
     }
 }

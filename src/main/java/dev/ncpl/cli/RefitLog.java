@@ -1,14 +1,16 @@
 package dev.ncpl.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ncpl.model.ModelManifest;
 import dev.ncpl.model.NcplModel;
+import dev.ncpl.model.Provenance;
 import dev.ncpl.util.Hashing;
 import dev.ncpl.util.Json;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Records in a model's provenance ({@code model.json}, {@code provenance.refits}) each time a command fits again a
@@ -21,22 +23,20 @@ final class RefitLog {
 
     /** Appends the refit by {@code command} of {@code written} (file names in {@code modelDir}) from {@code data}. */
     static void record(Path modelDir, String command, List<Path> data, List<String> written) throws IOException {
-        Path manifest = modelDir.resolve(NcplModel.MANIFEST);
-        JsonNode root = Json.MAPPER.readTree(manifest.toFile());
-        if (!(root instanceof ObjectNode model) || !(model.get("provenance") instanceof ObjectNode provenance)) {
-            throw new IOException(manifest + ": no provenance object to record the refit in");
+        Path file = modelDir.resolve(NcplModel.MANIFEST);
+        ModelManifest manifest = Json.read(file, ModelManifest.class);
+        if (manifest.provenance() == null) {
+            throw new IOException(file + ": no provenance to record the refit in");
         }
-        ObjectNode entry = provenance.withArray("refits").addObject();
-        entry.put("command", command);
-        entry.put("at", Instant.now().toString());
-        ObjectNode runs = entry.putObject("data");
-        for (Path file : data) {
-            runs.put(file.getFileName().toString(), Hashing.sha256(file));
+        Map<String, String> runs = new LinkedHashMap<>();
+        for (Path f : data) {
+            runs.put(f.getFileName().toString(), Hashing.sha256(f));
         }
-        ObjectNode files = entry.putObject("files");
+        Map<String, String> files = new LinkedHashMap<>();
         for (String name : written) {
             files.put(name, Hashing.sha256(modelDir.resolve(name)));
         }
-        Json.writePretty(manifest, model);
+        Provenance.Refit refit = new Provenance.Refit(command, Instant.now().toString(), runs, files);
+        Json.writePretty(file, manifest.withProvenance(manifest.provenance().withRefit(refit)));
     }
 }

@@ -1,6 +1,5 @@
 package dev.ncpl.model;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.ncpl.settings.PosthocSettings;
 import dev.ncpl.text.DerivedExtra;
 import dev.ncpl.text.NumericScaler;
@@ -27,9 +26,15 @@ import java.util.Set;
  *     before they were recorded: {@link PosthocSettings#DEFAULTS}, which they were made with)
  */
 public record ModelManifest(String format, ModelConfig network, NumericScaler scaler, TargetStats targets,
-                            List<String> members, List<String> knownOptimizers, JsonNode provenance,
+                            List<String> members, List<String> knownOptimizers, Provenance provenance,
                             String residualScale, List<String> derivedExtras, RequiredKeys requiredKeys,
                             PosthocSettings posthoc) {
+    /** This manifest with {@code p} as its provenance (a refit records itself so). */
+    public ModelManifest withProvenance(Provenance p) {
+        return new ModelManifest(format, network, scaler, targets, members, knownOptimizers, p, residualScale,
+                derivedExtras, requiredKeys, posthoc);
+    }
+
     /** The post-hoc settings it was made with. */
     public PosthocSettings posthocSettings() {
         return PosthocSettings.orDefaults(posthoc);

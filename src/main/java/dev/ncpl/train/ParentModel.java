@@ -221,7 +221,7 @@ final class ParentModel {
         var o = Json.MAPPER.createObjectNode();
         o.put("model", dir.toString());
         o.put("model_json_sha256", Hashing.sha256(dir.resolve(NcplModel.MANIFEST)));
-        o.set("parent_provenance", manifest.provenance());
+        o.set("parent_provenance", Json.MAPPER.valueToTree(manifest.provenance()));
         return o;
     }
 }

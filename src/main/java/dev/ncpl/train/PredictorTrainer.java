@@ -24,6 +24,7 @@ import dev.ncpl.model.ModelFolder;
 import dev.ncpl.model.ModelManifest;
 import dev.ncpl.model.NcplModel;
 import dev.ncpl.model.NcplNetwork;
+import dev.ncpl.model.Provenance;
 import dev.ncpl.model.RequiredKeys;
 import dev.ncpl.model.ResidualScale;
 import dev.ncpl.model.RunFeatures;
@@ -731,35 +732,23 @@ public final class PredictorTrainer {
         return out;
     }
 
-    private ObjectNode provenance(List<Path> files, int trainRuns, int valRuns, double seconds,
+    private Provenance provenance(List<Path> files, int trainRuns, int valRuns, double seconds,
                                   Map<String, Double> valMae, Protocol protocol) throws IOException {
-        ObjectNode p = Json.MAPPER.createObjectNode();
-        ObjectNode data = p.putObject("data");
+        Map<String, String> data = new java.util.LinkedHashMap<>();
         for (Path f : files) {
             data.put(f.getFileName().toString(), Hashing.sha256(f));
         }
-        p.put("protocol", protocol.id());
-        p.put("seeded_in_val", true);
-        p.put("training_runs", trainRuns);
-        p.put("validation_runs", valRuns);
-        p.set("recipe", Json.MAPPER.valueToTree(recipe));
-        p.put("seed", recipe.seed());
-        p.put("training_seconds", Math.round(seconds));
-        p.put("optimizer_steps", steps);
-        p.put("skipped_non_finite_steps", skipped);
-        p.put("retried_non_finite_steps", retried);
-        p.put("device", device.toString());
-        p.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
-        p.put("created", Instant.now().toString());
-        p.set("validation_final_mae", Json.MAPPER.valueToTree(valMae));
+        ObjectNode from = null;
         if (parent != null) {
-            ObjectNode from = parent.provenance();
+            from = parent.provenance();
             if (startedWithFreshHeads != null) {
                 from.put("heads", startedWithFreshHeads ? "fresh" : "copied");
             }
-            p.set("fine_tuned_from", from);
         }
-        return p;
+        return new Provenance(data, protocol.id(), true, trainRuns, valRuns, Json.MAPPER.valueToTree(recipe),
+                recipe.seed(), Math.round(seconds), steps, skipped, retried, device.toString(),
+                Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion(), Instant.now().toString(),
+                valMae, from, null);
     }
 
     private String fingerprint(List<Path> files) throws IOException {

@@ -144,7 +144,7 @@ class PredictorTrainingTest {
         try (BlendedPredictor p = BlendedPredictor.load(model); BlendedPredictor child = BlendedPredictor.load(tuned)) {
             assertEquals(ResidualScale.DATA_TERM, p.model().manifest().finalResidualScale());
             // fine-tuned on runs of a source the parent knows: every weight, heads included, started as the parent's
-            assertEquals("copied", child.model().manifest().provenance().get("fine_tuned_from").get("heads").asText());
+            assertEquals("copied", child.model().manifest().provenance().fineTunedFrom().get("heads").asText());
             // the child's weights start as the parent's, so they keep the unit they were trained in
             assertEquals(ResidualScale.DATA_TERM, child.model().manifest().finalResidualScale());
             RunFeatures f = p.model().features().features(val.get(0));
@@ -561,9 +561,9 @@ class PredictorTrainingTest {
             assertEquals(dev.ncpl.util.Json.MAPPER.writeValueAsString(
                             ResidualModels.loadIfPresent(dir.resolve("model")).sources().get("alpha")),
                     dev.ncpl.util.Json.MAPPER.writeValueAsString(child.trees().sources().get("alpha")));
-            assertTrue(cm.provenance().has("fine_tuned_from"), cm.provenance().toString());
+            assertTrue(cm.provenance().fineTunedFrom() != null, cm.provenance().toString());
             // every run it was fine-tuned on is of a source the parent never saw: its heads started afresh
-            assertEquals("fresh", cm.provenance().get("fine_tuned_from").get("heads").asText());
+            assertEquals("fresh", cm.provenance().fineTunedFrom().get("heads").asText());
             // the child's residuals are standardised on its own runs, over gamma's own law, not on the parent's
             assertNotEquals(pm.targets(), cm.targets());
             assertEquals(0, cm.targets().finalMean(), 0.2 * cm.targets().finalStd(), cm.targets().toString());

@@ -36,7 +36,7 @@ class ShippedRecipesTest {
             assertEquals(shipped.posthocSettings(), r.posthocSettings(), name);
             assertEquals(PosthocSettings.DEFAULTS, r.posthocSettings(), name);
             // and everything else the recipe says is what the shipped model was trained with
-            com.fasterxml.jackson.databind.JsonNode trainedWith = shipped.provenance().get("recipe");
+            com.fasterxml.jackson.databind.JsonNode trainedWith = shipped.provenance().recipe();
             com.fasterxml.jackson.databind.JsonNode now = Json.MAPPER.readTree(Json.MAPPER.writeValueAsString(r));
             trainedWith.fieldNames().forEachRemaining(field -> assertEquals(trainedWith.get(field), now.get(field),
                     name + ": field " + field));
