@@ -167,7 +167,53 @@ public final class PredictorTrainer {
     public Result train(List<Path> runFiles, Path out) throws IOException {
         long start = System.nanoTime();
         Protocol protocol = Protocol.parse(recipe.protocol() == null ? "in_val" : recipe.protocol());
-        List<Run> all = RunReader.readAll(runFiles);
+        Split split = split(RunReader.readAll(runFiles), protocol);
+        Path target = ModelFolder.checkReplaceable(out);
+        Path staging = ModelFolder.stagingOf(target);
+        Start begun = startOrResume(staging, fingerprint(runFiles));
+        State state = begun.state();
+        try {
+            Baseline baseline = parent == null ? Baseline.fit(split.train())
+                    : parent.relevel(parent.baseline().withNewSources(parent.newSourceLaws(split.train())), split.train(),
+                    log);
+            baseline.save(staging.resolve(NcplModel.BASELINE));
+            try (Prepared prepared = prepare(split, baseline, staging)) {
+                ModelManifest manifest = manifest(prepared, split,
+                        provenance(runFiles, split.train().size(), split.validation().size(), 0, Map.of(), protocol));
+                long totalEpochs = recipe.ensemble() * (long) recipe.stages().stream().mapToInt(Recipe.Stage::epochs).sum();
+                try (ProgressBar bar = new ProgressBar("train", totalEpochs)) {
+                    for (int m = 0; m < recipe.ensemble(); m++) {
+                        if (m < state.completedMembers()) {
+                            bar.step(totalEpochs / recipe.ensemble());
+                            continue;
+                        }
+                        state = trainMember(m, prepared.config(), prepared.train(), prepared.validation(),
+                                prepared.stats(), staging, state, bar);
+                    }
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
+                Map<String, Double> valMae = fitPosthoc(split, staging);
+                manifest = manifest.withProvenance(provenance(runFiles, split.train().size(), split.validation().size(),
+                        seconds, valMae, protocol));
+                publish(staging, target, manifest, out.getFileName().toString());
+                return new Result(out, seconds, (System.nanoTime() - start) / 1e9 - seconds, valMae, begun.resumed(),
+                        List.copyOf(epochLosses), skipped);
+            }
+        } catch (IOException | RuntimeException e) {
+            reportStaging(staging);
+            throw e;
+        }
+    }
+
+    /** The runs a training learns from and those it early-stops and calibrates on. */
+    private record Split(List<Run> train, List<Run> validation) {}
+
+    /**
+     * The protocol's training runs and its validation runs of the target sources; where no validation run is left (a
+     * few runs of a team's own), a seeded fifth of the training runs is held out instead.
+     */
+    private Split split(List<Run> all, Protocol protocol) {
         checkSourcesPresent(all);
         List<Run> trainRuns = protocol.training(all);
         List<Run> valRuns = protocol.validation(all).stream().filter(r -> isTarget(r.source())).toList();
@@ -189,110 +235,123 @@ public final class PredictorTrainer {
         valRuns = withKnownOptimizers(valRuns, trainRuns);
         log.printf(Locale.ROOT, "training on %d runs, validating on %d (%s)%n", trainRuns.size(), valRuns.size(),
                 protocol.id());
+        return new Split(trainRuns, valRuns);
+    }
 
-        Path target = ModelFolder.checkReplaceable(out);
-        Path staging = ModelFolder.stagingOf(target);
-        String fingerprint = fingerprint(runFiles);
+    /** The checkpoint state to start from, and whether it resumes an earlier training of the same recipe and runs. */
+    private record Start(State state, boolean resumed) {}
+
+    private Start startOrResume(Path staging, String fingerprint) throws IOException {
         State state = ModelFolder.isStaging(staging) ? readState(staging) : null;
         boolean resumed = state != null && state.fingerprint().equals(fingerprint);
         ModelFolder.prepareStaging(staging, resumed);
         if (!resumed) {
-            state = new State(fingerprint, 0, 0, -1, Double.POSITIVE_INFINITY, 0, 0);
-        } else {
-            log.printf(Locale.ROOT, "resuming from %s: member %d, stage %d, epoch %d%n", staging, state.member(),
-                    state.stage(), state.epoch() + 1);
+            return new Start(new State(fingerprint, 0, 0, -1, Double.POSITIVE_INFINITY, 0, 0), false);
         }
+        log.printf(Locale.ROOT, "resuming from %s: member %d, stage %d, epoch %d%n", staging, state.member(),
+                state.stage(), state.epoch() + 1);
+        return new Start(state, true);
+    }
 
+    /**
+     * What the networks are trained from: the tokenizer (written into the staging folder), the numeric scaler, the
+     * target standardisation, the network's shape and the encoded examples.
+     */
+    private record Prepared(ConfigTokenizer tokenizer, NumericScaler scaler, TargetStats stats, ModelConfig config,
+                            ResidualScale residualScale, Set<DerivedExtra> extras, List<TrainingExample> train,
+                            List<TrainingExample> validation) implements AutoCloseable {
+        @Override
+        public void close() {
+            tokenizer.close();
+        }
+    }
+
+    private Prepared prepare(Split split, Baseline baseline, Path staging) throws IOException {
+        // a fine-tuned network keeps the text and the residual unit its parent's weights were trained on
+        Set<DerivedExtra> extras = parent != null ? parent.manifest().extras() : recipe.extras();
+        List<SerializedConfig> serialized = split.train().stream().map(r -> ConfigSerializer.serialize(r, null, extras))
+                .toList();
+        NumericScaler scaler = parent == null ? NumericScaler.fit(serialized)
+                : parent.manifest().scaler().extendedWith(NumericScaler.fit(serialized));
+        Path tokenizerFile = staging.resolve(NcplModel.TOKENIZER);
+        ConfigTokenizer tokenizer = parent == null ? ConfigTokenizer.build(serialized, tokenizerFile)
+                : ConfigTokenizer.extend(parent.tokenizer(), serialized, tokenizerFile);
         try {
-            Baseline baseline = parent == null ? Baseline.fit(trainRuns)
-                    : parent.relevel(parent.baseline().withNewSources(parent.newSourceLaws(trainRuns)), trainRuns, log);
-            baseline.save(staging.resolve(NcplModel.BASELINE));
-            // a fine-tuned network keeps the text and the residual unit its parent's weights were trained on
-            Set<DerivedExtra> extras = parent != null ? parent.manifest().extras() : recipe.extras();
-            List<SerializedConfig> serialized = trainRuns.stream().map(r -> ConfigSerializer.serialize(r, null, extras))
-                    .toList();
-            NumericScaler scaler = parent == null ? NumericScaler.fit(serialized)
-                    : parent.manifest().scaler().extendedWith(NumericScaler.fit(serialized));
-            Path tokenizerFile = staging.resolve(NcplModel.TOKENIZER);
-            try (ConfigTokenizer tokenizer = parent == null ? ConfigTokenizer.build(serialized, tokenizerFile)
-                    : ConfigTokenizer.extend(parent.tokenizer(), serialized, tokenizerFile)) {
-                ResidualScale residualScale = parent != null ? parent.manifest().finalResidualScale()
-                        : recipe.finalResidualScale();
-                FeatureExtractor fx = new FeatureExtractor(tokenizer, scaler, baseline, residualScale, extras);
-                List<RunFeatures> trainFeatures = trainRuns.stream().map(fx::features).toList();
-                TargetStats stats = targetStats(trainRuns, trainFeatures);
-                List<TrainingExample> train = examples(trainRuns, trainFeatures, fx, stats);
-                List<TrainingExample> val = examples(valRuns, valRuns.stream().map(fx::features).toList(), fx, stats);
-                int longest = trainFeatures.stream().mapToInt(f -> f.encoded().length()).max().orElse(1);
-                Recipe.Network n = recipe.model();
-                ModelConfig cfg = parent != null ? parent.network(tokenizer.vocabularySize())
-                        : new ModelConfig(tokenizer.vocabularySize(), Math.max(256, 2 * longest), n.dModel(),
-                        n.heads(), n.layers(), n.ffHidden(), n.headHidden(), FeatureExtractor.QUERY_FEATURES, n.dropout());
-                if (longest > cfg.maxLength()) {
-                    throw new IllegalArgumentException(String.format(Locale.ROOT, "a config serializes to %d tokens, more "
-                            + "than the %d the network takes", longest, cfg.maxLength()));
-                }
-                List<String> members = new ArrayList<>();
-                for (int m = 0; m < recipe.ensemble(); m++) {
-                    members.add("member-" + m + ".params");
-                }
-                TreeSet<String> optimizers = new TreeSet<>();
-                if (parent != null && parent.manifest().knownOptimizers() != null) {
-                    optimizers.addAll(parent.manifest().knownOptimizers());
-                }
-                trainRuns.forEach(r -> r.text("optimizer.name").ifPresent(o -> optimizers.add(o.toLowerCase(Locale.ROOT))));
-                ModelManifest manifest = new ModelManifest(NcplModel.FORMAT, cfg, scaler, stats, members,
-                        List.copyOf(optimizers), provenance(runFiles, trainRuns.size(), valRuns.size(), 0, Map.of(), protocol),
-                        residualScale.id(), DerivedExtra.ids(extras),
-                        RequiredKeys.of(trainRuns, parent == null ? null : parent.manifest().required()),
-                        recipe.posthocSettings());
-                long totalEpochs = recipe.ensemble() * (long) recipe.stages().stream().mapToInt(Recipe.Stage::epochs).sum();
-                try (ProgressBar bar = new ProgressBar("train", totalEpochs)) {
-                    for (int m = 0; m < recipe.ensemble(); m++) {
-                        if (m < state.completedMembers()) {
-                            bar.step(totalEpochs / recipe.ensemble());
-                            continue;
-                        }
-                        state = trainMember(m, cfg, train, val, stats, staging, state, bar);
-                    }
-                }
-                double seconds = (System.nanoTime() - start) / 1e9;
-                Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
-                log.printf(Locale.ROOT, "fitting the curve models (runs in progress, curve shape), the residual trees "
-                        + "and the intervals on %d runs%n", trainRuns.size());
-                Map<String, Double> valMae;
-                try (NcplModel network = NcplModel.load(staging, device)) {
-                    PosthocFitter.CurvesAndResiduals fitted = PosthocFitter.fitCurvesAndResiduals(network, trainRuns,
-                            recipe.seed(), parent);
-                    fitted.save(staging);
-                    BlendedPredictor blend = new BlendedPredictor(network, "ncpl", fitted.curves().shape(),
-                            fitted.residuals());
-                    List<Prediction> predicted = blend.predict(valRuns);
-                    if (!valRuns.isEmpty()) {
-                        PosthocFitter.fitIntervals(blend, trainRuns, valRuns, predicted,
-                                recipe.posthocSettings().intervals().growth(), unseenSources(trainRuns, network.baseline()),
-                                fitted.curves().prefix(), (f, r) -> { }).save(staging);
-                    }
-                    valMae = validationMae(valRuns, predicted);
-                }
-                manifest = new ModelManifest(manifest.format(), cfg, scaler, stats, members, manifest.knownOptimizers(),
-                        provenance(runFiles, trainRuns.size(), valRuns.size(), seconds, valMae, protocol),
-                        manifest.residualScale(), manifest.derivedExtras(), manifest.requiredKeys(), manifest.posthoc());
-                Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
-                AtomicFiles.writeString(staging.resolve("README.md"), ModelCard.render(out.getFileName().toString(), manifest));
-                Files.deleteIfExists(staging.resolve("state.json"));
-                try (var files = Files.list(staging)) {
-                    for (Path f : files.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).toList()) {
-                        Files.delete(f);
-                    }
-                }
-                ModelFolder.publish(staging, target);
-                return new Result(out, seconds, (System.nanoTime() - start) / 1e9 - seconds, valMae, resumed, List.copyOf(epochLosses), skipped);
+            ResidualScale residualScale = parent != null ? parent.manifest().finalResidualScale()
+                    : recipe.finalResidualScale();
+            FeatureExtractor fx = new FeatureExtractor(tokenizer, scaler, baseline, residualScale, extras);
+            List<RunFeatures> trainFeatures = split.train().stream().map(fx::features).toList();
+            TargetStats stats = targetStats(split.train(), trainFeatures);
+            List<TrainingExample> train = examples(split.train(), trainFeatures, fx, stats);
+            List<TrainingExample> val = examples(split.validation(),
+                    split.validation().stream().map(fx::features).toList(), fx, stats);
+            int longest = trainFeatures.stream().mapToInt(f -> f.encoded().length()).max().orElse(1);
+            Recipe.Network n = recipe.model();
+            ModelConfig cfg = parent != null ? parent.network(tokenizer.vocabularySize())
+                    : new ModelConfig(tokenizer.vocabularySize(), Math.max(256, 2 * longest), n.dModel(),
+                    n.heads(), n.layers(), n.ffHidden(), n.headHidden(), FeatureExtractor.QUERY_FEATURES, n.dropout());
+            if (longest > cfg.maxLength()) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "a config serializes to %d tokens, more "
+                        + "than the %d the network takes", longest, cfg.maxLength()));
             }
-        } catch (IOException | RuntimeException e) {
-            reportStaging(staging);
+            return new Prepared(tokenizer, scaler, stats, cfg, residualScale, extras, train, val);
+        } catch (RuntimeException e) {
+            tokenizer.close();
             throw e;
         }
+    }
+
+    /** The manifest of the model being trained: its network, text, known optimizers and keys, and settings. */
+    private ModelManifest manifest(Prepared prepared, Split split, Provenance provenance) {
+        List<String> members = new ArrayList<>();
+        for (int m = 0; m < recipe.ensemble(); m++) {
+            members.add("member-" + m + ".params");
+        }
+        TreeSet<String> optimizers = new TreeSet<>();
+        if (parent != null && parent.manifest().knownOptimizers() != null) {
+            optimizers.addAll(parent.manifest().knownOptimizers());
+        }
+        split.train().forEach(r -> r.text("optimizer.name").ifPresent(o -> optimizers.add(o.toLowerCase(Locale.ROOT))));
+        return new ModelManifest(NcplModel.FORMAT, prepared.config(), prepared.scaler(), prepared.stats(), members,
+                List.copyOf(optimizers), provenance, prepared.residualScale().id(), DerivedExtra.ids(prepared.extras()),
+                RequiredKeys.of(split.train(), parent == null ? null : parent.manifest().required()),
+                recipe.posthocSettings());
+    }
+
+    /**
+     * Fits the models beside the trained networks in {@code staging} (curve models, residual models, intervals on
+     * the validation runs) and returns the blend's final-loss MAE on the validation runs, by source.
+     */
+    private Map<String, Double> fitPosthoc(Split split, Path staging) throws IOException {
+        log.printf(Locale.ROOT, "fitting the curve models (runs in progress, curve shape), the residual trees "
+                + "and the intervals on %d runs%n", split.train().size());
+        try (NcplModel network = NcplModel.load(staging, device)) {
+            PosthocFitter.CurvesAndResiduals fitted = PosthocFitter.fitCurvesAndResiduals(network, split.train(),
+                    recipe.seed(), parent);
+            fitted.save(staging);
+            BlendedPredictor blend = new BlendedPredictor(network, "ncpl", fitted.curves().shape(),
+                    fitted.residuals());
+            List<Prediction> predicted = blend.predict(split.validation());
+            if (!split.validation().isEmpty()) {
+                PosthocFitter.fitIntervals(blend, split.train(), split.validation(), predicted,
+                        recipe.posthocSettings().intervals().growth(), unseenSources(split.train(), network.baseline()),
+                        fitted.curves().prefix(), (f, r) -> { }).save(staging);
+            }
+            return validationMae(split.validation(), predicted);
+        }
+    }
+
+    /** Writes the final manifest and model card, clears the checkpoints and publishes {@code staging} as {@code target}. */
+    private void publish(Path staging, Path target, ModelManifest manifest, String name) throws IOException {
+        Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
+        AtomicFiles.writeString(staging.resolve("README.md"), ModelCard.render(name, manifest));
+        Files.deleteIfExists(staging.resolve("state.json"));
+        try (var files = Files.list(staging)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).toList()) {
+                Files.delete(f);
+            }
+        }
+        ModelFolder.publish(staging, target);
     }
 
     /**

@@ -67,6 +67,12 @@ class PredictorTrainingTest {
                         new Recipe.Stage("targets", List.of("alpha"), 2, 0.001, 0.0)), residualScale);
     }
 
+    /** A one-stage fine-tuning recipe of {@code ensemble} networks, {@code epochs} epochs at {@code lr}. */
+    private static Recipe fineTuneRecipe(int ensemble, int epochs, double lr) {
+        return new Recipe("ft", "test", "in_val", List.of(), 5, ensemble, recipe.model(), 8, 4, 0.5, 1.0, 0.0, 50,
+                List.of(new Recipe.Stage("new", List.of(), epochs, lr, 0.5)), null);
+    }
+
     @BeforeAll
     static void trainOnce() throws IOException {
         List<Run> runs = new ArrayList<>(Fixtures.runs(150, 4, 0.003, 11, "alpha"));
@@ -197,8 +203,7 @@ class PredictorTrainingTest {
     private static Path fineTuneOnFewAlphaRuns(Path parent, String name, long seed) throws IOException {
         Path few = dir.resolve("alpha-few-" + name + ".jsonl");
         RunWriter.writeAll(few, Fixtures.runs(20, 4, 0.003, seed, "alpha"));
-        Recipe plain = new Recipe("ft", "test", "in_val", List.of(), 5, 1, recipe.model(), 8, 4, 0.5, 1.0, 0.0, 50,
-                List.of(new Recipe.Stage("new", List.of(), 2, 0.001, 0.5)), null);
+        Recipe plain = fineTuneRecipe(1, 2, 0.001);
         Path tuned = dir.resolve("tuned-" + name);
         new PredictorTrainer(plain, Device.cpu(), quiet()).fineTuneFrom(parent).train(List.of(few), tuned);
         return tuned;
@@ -418,8 +423,7 @@ class PredictorTrainingTest {
         }
         Path mine = dir.resolve("no-split.jsonl");
         Files.write(mine, lines);
-        Recipe fineTune = new Recipe("ft", "test", "in_val", List.of(), 5, 1, recipe.model(), 8, 4, 0.5, 1.0, 0.0, 50,
-                List.of(new Recipe.Stage("new", List.of(), 2, 0.001, 0.5)), null);
+        Recipe fineTune = fineTuneRecipe(1, 2, 0.001);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         PredictorTrainer.Result r = new PredictorTrainer(fineTune, Device.cpu(), new PrintStream(log))
                 .fineTuneFrom(dir.resolve("model")).train(List.of(mine), dir.resolve("no-split"));
@@ -451,8 +455,7 @@ class PredictorTrainingTest {
         }
         Path file = dir.resolve("stones.jsonl");
         RunWriter.writeAll(file, stones);
-        Recipe fineTune = new Recipe("ft", "test", "in_val", List.of(), 5, 1, recipe.model(), 8, 4, 0.5, 1.0, 0.0, 50,
-                List.of(new Recipe.Stage("new", List.of(), 2, 0.001, 0.5)), null);
+        Recipe fineTune = fineTuneRecipe(1, 2, 0.001);
         Path tuned = dir.resolve("stones-model");
         new PredictorTrainer(fineTune, Device.cpu(), quiet()).fineTuneFrom(dir.resolve("model")).train(List.of(file), tuned);
         try (BlendedPredictor p = BlendedPredictor.load(tuned)) {
@@ -483,8 +486,7 @@ class PredictorTrainingTest {
     @Test
     void posthocSettingsComeFromTheRecipeAndAreRecordedInTheModel() throws IOException {
         Path recipeFile = dir.resolve("posthoc-recipe.json");
-        ObjectNode tree = Json.MAPPER.valueToTree(new Recipe("ft", "test", "in_val", List.of(), 5, 1, recipe.model(), 8,
-                4, 0.5, 1.0, 0.0, 50, List.of(new Recipe.Stage("new", List.of(), 1, 0.001, 0.5)), null));
+        ObjectNode tree = Json.MAPPER.valueToTree(fineTuneRecipe(1, 1, 0.001));
         tree.remove("posthoc");
         tree.set("posthoc", Json.MAPPER.readTree("{\"residual\": {\"min_runs\": 10, \"tree_weight\": 0.5},"
                 + " \"blend\": {\"new_source_share\": 0.0}}"));
@@ -542,8 +544,7 @@ class PredictorTrainingTest {
         List<Run> heldOut = gamma.subList(30, 40);
         Path tuneFile = dir.resolve("gamma.jsonl");
         RunWriter.writeAll(tuneFile, tuneOn);
-        Recipe fineTune = new Recipe("ft", "test", "in_val", List.of(), 5, 2, recipe.model(), 8, 4, 0.5, 1.0, 0.0, 50,
-                List.of(new Recipe.Stage("new", List.of(), 4, 0.001, 0.5)), null);
+        Recipe fineTune = fineTuneRecipe(2, 4, 0.001);
         Path tuned = dir.resolve("tuned");
         new PredictorTrainer(fineTune, Device.cpu(), quiet()).fineTuneFrom(dir.resolve("model")).train(List.of(tuneFile), tuned);
 
@@ -644,8 +645,7 @@ class PredictorTrainingTest {
         }
         Path file = dir.resolve("alpha-shifted.jsonl");
         RunWriter.writeAll(file, shifted.subList(0, 30));
-        Recipe fineTune = new Recipe("ft", "test", "in_val", List.of(), 5, 1, recipe.model(), 8, 4, 0.5, 1.0, 0.0, 50,
-                List.of(new Recipe.Stage("new", List.of(), 2, 0.0003, 0.5)), null);
+        Recipe fineTune = fineTuneRecipe(1, 2, 0.0003);
         Path tuned = dir.resolve("tuned-alpha");
         new PredictorTrainer(fineTune, Device.cpu(), quiet()).fineTuneFrom(dir.resolve("model")).train(List.of(file), tuned);
         try (BlendedPredictor parent = BlendedPredictor.load(dir.resolve("model"));
@@ -770,8 +770,7 @@ class PredictorTrainingTest {
     void aNewSourceWithTwoSizesTakesItsSizeExponentFromTheParentsBestIdentifiedLaw() throws IOException {
         Path file = dir.resolve("delta.jsonl");
         RunWriter.writeAll(file, Fixtures.runs(20, 2, 0.003, 61, "delta"));
-        Recipe fineTune = new Recipe("ft", "test", "in_val", List.of(), 5, 1, recipe.model(), 8, 4, 0.5, 1.0, 0.0, 50,
-                List.of(new Recipe.Stage("new", List.of(), 1, 0.0003, 0.5)), null);
+        Recipe fineTune = fineTuneRecipe(1, 1, 0.0003);
         Path tuned = dir.resolve("tuned-delta");
         new PredictorTrainer(fineTune, Device.cpu(), quiet()).fineTuneFrom(dir.resolve("model")).train(List.of(file), tuned);
         dev.ncpl.baseline.Baseline parentLaws = dev.ncpl.baseline.Baseline.load(dir.resolve("model").resolve(NcplModel.BASELINE));
