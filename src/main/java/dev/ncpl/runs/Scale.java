@@ -101,6 +101,19 @@ public record Scale(double params, double tokens) {
                 + moeLayers * perMoeLayer);
     }
 
+    /**
+     * The share of a mixture of experts' routed experts that each token uses, {@code model.experts_per_token} /
+     * {@code model.experts} (how dense the config is); 1 for a dense config (no {@code model.experts}); empty for a
+     * mixture of experts that does not give both.
+     */
+    public static Optional<Double> activeShare(Run run) {
+        Optional<Double> experts = run.number("model.experts");
+        if (experts.isEmpty()) {
+            return Optional.of(1.0);
+        }
+        return run.number("model.experts_per_token").filter(k -> experts.get() > 0).map(k -> k / experts.get());
+    }
+
     private static Optional<Integer> ffnMatrices(Run run) {
         Optional<String> ffn = run.text("model.ffn").map(s -> s.toLowerCase(Locale.ROOT));
         if (ffn.isPresent()) {

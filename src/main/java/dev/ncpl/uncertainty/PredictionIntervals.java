@@ -19,16 +19,13 @@ import java.util.Map;
  * each divided by the run's difficulty scale, are kept as a quantile grid: for the final loss, and for
  * the curve in bins of the fraction of training. An interval at level p spans the residual quantiles
  * (1 − p)/2 and (1 + p)/2, times the run's scale. The scale grows where the ensemble's members disagree,
- * sqrt(1 + (spread/τ)²) with τ the source's median absolute error, and beyond the model sizes and token
- * budgets of the source's training runs ({@link TrainingRange}), to 1 + {@code growth} per unit of
- * natural-log distance: errors grow out of distribution, and an interval that did not would be dishonest
+ * sqrt(1 + (spread/τ)²) with τ the source's median absolute error, and beyond the model sizes, token
+ * budgets and expert densities of the source's training runs ({@link TrainingRange}), to 1 + {@code growth} per
+ * unit of natural-log distance: errors grow out of distribution, and an interval that did not would be dishonest
  * there. The scale is the larger of the two, not their product: beyond the training range the spread
  * (which holds half the gap between the network and the residual trees) grows for the same reason the
- * distance does, and multiplying them counted that ignorance twice. The shipped default's 80% intervals on
- * Marin 520m and 1.2B runs (datasets/marin-larger), 0.6 to 2.8 ln units beyond its sizes and budgets, were
- * 0.25 and 1.37 wide on average with the product, covering all 73 runs then there, whose errors were at most
- * 0.07.
- * The distance widening is
+ * distance does, and multiplying them counted that ignorance twice (it made the intervals on larger Marin models
+ * many times wider than their errors). The distance widening is
  * symmetric about the interval's in-distribution centre: the skew of the held-out errors (a few runs far
  * above their prediction) is a fact about the sizes calibrated on, while the sign of the error beyond
  * them is not known, so stretching the skew with the width would push the interval to one side.
@@ -74,7 +71,8 @@ public final class PredictionIntervals {
                                     @JsonProperty("curve_quantiles") double[][] curveQuantiles,
                                     @JsonProperty("log_params") double[] logParams,
                                     @JsonProperty("log_tokens") double[] logTokens,
-                                    @JsonProperty("curve_bin_edges") double[] curveBinEdges) {
+                                    @JsonProperty("curve_bin_edges") double[] curveBinEdges,
+                                    @JsonProperty("log_active_share") double[] logActiveShare) {
         /** The curve bin of a fraction of training: how many inner edges lie at or below it. */
         public int bin(double fraction) {
             double[] edges = curveBinEdges == null ? EVEN_BIN_EDGES : curveBinEdges;
@@ -85,10 +83,10 @@ public final class PredictionIntervals {
             return b;
         }
 
-        /** The sizes and token budgets of the source's training runs. */
+        /** The sizes, token budgets and expert densities of the source's training runs. */
         @com.fasterxml.jackson.annotation.JsonIgnore
         public TrainingRange range() {
-            return new TrainingRange(logParams, logTokens);
+            return new TrainingRange(logParams, logTokens, logActiveShare);
         }
     }
 
@@ -269,8 +267,8 @@ public final class PredictionIntervals {
 
     /**
      * The scale of {@code run} that its own source's training runs never reached: {@code derived.params} where its
-     * model size lies outside their sizes, {@code derived.tokens} where its token budget lies outside theirs (the
-     * ranges its interval widens beyond). Empty for a source calibrated only through the pooled intervals. A size
+     * model size lies outside their sizes, {@code derived.tokens} where its token budget lies outside theirs, {@code
+     * model.experts_per_token} where its expert density lies outside theirs (the ranges its interval widens beyond). Empty for a source calibrated only through the pooled intervals. A size
      * inside another source's range passes the network's own range check ({@link
      * dev.ncpl.text.NumericScaler#outsideTrainingRange}), which is pooled over sources, but is no less an
      * extrapolation for this source.
@@ -287,6 +285,9 @@ public final class PredictionIntervals {
         }
         if (range.tokensOutside(run) > RANGE_SLACK) {
             out.add("derived.tokens");
+        }
+        if (range.densityOutside(run) > RANGE_SLACK) {
+            out.add("model.experts_per_token");
         }
         return out;
     }

@@ -107,6 +107,51 @@ class PredictionIntervalsTest {
         assertEquals(List.of(), iv.beyondSourceRange(Fixtures.runs(6, 6, 0.0, 24, "tiny").get(5)));
     }
 
+    /**
+     * A mixture of experts denser or sparser than any training run of its source (or one of a source trained on dense
+     * runs) lies beyond its range in ln(experts per token / experts): its interval widens as beyond a size does.
+     */
+    @Test
+    void intervalsWidenForExpertDensitiesOutsideTheTrainingRange() throws IOException {
+        List<Run> moe = new ArrayList<>();
+        for (Run r : Fixtures.runs(120, 3, 0.0, 31, "moe")) {
+            moe.add(withExperts(r, 88, moe.size() % 2 == 0 ? 1 : 2));
+        }
+        PredictionIntervals iv = IntervalFitter.fit(moe, residuals(moe, 0, 0.02, 0, 32), 2.0);
+        Run inside = moe.get(0);
+        double base = iv.finalInterval(inside, 3.0, 0, 0.8).width();
+        assertEquals(0, PredictionIntervals.distance(iv.calibration("moe"), inside), 1e-12);
+        assertEquals(List.of(), iv.beyondSourceRange(moe.get(1)));
+        Run denser = withExperts(inside, 88, 8);
+        double d = PredictionIntervals.distance(iv.calibration("moe"), denser);
+        assertEquals(Math.log(8.0 / 2), d, 1e-9, "four times denser than the densest training config");
+        assertEquals(base * (1 + 2.0 * d), iv.finalInterval(denser, 3.0, 0, 0.8).width(), 1e-9);
+        assertEquals(List.of("model.experts_per_token"), iv.beyondSourceRange(denser));
+        Run dense = new Run("dense", "moe", "in_val", inside.metric(), Fixtures.runs(1, 1, 0.0, 33, "moe").get(0).config(),
+                inside.curve());
+        assertEquals(Math.log(88.0 / 2), PredictionIntervals.distance(iv.calibration("moe"), dense), 1e-9,
+                "a dense config is far denser than any of these");
+
+        // intervals saved before the density was kept do not widen for it
+        Path f = dir.resolve("old-intervals.json");
+        iv.save(f);
+        com.fasterxml.jackson.databind.node.ObjectNode json = (com.fasterxml.jackson.databind.node.ObjectNode)
+                dev.ncpl.util.Json.MAPPER.readTree(f.toFile());
+        json.get("sources").forEach(c -> ((com.fasterxml.jackson.databind.node.ObjectNode) c).remove("log_active_share"));
+        java.nio.file.Files.writeString(f, json.toString());
+        PredictionIntervals old = PredictionIntervals.load(f);
+        assertEquals(0, PredictionIntervals.distance(old.calibration("moe"), denser), 1e-12);
+    }
+
+    /** {@code run} as a mixture of {@code experts} experts, {@code topK} of them used per token. */
+    private static Run withExperts(Run run, int experts, int topK) {
+        ObjectNode config = run.config().deepCopy();
+        ObjectNode model = (ObjectNode) config.get("model");
+        model.put("experts", experts);
+        model.put("experts_per_token", topK);
+        return new Run(run.id() + "-moe-" + topK, run.source(), run.split(), run.metric(), config, run.curve());
+    }
+
     /** {@code run} with its token budget set to {@code tokens}. */
     private static Run withTokens(Run run, double tokens) {
         ObjectNode config = run.config().deepCopy();
