@@ -3,7 +3,7 @@
 # DJL's PyTorch sees the GPU, predicts the example candidates on the GPU and on the CPU build and compares them
 # (final losses and curves the same to 1e-4), trains the smoke recipe's tiny network on the GPU, and runs `bench`
 # with a large batch. One summary line per check; stops at the first failure with its reason (exit 1).
-#   usage: eval/bench/gpu-check.sh [OUT_DIR] [BENCH_CONFIGS]      e.g. eval/bench/gpu-check.sh /tmp/gpu 200000
+#   usage: [RUNS=FILE] eval/bench/gpu-check.sh [OUT_DIR] [BENCH_CONFIGS]      e.g. eval/bench/gpu-check.sh /tmp/gpu 200000
 set -uo pipefail
 HERE="$(cd "$(dirname "$0")/../.." && pwd)"
 OUT="${1:-$(mktemp -d)}"
@@ -54,16 +54,28 @@ python3 -c "import sys; sys.exit(0 if float('$DIFF') <= 1e-4 else 1)" \
   || fail gpu-predict "GPU and CPU predictions differ by up to $DIFF (more than 1e-4): $OUT/cpu.jsonl, $OUT/gpu.jsonl"
 ok gpu-predict "$(wc -l < "$OUT/gpu.jsonl") candidates in ${ELAPSED} s, at most $DIFF from the CPU's"
 
-# the smoke recipe's tiny network on the Marin runs kept in this repository (no shared logs needed)
-python3 - "$OUT/smoke-gpu.json" <<'PY'
+# the smoke recipe's tiny network on 300 runs with curves (RUNS, default: the shared Step Law logs beside the
+# project), their split taken off: a fifth is held out for early stopping
+RUNS="${RUNS:-$HERE/../shared/pretraining-logs/steplaw.jsonl}"
+[ -f "$RUNS" ] || fail gpu-train "no run file with curves at $RUNS: give one as RUNS=FILE"
+python3 - "$OUT/smoke-gpu.json" "$OUT/runs.jsonl" "$RUNS" <<'PY'
 import json, sys
+with open(sys.argv[2], "w") as out:
+    for i, line in enumerate(open(sys.argv[3])):
+        if i == 300:
+            break
+        run = json.loads(line)
+        run.pop("split", None)
+        out.write(json.dumps(run) + "\n")
 r = json.load(open("training-configs/smoke.json"))
 r["name"] = "smoke-gpu"
 r["target_sources"] = []
+for stage in r["stages"]:
+    stage["sources"] = []
 json.dump(r, open(sys.argv[1], "w"), indent=2)
 PY
 timed env NCPL_PROFILE=cuda ./ncpl train --device gpu --recipe "$OUT/smoke-gpu.json" \
-  --runs datasets/marin-larger/runs.jsonl --out "$OUT/smoke-model" > "$OUT/train.log" 2>&1 \
+  --runs "$OUT/runs.jsonl" --out "$OUT/smoke-model" > "$OUT/train.log" 2>&1 \
   || fail gpu-train "training on the GPU failed (log: $OUT/train.log)"
 ok gpu-train "smoke recipe in ${ELAPSED} s: $(tail -1 "$OUT/train.log")"
 
