@@ -85,7 +85,7 @@ public enum Protocol {
         Map<String, Double> largest = largestSizes(runs);
         Set<String> held = seeded && this == IN_VAL ? seededValidation(runs) : Set.of();
         return runs.stream().filter(r -> this == IN_VAL ? isValidation(r, held)
-                : params(r) >= largest.get(r.source())).toList();
+                : params(r) >= largest.get(r.source())).map(r -> held.contains(r.id()) ? asInVal(r) : r).toList();
     }
 
     /** Runs a predictor may use for early stopping: in_val, below the held-back size when extrapolating. */
@@ -98,7 +98,8 @@ public enum Protocol {
         Map<String, Double> largest = largestSizes(runs);
         Set<String> held = seeded ? seededValidation(runs) : Set.of();
         return runs.stream().filter(r -> isValidation(r, held))
-                .filter(r -> this == IN_VAL || params(r) < largest.get(r.source())).toList();
+                .filter(r -> this == IN_VAL || params(r) < largest.get(r.source()))
+                .map(r -> held.contains(r.id()) ? asInVal(r) : r).toList();
     }
 
     /**
@@ -134,6 +135,11 @@ public enum Protocol {
             h *= 0x100000001b3L;
         }
         return h;
+    }
+
+    /** {@code r} with split in_val: a run held out as its source's seeded in_val is scored and reported as one. */
+    private static Run asInVal(Run r) {
+        return new Run(r.id(), r.source(), "in_val", r.metric(), r.config(), r.curve());
     }
 
     private static boolean isValidation(Run r, Set<String> seeded) {

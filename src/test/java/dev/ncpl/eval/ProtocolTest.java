@@ -38,6 +38,7 @@ class ProtocolTest {
         assertTrue(val.stream().noneMatch(r -> trainIds.contains(r.id())));
         assertEquals(all.size(), train.size() + val.size());
         assertEquals(ids(val), ids(Protocol.IN_VAL.evaluation(all)));
+        assertTrue(val.stream().allMatch(r -> r.split().equals("in_val")), "held out as in_val, reported as in_val");
 
         // the same runs are held out whatever the order, and whatever other sources come along
         List<Run> shuffled = new ArrayList<>(none);
