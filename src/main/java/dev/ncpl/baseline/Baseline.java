@@ -1,9 +1,10 @@
 package dev.ncpl.baseline;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import dev.ncpl.bundle.ModelFile;
+import dev.ncpl.bundle.ModelFiles;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
-import dev.ncpl.util.Json;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -214,11 +215,13 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
         return sources.containsKey(source);
     }
 
+    /** Writes the laws to {@code file} atomically, in the current format. */
     public void save(Path file) throws IOException {
-        Json.writePretty(file, this);
+        ModelFiles.writeFile(file, ModelFile.BASELINE, this);
     }
 
+    /** Reads laws saved by {@link #save}; errors name the file. */
     public static Baseline load(Path file) throws IOException {
-        return Json.read(file, Baseline.class);
+        return ModelFiles.readFile(file, ModelFile.BASELINE, Baseline.class);
     }
 }

@@ -5,11 +5,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.ncpl.baseline.Baseline;
 import dev.ncpl.baseline.ChinchillaLaw;
+import dev.ncpl.bundle.ModelFile;
+import dev.ncpl.bundle.ModelFiles;
 import dev.ncpl.runs.Run;
-import dev.ncpl.settings.PosthocSettings;
 import dev.ncpl.runs.Scale;
+import dev.ncpl.settings.PosthocSettings;
 import dev.ncpl.text.LrSchedule;
-import dev.ncpl.util.Json;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,13 +32,13 @@ import java.util.stream.Collectors;
  */
 public final class CurveShape {
     /** File name in a model folder. */
-    public static final String FILE = "shape.json";
+    public static final String FILE = ModelFile.SHAPE.fileName();
 
     private final PrefixConditioner fromFinal;
     private final Map<String, CurveGp> gps;
 
     /**
-     * @param gps the curve processes by source (none in a folder written before they existed)
+     * @param gps the curve processes by source (none is written as absent)
      */
     @JsonCreator
     public CurveShape(@JsonProperty("from_final") PrefixConditioner fromFinal,
@@ -51,7 +52,7 @@ public final class CurveShape {
         return fromFinal;
     }
 
-    /** The curve processes by source. */
+    /** The curve processes by source; written only when there is one. */
     @JsonProperty("gps")
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
     public Map<String, CurveGp> gps() {
@@ -125,13 +126,13 @@ public final class CurveShape {
         return new CurveShape(fromFinal.withNewSources(added.fromFinal), merged);
     }
 
-    /** Writes the shape to {@code file} atomically. */
+    /** Writes the shape to {@code file} atomically, in the current format. */
     public void save(Path file) throws IOException {
-        Json.writePretty(file, this);
+        ModelFiles.writeFile(file, ModelFile.SHAPE, this);
     }
 
-    /** The shape saved in {@code modelDir}, or null when it has none. */
+    /** The shape saved in {@code modelDir} (older files migrated), or null when it has none. */
     public static CurveShape loadIfPresent(Path modelDir) throws IOException {
-        return Json.readIfPresent(modelDir.resolve(FILE), CurveShape.class);
+        return ModelFiles.readIfPresent(modelDir, ModelFile.SHAPE, CurveShape.class);
     }
 }

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ncpl.baseline.Baseline;
 import dev.ncpl.baseline.ChinchillaLaw;
+import dev.ncpl.bundle.ModelFile;
+import dev.ncpl.bundle.ModelFiles;
 import dev.ncpl.learn.BoostedTrees;
 import dev.ncpl.math.Cholesky;
 import dev.ncpl.math.Stats;
@@ -16,7 +18,6 @@ import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
 import dev.ncpl.settings.PosthocSettings;
 import dev.ncpl.text.LrSchedule;
-import dev.ncpl.util.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +51,7 @@ import java.util.function.ToDoubleFunction;
  */
 public final class PrefixConditioner {
     /** File name in a model folder. */
-    public static final String FILE = "prefix.json";
+    public static final String FILE = ModelFile.PREFIX.fileName();
     /** The settings of conditioners fitted without a recipe's (tests). */
     static final PosthocSettings.Curves DEFAULTS = PosthocSettings.DEFAULTS.curves();
     /** Key of the model pooled over every source. */
@@ -101,21 +102,15 @@ public final class PrefixConditioner {
         this.minCut = minCut;
     }
 
-    /**
-     * Reads {@code members}, or the single {@code laws} of a conditioner saved before members existed; a file
-     * saved before the clamp margin and earliest cut were kept had the defaults.
-     */
+    /** Reads a conditioner in the current format (older files are migrated by {@link ModelFiles}). */
     @JsonCreator
     static PrefixConditioner fromJson(@JsonProperty("members") List<Map<String, Law>> members,
-                                      @JsonProperty("laws") Map<String, Law> laws,
-                                      @JsonProperty("clamp_margin") Double clampMargin,
-                                      @JsonProperty("min_cut") Double minCut) {
-        if (members == null && laws == null) {
-            throw new IllegalArgumentException("neither \"members\" nor \"laws\" given");
+                                      @JsonProperty("clamp_margin") double clampMargin,
+                                      @JsonProperty("min_cut") double minCut) {
+        if (members == null) {
+            throw new IllegalArgumentException("no \"members\" given");
         }
-        return new PrefixConditioner(members != null ? members : List.of(laws),
-                clampMargin == null ? DEFAULTS.prefixClampMargin() : clampMargin,
-                minCut == null ? DEFAULTS.prefixMinCut() : minCut);
+        return new PrefixConditioner(members, clampMargin, minCut);
     }
 
     /** How far beyond its training range, as a share of that range, a clamped feature may go. */
@@ -523,14 +518,14 @@ public final class PrefixConditioner {
         return new PrefixConditioner(out, clampMargin, minCut);
     }
 
-    /** Writes the conditioner to {@code file} atomically. */
+    /** Writes the conditioner to {@code file} atomically, in the current format. */
     public void save(Path file) throws IOException {
-        Json.writePretty(file, this);
+        ModelFiles.writeFile(file, ModelFile.PREFIX, this);
     }
 
-    /** The conditioner saved in {@code modelDir}, or null when it has none. */
+    /** The conditioner saved in {@code modelDir} (older files migrated), or null when it has none. */
     public static PrefixConditioner loadIfPresent(Path modelDir) throws IOException {
-        return Json.readIfPresent(modelDir.resolve(FILE), PrefixConditioner.class);
+        return ModelFiles.readIfPresent(modelDir, ModelFile.PREFIX, PrefixConditioner.class);
     }
 
     /** Reads a conditioner saved by {@link #save}; errors name the file. */
@@ -538,6 +533,6 @@ public final class PrefixConditioner {
         if (!Files.isRegularFile(file)) {
             throw new IOException(file + ": no observed-prefix model (fit one with `ncpl prefix --model DIR`)");
         }
-        return Json.read(file, PrefixConditioner.class);
+        return ModelFiles.readFile(file, ModelFile.PREFIX, PrefixConditioner.class);
     }
 }

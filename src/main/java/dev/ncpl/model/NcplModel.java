@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
+import dev.ncpl.bundle.ModelFile;
 import dev.ncpl.baseline.Baseline;
 import dev.ncpl.text.ConfigTokenizer;
 import dev.ncpl.text.EncodedConfig;
@@ -31,9 +32,12 @@ import java.util.List;
 public final class NcplModel implements AutoCloseable {
     /** Format tag in model.json. */
     public static final String FORMAT = "ncpl-model/1";
-    public static final String MANIFEST = "model.json";
-    public static final String TOKENIZER = "tokenizer.json";
-    public static final String BASELINE = "baseline.json";
+    /** The manifest's file name ({@link ModelFile#MANIFEST}). */
+    public static final String MANIFEST = ModelFile.MANIFEST.fileName();
+    /** The tokenizer's file name ({@link ModelFile#TOKENIZER}). */
+    public static final String TOKENIZER = ModelFile.TOKENIZER.fileName();
+    /** The baseline's file name ({@link ModelFile#BASELINE}). */
+    public static final String BASELINE = ModelFile.BASELINE.fileName();
 
     private final ModelManifest manifest;
     private final ConfigTokenizer tokenizer;

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.ncpl.baseline.Baseline;
 import dev.ncpl.baseline.ChinchillaLaw;
+import dev.ncpl.bundle.ModelFile;
+import dev.ncpl.bundle.ModelFiles;
 import dev.ncpl.learn.BoostedTrees;
 import dev.ncpl.runs.ConfigFlattener;
 import dev.ncpl.runs.OptimizerFamily;
@@ -11,7 +13,6 @@ import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
 import dev.ncpl.settings.PosthocSettings;
 import dev.ncpl.text.LrSchedule;
-import dev.ncpl.util.Json;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -60,7 +61,7 @@ import java.util.stream.IntStream;
  */
 public final class ResidualModels {
     /** File name in a model folder. */
-    public static final String FILE = "final-trees.json";
+    public static final String FILE = ModelFile.RESIDUALS.fileName();
     /** The settings of models fitted without a recipe's (tests, and files from before they were recorded). */
     private static final PosthocSettings.Residual DEFAULTS = PosthocSettings.DEFAULTS.residual();
     /**
@@ -81,8 +82,7 @@ public final class ResidualModels {
      */
     static final BoostedTrees.Loss LOSS = BoostedTrees.Loss.ABSOLUTE;
     /** Scale and schedule inputs of trees fitted before the optimizer family was read (files without {@code derived}). */
-    static final List<String> LEGACY_DERIVED = List.of("log_params", "log_tokens", "log_tokens_per_param",
-            "warmup_fraction", "mean_relative_lr", "final_relative_lr");
+    static final List<String> LEGACY_DERIVED = ModelFiles.LEGACY_DERIVED;
     /**
      * Scale, schedule, optimizer-family and weight-decay inputs, before the source's numeric fields and
      * optimizers. {@code log_lr_wd} is ln(peak lr × weight decay), the share of the weights a decoupled decay
@@ -111,6 +111,7 @@ public final class ResidualModels {
                               @JsonProperty("members") List<BoostedTrees> members) {
         public SourceTrees {
             Objects.requireNonNull(loss, "loss");
+            Objects.requireNonNull(derived, "derived");
             keys = List.copyOf(keys);
             optimizers = List.copyOf(optimizers);
             derived = List.copyOf(derived);
@@ -122,27 +123,6 @@ public final class ResidualModels {
                 }
             }
             members = members == null ? List.of() : List.copyOf(members);
-        }
-
-        /**
-         * Reads both forms of the file: {@code derived} and {@code members} since the bagging, one tree
-         * ensemble under {@code trees} over {@link #LEGACY_DERIVED} before it.
-         */
-        @JsonCreator
-        static SourceTrees read(@JsonProperty("keys") List<String> keys,
-                                @JsonProperty("optimizers") List<String> optimizers,
-                                @JsonProperty("runs") int runs,
-                                @JsonProperty("derived") List<String> derived,
-                                @JsonProperty("loss") BoostedTrees.Loss loss,
-                                @JsonProperty("pooled") List<String> pooled,
-                                @JsonProperty("members") List<BoostedTrees> members,
-                                @JsonProperty("trees") BoostedTrees legacy) {
-            List<BoostedTrees> fits = members != null ? members : legacy == null ? List.of() : List.of(legacy);
-            if (fits.isEmpty()) {
-                throw new IllegalArgumentException("residual trees of a source hold no fitted trees");
-            }
-            return new SourceTrees(keys, optimizers, runs, derived == null ? LEGACY_DERIVED : derived,
-                    loss == null ? BoostedTrees.Loss.SQUARED : loss, pooled, fits);
         }
 
         double[] inputs(Run run, Scale scale, LrSchedule schedule) {
@@ -247,39 +227,42 @@ public final class ResidualModels {
     private final double gpWeight;
     private final double networkFade;
 
-    /** Trees with the default share in the final loss, no Gaussian processes and no ranges. */
+    /** Trees with the default weights, no Gaussian processes and no ranges. */
     public ResidualModels(Map<String, SourceTrees> sources) {
-        this(sources, DEFAULTS.treeWeight(), Map.of(), Map.of(), Map.of(), null, null);
+        this(sources, DEFAULTS.treeWeight(), Map.of(), Map.of(), Map.of(), DEFAULTS.gpWeight(), DEFAULTS.networkFade());
     }
 
     /**
-     * @param weight the trees' share in the geometric mean with the network's final loss; absent in files
-     *     written before it was kept, which weighed the two equally
-     * @param gps the Gaussian processes of the sources that use one instead of their trees (absent in
-     *     files written before they were fitted: none)
+     * Every field is required: older files are brought to this form by {@link ModelFiles}.
+     *
+     * @param weight the trees' share in the geometric mean with the network's final loss
+     * @param gps the Gaussian processes of the sources that use one instead of their trees
      * @param checks the checks that chose between them, by source
-     * @param ranges the sizes and budgets of each source's training runs, beyond which the network's share
-     *     fades; absent in files written before: no fading
-     * @param gpWeight a Gaussian process's share in the final loss (absent in files written before it was kept:
-     *     the default, which they used)
+     * @param ranges the sizes and budgets of each source's training runs, beyond which the network's share fades
+     * @param gpWeight a Gaussian process's share in the final loss
      * @param networkFade how fast the network's share fades beyond a source's training range, per unit of ln
-     *     distance (absent: the default, likewise)
+     *     distance
      */
     @JsonCreator
     public ResidualModels(@JsonProperty("sources") Map<String, SourceTrees> sources,
-                         @JsonProperty("weight") Double weight,
+                         @JsonProperty("weight") double weight,
                          @JsonProperty("gps") Map<String, SourceGp> gps,
                          @JsonProperty("gp_checks") Map<String, GpCheck> checks,
                          @JsonProperty("ranges") Map<String, TrainingRange> ranges,
-                         @JsonProperty("gp_weight") Double gpWeight,
-                         @JsonProperty("network_fade") Double networkFade) {
-        this.sources = new TreeMap<>(sources);
-        this.gps = gps == null ? Map.of() : new TreeMap<>(gps);
-        this.checks = checks == null ? Map.of() : new TreeMap<>(checks);
-        this.ranges = ranges == null ? Map.of() : new TreeMap<>(ranges);
-        this.weight = weight == null ? 0.5 : weight;
-        this.gpWeight = gpWeight == null ? DEFAULTS.gpWeight() : gpWeight;
-        this.networkFade = networkFade == null ? DEFAULTS.networkFade() : networkFade;
+                         @JsonProperty("gp_weight") double gpWeight,
+                         @JsonProperty("network_fade") double networkFade) {
+        this.sources = new TreeMap<>(Objects.requireNonNull(sources, "sources"));
+        this.sources.forEach((source, t) -> {
+            if (t.members().isEmpty()) {
+                throw new IllegalArgumentException("residual trees of source '" + source + "' hold no fitted trees");
+            }
+        });
+        this.gps = new TreeMap<>(Objects.requireNonNull(gps, "gps"));
+        this.checks = new TreeMap<>(Objects.requireNonNull(checks, "gp_checks"));
+        this.ranges = new TreeMap<>(Objects.requireNonNull(ranges, "ranges"));
+        this.weight = weight;
+        this.gpWeight = gpWeight;
+        this.networkFade = networkFade;
         if (!(this.weight >= 0 && this.weight <= 1)) {
             throw new IllegalArgumentException("residual trees' weight must lie in [0, 1], not " + weight);
         }
@@ -568,13 +551,13 @@ public final class ResidualModels {
         return run.text("optimizer.name").map(o -> o.toLowerCase(Locale.ROOT)).orElse("");
     }
 
-    /** Writes the trees to {@code file} atomically. */
+    /** Writes the trees to {@code file} atomically, in the current format. */
     public void save(Path file) throws IOException {
-        Json.writePretty(file, this);
+        ModelFiles.writeFile(file, ModelFile.RESIDUALS, this);
     }
 
-    /** The trees saved in {@code modelDir}, or null when it has none. */
+    /** The trees saved in {@code modelDir} (older files migrated), or null when it has none. */
     public static ResidualModels loadIfPresent(Path modelDir) throws IOException {
-        return Json.readIfPresent(modelDir.resolve(FILE), ResidualModels.class);
+        return ModelFiles.readIfPresent(modelDir, ModelFile.RESIDUALS, ResidualModels.class);
     }
 }

@@ -14,6 +14,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ncpl.baseline.Baseline;
+import dev.ncpl.bundle.ModelFile;
 import dev.ncpl.curve.CurveModels;
 import dev.ncpl.curve.PrefixConditioner;
 import dev.ncpl.eval.Metrics;
@@ -305,7 +306,7 @@ public final class PredictorTrainer {
     private ModelManifest manifest(Prepared prepared, Split split, Provenance provenance) {
         List<String> members = new ArrayList<>();
         for (int m = 0; m < recipe.ensemble(); m++) {
-            members.add("member-" + m + ".params");
+            members.add(ModelFile.member(m));
         }
         TreeSet<String> optimizers = new TreeSet<>();
         if (parent != null && parent.manifest().knownOptimizers() != null) {
@@ -614,7 +615,7 @@ public final class PredictorTrainer {
                     Json.writePretty(staging.resolve("state.json"), state);
                 }
                 Path source = Files.isRegularFile(best) ? best : last;
-                Files.copy(source, staging.resolve("member-" + m + ".params"),
+                Files.copy(source, staging.resolve(ModelFile.member(m)),
                         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 state = new State(state.fingerprint(), m + 1, 0, -1, Double.POSITIVE_INFINITY, 0, m + 1);
                 Json.writePretty(staging.resolve("state.json"), state);

@@ -1,6 +1,8 @@
 package dev.ncpl.uncertainty;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.ncpl.bundle.ModelFile;
+import dev.ncpl.bundle.ModelFiles;
 import dev.ncpl.curve.PrefixConditioner;
 import dev.ncpl.predict.BlendedPredictor;
 import dev.ncpl.predict.ConditionedPredictor;
@@ -8,7 +10,6 @@ import dev.ncpl.predict.Prediction;
 import dev.ncpl.runs.Curve;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
-import dev.ncpl.util.Json;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -27,7 +28,7 @@ import java.util.TreeMap;
  */
 public final class ConditionedIntervals {
     /** File name in a model folder. */
-    public static final String FILE = "conditioned-intervals.json";
+    public static final String FILE = ModelFile.CONDITIONED_INTERVALS.fileName();
     /** Observed shares of training calibrated. */
     public static final double[] FRACTIONS = {0.1, 0.2, 0.3, 0.5, 0.7};
 
@@ -173,13 +174,13 @@ public final class ConditionedIntervals {
         return c.lastStep() > 0 ? Math.min(1, c.lastStep() / total) : 0;
     }
 
-    /** Writes the intervals to {@code file} atomically. */
+    /** Writes the intervals to {@code file} atomically, in the current format. */
     public void save(Path file) throws IOException {
-        Json.writePretty(file, this);
+        ModelFiles.writeFile(file, ModelFile.CONDITIONED_INTERVALS, this);
     }
 
-    /** The conditioned intervals saved in {@code modelDir}, or null when it has none. */
+    /** The conditioned intervals saved in {@code modelDir} (older files migrated), or null when it has none. */
     public static ConditionedIntervals loadIfPresent(Path modelDir) throws IOException {
-        return Json.readIfPresent(modelDir.resolve(FILE), ConditionedIntervals.class);
+        return ModelFiles.readIfPresent(modelDir, ModelFile.CONDITIONED_INTERVALS, ConditionedIntervals.class);
     }
 }

@@ -1,11 +1,12 @@
 package dev.ncpl.uncertainty;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.ncpl.bundle.ModelFile;
+import dev.ncpl.bundle.ModelFiles;
 import dev.ncpl.predict.Prediction;
 import dev.ncpl.residual.TrainingRange;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
-import dev.ncpl.util.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +37,7 @@ import java.util.Map;
  */
 public final class PredictionIntervals {
     /** File name in a model folder. */
-    public static final String FILE = "intervals.json";
+    public static final String FILE = ModelFile.INTERVALS.fileName();
     /** Default nominal coverage. */
     public static final double DEFAULT_LEVEL = 0.8;
     /** Key of the intervals pooled over every source. */
@@ -48,8 +49,6 @@ public final class PredictionIntervals {
      * and the distance widening multiplied the excess.
      */
     static final double[] CURVE_BIN_EDGES = {0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
-    /** Inner edges of the ten even bins of intervals written before {@link #CURVE_BIN_EDGES}. */
-    private static final double[] EVEN_BIN_EDGES = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
 
     /** ln distance below which a size or budget counts as inside a range (rounding in the configs). */
     private static final double RANGE_SLACK = 1e-6;
@@ -63,8 +62,10 @@ public final class PredictionIntervals {
      * @param curveQuantiles the same for curve points, per bin of the fraction of training (null: no points there)
      * @param logParams range of ln N of the source's training runs ({min, max})
      * @param logTokens range of ln D of the source's training runs ({min, max})
-     * @param curveBinEdges inner edges of the curve bins ({@link PredictionIntervals#CURVE_BIN_EDGES}); absent in files written
-     *     before them: ten even bins
+     * @param curveBinEdges inner edges of the curve bins ({@link PredictionIntervals#CURVE_BIN_EDGES}; files written
+     *     before them are migrated to the ten even bins they were calibrated in)
+     * @param logActiveShare range of ln(experts per token / experts) of the source's training runs; null in files
+     *     written before it was kept (no widening for expert density)
      */
     public record SourceCalibration(@JsonProperty("runs") int runs, @JsonProperty("tau") double tau,
                                     @JsonProperty("final_quantiles") double[] finalQuantiles,
@@ -75,7 +76,7 @@ public final class PredictionIntervals {
                                     @JsonProperty("log_active_share") double[] logActiveShare) {
         /** The curve bin of a fraction of training: how many inner edges lie at or below it. */
         public int bin(double fraction) {
-            double[] edges = curveBinEdges == null ? EVEN_BIN_EDGES : curveBinEdges;
+            double[] edges = java.util.Objects.requireNonNull(curveBinEdges, "curve_bin_edges");
             int b = 0;
             while (b < edges.length && fraction >= edges[b]) {
                 b++;
@@ -337,14 +338,14 @@ public final class PredictionIntervals {
         return grid[i] * (1 - w) + grid[i + 1] * w;
     }
 
-    /** Writes the intervals to {@code file} atomically. */
+    /** Writes the intervals to {@code file} atomically, in the current format. */
     public void save(Path file) throws IOException {
-        Json.writePretty(file, this);
+        ModelFiles.writeFile(file, ModelFile.INTERVALS, this);
     }
 
-    /** The intervals saved in model folder {@code modelDir}, or null when it has none. */
+    /** The intervals saved in model folder {@code modelDir} (older files migrated), or null when it has none. */
     public static PredictionIntervals loadIfPresent(Path modelDir) throws IOException {
-        return Json.readIfPresent(modelDir.resolve(FILE), PredictionIntervals.class);
+        return ModelFiles.readIfPresent(modelDir, ModelFile.INTERVALS, PredictionIntervals.class);
     }
 
     /** Reads intervals saved by {@link #save}; errors name the file. */
@@ -353,6 +354,6 @@ public final class PredictionIntervals {
             throw new IOException(file + ": this model has no prediction intervals (fit them with "
                     + "`ncpl calibrate --model DIR`)");
         }
-        return Json.read(file, PredictionIntervals.class);
+        return ModelFiles.readFile(file, ModelFile.INTERVALS, PredictionIntervals.class);
     }
 }

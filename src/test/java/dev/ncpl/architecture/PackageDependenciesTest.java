@@ -29,22 +29,23 @@ class PackageDependenciesTest {
             Map.entry("util", Set.of()),
             Map.entry("math", Set.of()),
             Map.entry("settings", Set.of("util")),
+            Map.entry("bundle", Set.of("settings", "util")),
             Map.entry("runs", Set.of("util")),
             Map.entry("text", Set.of("runs", "util")),
-            Map.entry("baseline", Set.of("math", "runs", "util")),
+            Map.entry("baseline", Set.of("bundle", "math", "runs", "util")),
             Map.entry("learn", Set.of("math")),
-            Map.entry("model", Set.of("baseline", "runs", "settings", "text", "util")),
-            Map.entry("residual", Set.of("baseline", "learn", "math", "runs", "settings", "text", "util")),
-            Map.entry("curve", Set.of("baseline", "learn", "math", "residual", "runs", "settings", "text", "util")),
-            Map.entry("predict", Set.of("baseline", "curve", "math", "model", "residual", "runs", "settings", "text", "util")),
-            Map.entry("uncertainty", Set.of("baseline", "curve", "predict", "residual", "runs", "settings", "util")),
+            Map.entry("model", Set.of("baseline", "bundle", "runs", "settings", "text", "util")),
+            Map.entry("residual", Set.of("baseline", "bundle", "learn", "math", "runs", "settings", "text", "util")),
+            Map.entry("curve", Set.of("baseline", "bundle", "learn", "math", "residual", "runs", "settings", "text", "util")),
+            Map.entry("predict", Set.of("baseline", "bundle", "curve", "math", "model", "residual", "runs", "settings", "text", "util")),
+            Map.entry("uncertainty", Set.of("baseline", "bundle", "curve", "predict", "residual", "runs", "settings", "util")),
             Map.entry("ranking", Set.of("predict", "runs", "uncertainty", "util")),
             Map.entry("tune", Set.of("runs", "util")),
             Map.entry("ingest", Set.of("runs", "text", "util")),
             Map.entry("eval", Set.of("baseline", "curve", "math", "predict", "runs", "uncertainty", "util")),
-            Map.entry("train", Set.of("baseline", "curve", "eval", "math", "model", "predict", "residual", "runs", "settings", "text", "uncertainty", "util")),
-            Map.entry("api", Set.of("baseline", "curve", "model", "predict", "ranking", "residual", "runs", "settings", "text", "uncertainty", "util")),
-            Map.entry("cli", Set.of("api", "baseline", "curve", "eval", "ingest", "model", "predict", "ranking", "residual", "runs", "settings", "text", "train", "tune", "uncertainty", "util"))));
+            Map.entry("train", Set.of("baseline", "bundle", "curve", "eval", "math", "model", "predict", "residual", "runs", "settings", "text", "uncertainty", "util")),
+            Map.entry("api", Set.of("baseline", "bundle", "curve", "model", "predict", "ranking", "residual", "runs", "settings", "text", "uncertainty", "util")),
+            Map.entry("cli", Set.of("api", "baseline", "bundle", "curve", "eval", "ingest", "model", "predict", "ranking", "residual", "runs", "settings", "text", "train", "tune", "uncertainty", "util"))));
 
     private static final Path MAIN = Path.of("src/main/java/dev/ncpl");
     private static final Pattern REFERENCE = Pattern.compile("dev\\.ncpl\\.(\\w+)\\.[A-Z]");

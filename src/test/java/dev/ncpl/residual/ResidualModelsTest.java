@@ -52,6 +52,7 @@ class ResidualModelsTest {
         var saved = (com.fasterxml.jackson.databind.node.ObjectNode) dev.ncpl.util.Json.MAPPER.readTree(
                 dir.resolve(ResidualModels.FILE).toFile());
         assertEquals(dev.ncpl.settings.PosthocSettings.DEFAULTS.residual().treeWeight(), saved.remove("weight").asDouble(), 0.0);
+        assertEquals(2, saved.remove("format_version").asInt(), "files from then had no format version");
         dev.ncpl.util.Json.MAPPER.writeValue(dir.resolve(ResidualModels.FILE).toFile(), saved);
         ResidualModels before = ResidualModels.loadIfPresent(dir);
         assertEquals(0.5, before.weight(), 0.0);
@@ -154,6 +155,7 @@ class ResidualModelsTest {
         assertEquals(share, loaded.networkShare(run, beyond), 0.0);
         var saved = (ObjectNode) dev.ncpl.util.Json.MAPPER.readTree(dir.resolve(ResidualModels.FILE).toFile());
         saved.remove("ranges");
+        saved.remove("format_version"); // a file from before the ranges were kept
         dev.ncpl.util.Json.MAPPER.writeValue(dir.resolve(ResidualModels.FILE).toFile(), saved);
         assertEquals(full, ResidualModels.loadIfPresent(dir).networkShare(run, beyond), 1e-12, "no ranges: no fading");
     }
@@ -260,6 +262,7 @@ class ResidualModelsTest {
         ResidualModels trees = ResidualModels.fit(split.train(), split.baseline(), 7);
         trees.save(dir.resolve(ResidualModels.FILE));
         ObjectNode saved = (ObjectNode) dev.ncpl.util.Json.MAPPER.readTree(dir.resolve(ResidualModels.FILE).toFile());
+        saved.remove("format_version"); // files from then had no format version
         ObjectNode alpha = (ObjectNode) saved.get("sources").get("alpha");
         alpha.remove("derived");
         alpha.remove("loss");

@@ -222,9 +222,11 @@ class PredictionIntervalsTest {
         iv.save(f);
         ObjectNode tree = (ObjectNode) Json.MAPPER.readTree(f.toFile());
         tree.get("sources").forEach(c -> ((ObjectNode) c).remove("curve_bin_edges"));
+        tree.remove("format_version"); // files from then had no format version
         Json.MAPPER.writeValue(f.toFile(), tree);
         PredictionIntervals.SourceCalibration before = PredictionIntervals.load(f).calibration("alpha");
-        assertEquals(null, before.curveBinEdges());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9},
+                before.curveBinEdges(), "migrated to the ten even bins they were calibrated in");
         assertEquals(List.of(0, 0, 1, 9, 9), List.of(before.bin(0.005), before.bin(0.07), before.bin(0.15),
                 before.bin(0.95), before.bin(1.0)));
     }

@@ -1,0 +1,56 @@
+package dev.ncpl.bundle;
+
+import java.nio.file.Path;
+
+/**
+ * The files of a model folder, each with the format version this build writes. The one place their names live:
+ * every class that saves or loads a part of a model asks here ({@link ModelFiles} reads and writes the JSON ones).
+ */
+public enum ModelFile {
+    /** Network shape, scaler, targets, provenance and settings; its own {@code format} tag is checked on load. */
+    MANIFEST("model.json", 1),
+    /** The HuggingFace tokenizer of the config text (HuggingFace's format). */
+    TOKENIZER("tokenizer.json", 1),
+    /** The Chinchilla law of each source and the pooled law. */
+    BASELINE("baseline.json", 1),
+    /** The runs-in-progress conditioner; version 2 keeps its clamp margin and earliest cut. */
+    PREFIX("prefix.json", 2),
+    /** The curve shape (a from-the-end conditioner and curve processes). */
+    SHAPE("shape.json", 2),
+    /** The residual models of the final loss; version 2 keeps every blend weight. */
+    RESIDUALS("final-trees.json", 2),
+    /** The prediction intervals; version 2 keeps each source's curve bins and expert-density range. */
+    INTERVALS("intervals.json", 2),
+    /** The intervals of runs in progress, per share of training seen. */
+    CONDITIONED_INTERVALS("conditioned-intervals.json", 2),
+    /** The model card. */
+    CARD("README.md", 1);
+
+    private final String fileName;
+    private final int format;
+
+    ModelFile(String fileName, int format) {
+        this.fileName = fileName;
+        this.format = format;
+    }
+
+    /** The file's name in a model folder. */
+    public String fileName() {
+        return fileName;
+    }
+
+    /** The format version this build writes (and the newest it reads). */
+    public int format() {
+        return format;
+    }
+
+    /** The file in model folder {@code dir}. */
+    public Path in(Path dir) {
+        return dir.resolve(fileName);
+    }
+
+    /** The parameter file of ensemble member {@code m}. */
+    public static String member(int m) {
+        return "member-" + m + ".params";
+    }
+}
