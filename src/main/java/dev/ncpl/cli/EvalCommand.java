@@ -45,9 +45,13 @@ public final class EvalCommand implements Callable<Integer> {
     DataOptions data = new DataOptions();
 
     @Option(names = "--protocol", defaultValue = "in_val",
-            description = "in_val (train -> in_val) or extrapolation (smaller sizes -> largest size held back). "
+            description = "in_val (train -> in_val), extrapolation (smaller sizes -> largest size held back) or "
+                    + "new-source (each source left out of training, then given k of its runs; trains its own models). "
                     + "Default: ${DEFAULT-VALUE}.")
     String protocol;
+
+    @Mixin
+    NewSourceOptions newSource = new NewSourceOptions();
 
     @Option(names = "--model", paramLabel = "DIR", split = ",",
             description = "Trained predictor folder(s) to score beside the baseline.")
@@ -78,6 +82,15 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (NewSourceOptions.PROTOCOL.equals(protocol)) {
+            if (!models.isEmpty() || !observed.isEmpty() || regret || !scoreFiles.isEmpty()) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--protocol "
+                        + NewSourceOptions.PROTOCOL + " trains and scores its own models: --model, --observed, --regret "
+                        + "and --score do not apply");
+            }
+            return newSource.run(data.files(NewSourceOptions.DEFAULT_FILES),
+                    outDir.resolve(name != null ? name : NewSourceOptions.PROTOCOL));
+        }
         Protocol p = Protocol.parse(protocol);
         List<Path> files = data.files("marin.jsonl", "steplaw.jsonl");
         List<Run> all = RunReader.readAll(files);

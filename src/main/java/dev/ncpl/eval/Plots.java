@@ -177,6 +177,33 @@ public final class Plots {
         return List.of(xs, ys);
     }
 
+    /**
+     * Lines with markers, one per series ({@code {x values, y values}}): series whose names end alike (" law",
+     * " ncpl") share a line style, and those whose names start alike (a source) share a colour.
+     */
+    public static void lines(Path file, String title, String xTitle, String yTitle, Map<String, double[][]> series)
+            throws IOException {
+        XYChart chart = new XYChartBuilder().width(800).height(560).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle)
+                .build();
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
+        java.util.List<String> groups = new ArrayList<>();
+        for (Map.Entry<String, double[][]> e : series.entrySet()) {
+            String name = e.getKey();
+            String group = name.contains(" ") ? name.substring(0, name.lastIndexOf(' ')) : name;
+            if (!groups.contains(group)) {
+                groups.add(group);
+            }
+            XYSeries s = chart.addSeries(name, e.getValue()[0], e.getValue()[1]);
+            s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+            s.setMarker(SeriesMarkers.CIRCLE);
+            Color c = PALETTE[groups.indexOf(group) % PALETTE.length];
+            s.setLineColor(c);
+            s.setMarkerColor(c);
+            s.setLineStyle(name.endsWith(" law") ? SeriesLines.DASH_DASH : SeriesLines.SOLID);
+        }
+        save(chart, file);
+    }
+
     /** Fits the y axis to [lo, hi] with a margin of {@code padFraction} of the range. */
     private static void yRange(XYChart chart, double lo, double hi, double padFraction) {
         if (Double.isFinite(lo)) {

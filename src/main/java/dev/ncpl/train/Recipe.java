@@ -62,6 +62,33 @@ public record Recipe(String name, String description, String protocol, List<Stri
                 curveWeight, huberDelta, weightDecay, patience, stages, residualScale, null, null);
     }
 
+    /**
+     * This recipe for run files that hold no run of {@code source}: the source leaves the target sources and every
+     * stage's sources, and a stage that trained on it alone is dropped (a study that leaves a source out trains
+     * its models with the rest of the recipe unchanged).
+     */
+    public Recipe without(String source) {
+        List<Stage> kept = new java.util.ArrayList<>();
+        for (Stage st : stages) {
+            if (st.sources() == null || st.sources().isEmpty()) {
+                kept.add(st);
+                continue;
+            }
+            List<String> rest = st.sources().stream().filter(s -> !s.equals(source)).toList();
+            if (!rest.isEmpty()) {
+                kept.add(new Stage(st.name(), rest, st.epochs(), st.lr(), st.warmupEpochs()));
+            }
+        }
+        if (kept.isEmpty()) {
+            throw new IllegalArgumentException("recipe '" + name + "': every stage trains on source '" + source
+                    + "' alone; leaving it out leaves nothing to train");
+        }
+        List<String> targets = targetSources == null ? null
+                : targetSources.stream().filter(s -> !s.equals(source)).toList();
+        return new Recipe(name, description, protocol, targets, seed, ensemble, model, batchSize, curvePointsPerRun,
+                curveWeight, huberDelta, weightDecay, patience, kept, residualScale, derivedExtras, posthoc);
+    }
+
     /** Network shape. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Network(int dModel, int heads, int layers, int ffHidden, int headHidden, double dropout) {}

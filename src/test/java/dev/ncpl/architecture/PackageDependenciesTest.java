@@ -44,8 +44,9 @@ class PackageDependenciesTest {
             Map.entry("ingest", Set.of("runs", "text", "util")),
             Map.entry("eval", Set.of("baseline", "curve", "math", "predict", "runs", "uncertainty", "util")),
             Map.entry("train", Set.of("baseline", "bundle", "curve", "eval", "math", "model", "predict", "residual", "runs", "settings", "text", "uncertainty", "util")),
+            Map.entry("study", Set.of("baseline", "eval", "learn", "math", "model", "predict", "residual", "runs", "text", "train", "uncertainty", "util")),
             Map.entry("api", Set.of("baseline", "bundle", "curve", "model", "predict", "ranking", "residual", "runs", "settings", "text", "uncertainty", "util")),
-            Map.entry("cli", Set.of("api", "baseline", "bundle", "curve", "eval", "ingest", "model", "predict", "ranking", "residual", "runs", "settings", "text", "train", "tune", "uncertainty", "util"))));
+            Map.entry("cli", Set.of("api", "baseline", "bundle", "curve", "eval", "ingest", "model", "predict", "ranking", "residual", "runs", "settings", "study", "text", "train", "tune", "uncertainty", "util"))));
 
     private static final Path MAIN = Path.of("src/main/java/dev/ncpl");
     private static final Pattern REFERENCE = Pattern.compile("dev\\.ncpl\\.(\\w+)\\.[A-Z]");
