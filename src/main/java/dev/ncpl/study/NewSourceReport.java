@@ -46,7 +46,7 @@ public final class NewSourceReport {
     /** Medians over the draws of one source, variant and k. */
     public record Summary(String source, String variant, int k, int draws, int scored, Map<String, Double> mae,
                           Map<String, Double> spearman, Map<String, Double> curveMae, double coverage, double width,
-                          double ratio) {}
+                          double candidateCoverage, double candidateWidth, double ratio) {}
 
     /** One summary per source, variant and k, in that order. */
     public List<Summary> summaries() {
@@ -74,6 +74,8 @@ public final class NewSourceReport {
             out.add(new Summary(first.source(), first.variant(), first.k(), g.size(), first.scored(), mae, rho, curve,
                     median(values(g, NewSourceStudy.NCPL, NewSourceStudy.Score::coverage)),
                     median(values(g, NewSourceStudy.NCPL, NewSourceStudy.Score::width)),
+                    median(values(g, NewSourceStudy.PARENT_GP, NewSourceStudy.Score::coverage)),
+                    median(values(g, NewSourceStudy.PARENT_GP, NewSourceStudy.Score::width)),
                     ratios.length == 0 ? Double.NaN : Stats.median(ratios)));
         }
         return out;
@@ -167,7 +169,8 @@ public final class NewSourceReport {
         }
         md.append("; **parent+gp**, a candidate adaptation that trains no network: the model trained without S "
                 + "corrected by a Gaussian process on log(true / its prediction) of the k runs (inputs: scale, schedule, "
-                + "the hyperparameters every given run has, its own log prediction)");
+                + "the hyperparameters every given run has, its own log prediction), its 80% interval ±t·RMS of the "
+                + "leave-one-out errors on the k runs (log units)");
         md.append(". Variant `random`: the k runs drawn at random, every other run of S scored. Variant "
                 + "`smallest-sizes`: the k runs drawn from S's smallest sizes (sizes taken in increasing order until "
                 + "they hold 2k runs), every run of S's largest size scored. Figures are medians over ")
@@ -192,7 +195,8 @@ public final class NewSourceReport {
         for (String variant : variants()) {
             md.append("\n## Variant `").append(variant).append("`\n\n");
             md.append("| source | k | draws | scored | ncpl MAE | law MAE | scratch MAE | parent+gp MAE | ratio | ncpl ρ | "
-                    + "law ρ | parent+gp ρ | ncpl curve MAE | 80% coverage | width |\n");
+                    + "law ρ | parent+gp ρ | ncpl curve MAE | ncpl 80% coverage (width) | parent+gp 80% coverage "
+                    + "(width) |\n");
             md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for (Summary s : summaries()) {
                 if (!s.variant().equals(variant)) {
@@ -204,7 +208,8 @@ public final class NewSourceReport {
                         f4(s.mae().get(NewSourceStudy.PARENT_GP)), f3(s.ratio()),
                         f3(s.spearman().get(NewSourceStudy.NCPL)), f3(s.spearman().get(NewSourceStudy.LAW)),
                         f3(s.spearman().get(NewSourceStudy.PARENT_GP)),
-                        f4(s.curveMae().get(NewSourceStudy.NCPL)), pct(s.coverage()), f4(s.width())));
+                        f4(s.curveMae().get(NewSourceStudy.NCPL)), withWidth(s.coverage(), s.width()),
+                        withWidth(s.candidateCoverage(), s.candidateWidth())));
             }
         }
         md.append("\n![final-loss MAE against k](mae-by-k.png)\n\n## Every draw\n\n");
@@ -228,6 +233,10 @@ public final class NewSourceReport {
 
     private static String f3(Double v) {
         return v == null || !Double.isFinite(v) ? "–" : String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    private static String withWidth(double coverage, double width) {
+        return Double.isFinite(coverage) ? pct(coverage) + " (" + f4(width) + ")" : "–";
     }
 
     private static String pct(double v) {

@@ -113,23 +113,23 @@ public final class NewSourceStudy {
     /**
      * Runs the study on {@code all} (every source's runs) for {@code sources} (empty: every source with at least
      * {@code minRuns} runs), adding each draw's result to {@code report} as it comes and rewriting the report after
-     * each source, when {@code reportDir} is given.
+     * each source, when {@code reportDir} is given. Sources are left out in the order of {@code sources}.
      */
     public NewSourceReport run(List<Run> all, List<String> sources, List<String> runFiles, Path reportDir)
             throws IOException {
         Map<String, List<Run>> bySource = new TreeMap<>();
         all.forEach(r -> bySource.computeIfAbsent(r.source(), s -> new ArrayList<>()).add(r));
-        List<String> chosen = new ArrayList<>();
-        for (Map.Entry<String, List<Run>> e : bySource.entrySet()) {
-            boolean asked = sources.isEmpty() || sources.contains(e.getKey());
-            if (asked && e.getValue().size() >= settings.minRuns() && bySource.size() > 1) {
-                chosen.add(e.getKey());
-            }
-        }
         for (String s : sources) {
             if (!bySource.containsKey(s)) {
                 throw new IllegalArgumentException("--sources: no run of source '" + s + "' in the run files (they hold "
                         + String.join(", ", bySource.keySet()) + ")");
+            }
+        }
+        // in the order asked for (a long study does the sources that matter most first), else by name
+        List<String> chosen = new ArrayList<>();
+        for (String s : sources.isEmpty() ? bySource.keySet() : new java.util.LinkedHashSet<>(sources)) {
+            if (bySource.get(s).size() >= settings.minRuns() && bySource.size() > 1) {
+                chosen.add(s);
             }
         }
         if (chosen.isEmpty()) {
@@ -273,7 +273,19 @@ public final class NewSourceStudy {
         Metrics m = Evaluator.score(predictable, preds, r -> "all").get("all");
         double coverage = Double.NaN;
         double width = Double.NaN;
-        if (intervals != null) {
+        if (predictor instanceof ParentResidualGp gp && Double.isFinite(gp.halfWidth())) {
+            double h = gp.halfWidth();
+            int inside = 0;
+            double widths = 0;
+            for (int i = 0; i < preds.size(); i++) {
+                double p = preds.get(i).finalLossAsLogged(predictable.get(i));
+                double truth = predictable.get(i).curve().finalLoss();
+                inside += Math.abs(Math.log(truth / p)) <= h ? 1 : 0;
+                widths += p * (Math.exp(h) - Math.exp(-h));
+            }
+            coverage = inside / (double) preds.size();
+            width = widths / preds.size();
+        } else if (intervals != null) {
             IntervalFitter.Coverage c = IntervalFitter.coverage(intervals, IntervalFitter.residuals(predictable, preds),
                     PredictionIntervals.DEFAULT_LEVEL).get(PredictionIntervals.POOLED);
             coverage = c.finalCoverage();

@@ -24,16 +24,31 @@ final class ParentResidualGp implements LossPredictor {
     /** Given runs below this fit no process: the parent's level is moved by their median gap alone. */
     static final int MIN_RUNS = 3;
 
+    /** The two-sided level of the intervals, as the model's. */
+    static final double LEVEL = 0.8;
+
     private final BlendedPredictor parent;
     private final List<String> keys;
     private final GaussianProcess gp;
     private final double shift;
+    private final double halfWidth;
 
-    private ParentResidualGp(BlendedPredictor parent, List<String> keys, GaussianProcess gp, double shift) {
+    private ParentResidualGp(BlendedPredictor parent, List<String> keys, GaussianProcess gp, double shift,
+                             double halfWidth) {
         this.parent = parent;
         this.keys = keys;
         this.gp = gp;
         this.shift = shift;
+        this.halfWidth = halfWidth;
+    }
+
+    /**
+     * Half the width of the 80% interval, in log(loss): the root mean square of the leave-one-out errors on the
+     * given runs (each run predicted by a process fitted on the others) times Student's t quantile for their
+     * number less one (a handful of runs says little of the spread). NaN below {@link #MIN_RUNS} + 1 runs.
+     */
+    double halfWidth() {
+        return halfWidth;
     }
 
     /** Fits the correction on {@code given} (runs the parent can predict); deterministic in {@code seed}. */
@@ -47,14 +62,38 @@ final class ParentResidualGp implements LossPredictor {
             y[i] = Math.log(given.get(i).curve().finalLoss() / predicted[i]);
         }
         if (given.size() < MIN_RUNS) {
-            return new ParentResidualGp(parent, List.of(), null, dev.ncpl.math.Stats.median(y));
+            return new ParentResidualGp(parent, List.of(), null, dev.ncpl.math.Stats.median(y), Double.NaN);
         }
         List<String> keys = SourceGp.inputKeys(given);
         List<double[]> xs = new ArrayList<>();
         for (int i = 0; i < y.length; i++) {
             xs.add(inputs(given.get(i), keys, predicted[i]));
         }
-        return new ParentResidualGp(parent, keys, GaussianProcess.fit(xs, y, seed), 0);
+        double squares = 0;
+        int held = 0;
+        if (given.size() > MIN_RUNS) {
+            for (int i = 0; i < y.length; i++) {
+                List<double[]> restX = new ArrayList<>(xs);
+                restX.remove(i);
+                double[] restY = new double[y.length - 1];
+                for (int j = 0, m = 0; j < y.length; j++) {
+                    if (j != i) {
+                        restY[m++] = y[j];
+                    }
+                }
+                double e = y[i] - GaussianProcess.fit(restX, restY, seed).predict(xs.get(i));
+                squares += e * e;
+                held++;
+            }
+        }
+        double half = held == 0 ? Double.NaN : Math.sqrt(squares / held) * studentT(held - 1);
+        return new ParentResidualGp(parent, keys, GaussianProcess.fit(xs, y, seed), 0, half);
+    }
+
+    /** Student's t quantile at (1 + {@link #LEVEL}) / 2 for {@code dof} degrees of freedom (Cornish–Fisher, first order). */
+    static double studentT(int dof) {
+        double z = 1.2815515655446004;
+        return dof < 1 ? Double.NaN : z + (z * z * z + z) / (4.0 * dof);
     }
 
     private static double[] inputs(Run run, List<String> keys, double parentPrediction) {
