@@ -23,6 +23,8 @@ public enum ModelFile {
     INTERVALS("intervals.json", 2),
     /** The intervals of runs in progress, per share of training seen. */
     CONDITIONED_INTERVALS("conditioned-intervals.json", 2),
+    /** Per-source corrections of the parent's predictions, in a model adapted to new sources without training. */
+    CORRECTIONS("source-corrections.json", 1),
     /** The model card. */
     CARD("README.md", 1);
 

@@ -25,6 +25,11 @@ import java.util.Locale;
  */
 record ModelData(Protocol protocol, boolean seededInVal, long seed, List<Run> all, List<Path> files) {
     static ModelData of(Path modelDir, DataOptions data) throws IOException {
+        if (java.nio.file.Files.isRegularFile(dev.ncpl.bundle.ModelFile.CORRECTIONS.in(modelDir))) {
+            throw new IllegalArgumentException(modelDir + ": adapted to new sources without training ("
+                    + dev.ncpl.bundle.ModelFile.CORRECTIONS.fileName() + "): its models were fitted on its parent's "
+                    + "runs; refit or calibrate the parent, then adapt it again with train --from");
+        }
         ModelManifest manifest = Json.read(modelDir.resolve(NcplModel.MANIFEST), ModelManifest.class);
         Provenance prov = manifest.provenance();
         Protocol protocol = Protocol.parse(prov.protocol() == null ? "in_val" : prov.protocol());

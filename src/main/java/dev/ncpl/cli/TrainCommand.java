@@ -4,6 +4,9 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.ncpl.train.PredictorTrainer;
 import dev.ncpl.train.Recipe;
+import dev.ncpl.train.SourceAdaptation;
+import dev.ncpl.runs.RunReader;
+import java.util.List;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -26,6 +29,13 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Fine-tune this trained model on --runs instead of training from scratch: new config keys "
                     + "and sources are learnt, a few dozen runs suffice. Runs without in_val get 20%% held out.")
     Path from;
+
+    @Option(names = "--adaptation", defaultValue = "auto", paramLabel = "HOW",
+            description = "With --from: correct (the parent's predictions corrected per new source by a Gaussian "
+                    + "process on its errors on your runs; no training, seconds), fine-tune (the network trained on "
+                    + "your runs), or auto: correct when every run is of a source the parent never saw and gives what "
+                    + "it reads, else fine-tune (default: ${DEFAULT-VALUE}).")
+    String adaptation;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Model folder to write.")
     Path out;
@@ -61,11 +71,28 @@ public final class TrainCommand implements Callable<Integer> {
             default -> throw new picocli.CommandLine.ParameterException(
                     new picocli.CommandLine(this), "--device must be cpu, gpu or auto");
         };
+        if (!List.of("auto", "correct", "fine-tune").contains(adaptation)) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--adaptation must be auto, correct or fine-tune, not '" + adaptation + "'");
+        }
+        if (from == null && !adaptation.equals("auto")) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--adaptation applies to --from only");
+        }
+        List<Path> files = data.files("marin.jsonl", "steplaw.jsonl", "openlm.jsonl");
+        if (from != null && (adaptation.equals("correct") || (adaptation.equals("auto")
+                && SourceAdaptation.servesAll(from, RunReader.readAll(files))))) {
+            long t0 = System.nanoTime();
+            new SourceAdaptation(from, r.seed(), System.err).adapt(files, out);
+            System.out.printf(java.util.Locale.ROOT, "adapted %s to %s without training in %.1f s (source "
+                    + "corrections)%n", from, out, (System.nanoTime() - t0) / 1e9);
+            return 0;
+        }
         PredictorTrainer trainer = new PredictorTrainer(r, dev, System.err);
         if (from != null) {
             trainer.fineTuneFrom(from);
         }
-        PredictorTrainer.Result res = trainer.train(data.files("marin.jsonl", "steplaw.jsonl", "openlm.jsonl"), out);
+        PredictorTrainer.Result res = trainer.train(files, out);
         System.out.printf(java.util.Locale.ROOT, "trained %s in %.0f s (network %.0f s%s, curve models, residual "
                         + "trees and intervals %.0f s); validation final-loss MAE: %s%n", res.model(),
                 res.seconds() + res.posthocSeconds(), res.seconds(), res.resumed() ? ", resumed" : "",

@@ -7,6 +7,7 @@ import dev.ncpl.model.FeatureExtractor;
 import dev.ncpl.model.NcplModel;
 import dev.ncpl.model.RunFeatures;
 import dev.ncpl.residual.ResidualModels;
+import dev.ncpl.residual.SourceCorrections;
 import dev.ncpl.runs.InvalidRunException;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
@@ -39,6 +40,8 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
     private final CurveShape shape;
     private final ResidualModels trees;
     private final PosthocSettings.Blend blend;
+    /** Corrections of sources a model adapted without training never saw in training; null for none. */
+    private final SourceCorrections corrections;
 
 
     /** The network's own final losses and curves, without a {@link CurveShape} or {@link ResidualModels}. */
@@ -51,11 +54,21 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
      * @param trees the trees averaged into the network's final losses, or null for the network's alone
      */
     public BlendedPredictor(NcplModel model, String name, CurveShape shape, ResidualModels trees) {
+        this(model, name, shape, trees, null);
+    }
+
+    /**
+     * @param corrections per-source corrections of the blend's final losses and curves (a model adapted to new
+     *     sources by {@code train --from} without training), or null for none
+     */
+    public BlendedPredictor(NcplModel model, String name, CurveShape shape, ResidualModels trees,
+                            SourceCorrections corrections) {
         this.model = model;
         this.name = name;
         this.shape = shape;
         this.trees = trees;
         this.blend = model.manifest().posthocSettings().blend();
+        this.corrections = corrections;
     }
 
     /**
@@ -64,12 +77,12 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
      */
     public static BlendedPredictor load(Path dir) throws IOException {
         return new BlendedPredictor(NcplModel.load(dir, ai.djl.engine.Engine.getInstance().defaultDevice()), "ncpl",
-                CurveShape.loadIfPresent(dir), ResidualModels.loadIfPresent(dir));
+                CurveShape.loadIfPresent(dir), ResidualModels.loadIfPresent(dir), SourceCorrections.loadIfPresent(dir));
     }
 
     /** The same network, curve shape and trees under another name (closing either closes the network). */
     public BlendedPredictor named(String newName) {
-        return new BlendedPredictor(model, newName, shape, trees);
+        return new BlendedPredictor(model, newName, shape, trees, corrections);
     }
 
     /**
@@ -83,6 +96,11 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
     /** The curve shape averaged into the network's curves, or null. */
     public CurveShape shape() {
         return shape;
+    }
+
+    /** The corrections of sources adapted to without training, or null. */
+    public SourceCorrections corrections() {
+        return corrections;
     }
 
     /** The trees averaged into the network's final losses, or null. */
@@ -161,8 +179,9 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
                 members[m] = res[m][0][i];
             }
             FinalLoss f = finalLoss(prepared.runs().get(i), feats.get(i), members);
-            mean[i] = f.value();
-            spread[i] = f.spread();
+            double factor = correction(prepared.runs().get(i), f.value());
+            mean[i] = f.value() * factor;
+            spread[i] = f.spread() * factor;
         });
         return new Finals(mean, spread);
     }
@@ -193,6 +212,12 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
         }
         double gap = (network - fromTrees) / 2 * trees.networkFade(run, scale);
         return new FinalLoss(trees.combine(run, scale, network, fromTrees), Math.hypot(spread, gap));
+    }
+
+    /** The factor {@code run}'s final loss and curve are multiplied by: its source's correction's, or 1. */
+    private double correction(Run run, double blended) {
+        return corrections == null || !corrections.corrects(run.source()) ? 1
+                : Math.exp(corrections.logFactor(run, blended));
     }
 
     /** The share of the network's residuals kept for {@code run}: 1, or {@code posthoc.blend.new_source_share} for a source never seen. */
@@ -294,6 +319,16 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
             // the shape's trees are CPU work the network threads are not doing meanwhile: spread them over the cores
             java.util.stream.IntStream.range(0, runs.size()).parallel().forEach(i -> shapeInto(runs.get(i),
                     feats.get(i), finals[i], steps.get(i), losses[i]));
+        }
+        if (corrections != null) {
+            for (int i = 0; i < runs.size(); i++) {
+                double factor = correction(runs.get(i), finals[i]);
+                finals[i] *= factor;
+                spreads[i] *= factor;
+                for (int j = 0; j < losses[i].length; j++) {
+                    losses[i][j] *= factor;
+                }
+            }
         }
         List<Prediction> out = new ArrayList<>(runs.size());
         for (int i = 0; i < runs.size(); i++) {

@@ -61,7 +61,7 @@ public final class NewSourceReport {
             Map<String, Double> mae = new LinkedHashMap<>();
             Map<String, Double> rho = new LinkedHashMap<>();
             Map<String, Double> curve = new LinkedHashMap<>();
-            for (String p : List.of(NewSourceStudy.NCPL, NewSourceStudy.LAW, NewSourceStudy.SCRATCH, NewSourceStudy.PARENT_GP)) {
+            for (String p : List.of(NewSourceStudy.NCPL, NewSourceStudy.LAW, NewSourceStudy.SCRATCH, NewSourceStudy.FINE_TUNE)) {
                 double[] m = values(g, p, NewSourceStudy.Score::mae);
                 if (m.length > 0) {
                     mae.put(p, Stats.median(m));
@@ -74,8 +74,8 @@ public final class NewSourceReport {
             out.add(new Summary(first.source(), first.variant(), first.k(), g.size(), first.scored(), mae, rho, curve,
                     median(values(g, NewSourceStudy.NCPL, NewSourceStudy.Score::coverage)),
                     median(values(g, NewSourceStudy.NCPL, NewSourceStudy.Score::width)),
-                    median(values(g, NewSourceStudy.PARENT_GP, NewSourceStudy.Score::coverage)),
-                    median(values(g, NewSourceStudy.PARENT_GP, NewSourceStudy.Score::width)),
+                    median(values(g, NewSourceStudy.FINE_TUNE, NewSourceStudy.Score::coverage)),
+                    median(values(g, NewSourceStudy.FINE_TUNE, NewSourceStudy.Score::width)),
                     ratios.length == 0 ? Double.NaN : Stats.median(ratios)));
         }
         return out;
@@ -157,20 +157,20 @@ public final class NewSourceReport {
         StringBuilder md = new StringBuilder("# Evaluation: new-source\n\n");
         md.append("Protocol `new-source`: for each source S with at least ").append(settings.minRuns())
                 .append(" runs, a model trained without S (recipe `").append(settings.parentRecipe().name())
-                .append("` with S left out) is given k runs of S and predicts the others. k = 0: the model as it is; "
-                        + "k > 0: adapted to the k runs as `ncpl train --from` adapts it (recipe `")
-                .append(settings.adaptRecipe().name()).append("`; their splits cleared, so a fifth is held out for "
-                        + "early stopping and calibration). Beside it: **law**, the Chinchilla law fitted on the same k "
-                        + "runs, the exponents they cannot identify borrowed from the best-identified law of the other "
-                        + "sources (k = 0: their pooled law)");
+                .append("` with S left out) is given k runs of S and predicts the others. **ncpl**: k = 0, that model "
+                        + "as it is; k > 0, adapted to the k runs as `ncpl train --from` adapts it: where every run is "
+                        + "of a source it never saw and gives what it reads, its predictions corrected per source by a "
+                        + "Gaussian process on its log errors on the k runs, intervals calibrated on the process's "
+                        + "leave-one-out errors (`--adaptation correct`); otherwise fine-tuned. **fine-tune**: the "
+                        + "network fine-tuned on the k runs (recipe `").append(settings.adaptRecipe().name())
+                .append("`; their splits cleared, so a fifth is held out for early stopping and calibration), where "
+                        + "ncpl corrected instead. **law**: the Chinchilla law fitted on the same k runs, the exponents "
+                        + "they cannot identify borrowed from the best-identified law of the other sources (k = 0: "
+                        + "their pooled law)");
         if (settings.scratch()) {
             md.append("; **scratch**, recipe `").append(settings.adaptRecipe().name())
                     .append("` trained on the k runs alone");
         }
-        md.append("; **parent+gp**, a candidate adaptation that trains no network: the model trained without S "
-                + "corrected by a Gaussian process on log(true / its prediction) of the k runs (inputs: scale, schedule, "
-                + "the hyperparameters every given run has, its own log prediction), its 80% interval ±t·RMS of the "
-                + "leave-one-out errors on the k runs (log units)");
         md.append(". Variant `random`: the k runs drawn at random, every other run of S scored. Variant "
                 + "`smallest-sizes`: the k runs drawn from S's smallest sizes (sizes taken in increasing order until "
                 + "they hold 2k runs), every run of S's largest size scored. Figures are medians over ")
@@ -194,8 +194,8 @@ public final class NewSourceReport {
                 .append(" where the source has an lr × batch grid): see the ρ column of the k = 0 rows.\n");
         for (String variant : variants()) {
             md.append("\n## Variant `").append(variant).append("`\n\n");
-            md.append("| source | k | draws | scored | ncpl MAE | law MAE | scratch MAE | parent+gp MAE | ratio | ncpl ρ | "
-                    + "law ρ | parent+gp ρ | ncpl curve MAE | ncpl 80% coverage (width) | parent+gp 80% coverage "
+            md.append("| source | k | draws | scored | ncpl MAE | law MAE | scratch MAE | fine-tune MAE | ratio | ncpl ρ | "
+                    + "law ρ | fine-tune ρ | ncpl curve MAE | ncpl 80% coverage (width) | fine-tune 80% coverage "
                     + "(width) |\n");
             md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for (Summary s : summaries()) {
@@ -205,9 +205,9 @@ public final class NewSourceReport {
                 md.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
                         s.source(), s.k(), s.draws(), s.scored(), f4(s.mae().get(NewSourceStudy.NCPL)),
                         f4(s.mae().get(NewSourceStudy.LAW)), f4(s.mae().get(NewSourceStudy.SCRATCH)),
-                        f4(s.mae().get(NewSourceStudy.PARENT_GP)), f3(s.ratio()),
+                        f4(s.mae().get(NewSourceStudy.FINE_TUNE)), f3(s.ratio()),
                         f3(s.spearman().get(NewSourceStudy.NCPL)), f3(s.spearman().get(NewSourceStudy.LAW)),
-                        f3(s.spearman().get(NewSourceStudy.PARENT_GP)),
+                        f3(s.spearman().get(NewSourceStudy.FINE_TUNE)),
                         f4(s.curveMae().get(NewSourceStudy.NCPL)), withWidth(s.coverage(), s.width()),
                         withWidth(s.candidateCoverage(), s.candidateWidth())));
             }

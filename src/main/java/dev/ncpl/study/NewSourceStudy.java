@@ -15,6 +15,7 @@ import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunWriter;
 import dev.ncpl.train.PredictorTrainer;
 import dev.ncpl.train.Recipe;
+import dev.ncpl.train.SourceAdaptation;
 import dev.ncpl.uncertainty.IntervalFitter;
 import dev.ncpl.uncertainty.PredictionIntervals;
 import dev.ncpl.util.AtomicFiles;
@@ -48,8 +49,8 @@ public final class NewSourceStudy {
     public static final String NCPL = "ncpl";
     public static final String LAW = "law";
     public static final String SCRATCH = "scratch";
-    /** A candidate adaptation: the parent corrected by a process on the k runs ({@link ParentResidualGp}). */
-    public static final String PARENT_GP = "parent+gp";
+    /** The network fine-tuned on the k runs, where {@code train --from} chose to correct the parent instead. */
+    public static final String FINE_TUNE = "fine-tune";
 
     /**
      * What a study runs.
@@ -215,18 +216,16 @@ public final class NewSourceStudy {
                 Path given = dir.resolve("given.jsonl");
                 // a team's own runs come without a split: the adaptation holds out its own fifth
                 RunWriter.writeAll(given, d.given().stream().map(NewSourceStudy::unsplit).toList());
+                // what train --from does: corrections where every run is of a new source it can read, else fine-tuning
+                boolean corrects = SourceAdaptation.servesAll(parent, d.given());
                 Path adapted = dir.resolve("adapted");
+                if (corrects) {
+                    new SourceAdaptation(parent, settings.adaptRecipe().seed(), quietUnless()).adapt(List.of(given), adapted);
+                    scoreModel(NCPL, adapted, d.scored(), scores);
+                }
                 new PredictorTrainer(settings.adaptRecipe(), Device.cpu(), quietUnless())
                         .fineTuneFrom(parent).train(List.of(given), adapted);
-                try (BlendedPredictor p = BlendedPredictor.load(adapted)) {
-                    scores.add(score(NCPL, p, PredictionIntervals.loadIfPresent(adapted), d.scored()));
-                }
-                deleteCreated(adapted);
-                List<Run> givenPredictable = d.given().stream().filter(r -> predictable(parentModel, r)).toList();
-                if (!givenPredictable.isEmpty()) {
-                    scores.add(score(PARENT_GP, ParentResidualGp.fit(parentModel, givenPredictable, settings.seed()),
-                            null, d.scored().stream().filter(r -> predictable(parentModel, r)).toList()));
-                }
+                scoreModel(corrects ? FINE_TUNE : NCPL, adapted, d.scored(), scores);
                 String best = parentLaws.bestIdentifiedSource();
                 Baseline law = Baseline.fit(d.given(), new ChinchillaFitter(parentLaws.law(best),
                         "the left-out source's parent law of " + best));
@@ -234,10 +233,7 @@ public final class NewSourceStudy {
                 if (settings.scratch()) {
                     Path scratch = dir.resolve("scratch");
                     new PredictorTrainer(settings.adaptRecipe(), Device.cpu(), quietUnless()).train(List.of(given), scratch);
-                    try (BlendedPredictor p = BlendedPredictor.load(scratch)) {
-                        scores.add(score(SCRATCH, p, PredictionIntervals.loadIfPresent(scratch), d.scored()));
-                    }
-                    deleteCreated(scratch);
+                    scoreModel(SCRATCH, scratch, d.scored(), scores);
                 }
             }
         }
@@ -248,6 +244,14 @@ public final class NewSourceStudy {
         node.set("result", Json.MAPPER.valueToTree(result));
         AtomicFiles.writeString(kept, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node));
         return result;
+    }
+
+    /** Scores the model in {@code dir} (which this study trained) as {@code name}, then deletes it. */
+    private static void scoreModel(String name, Path dir, List<Run> scored, List<Score> scores) throws IOException {
+        try (BlendedPredictor p = BlendedPredictor.load(dir)) {
+            scores.add(score(name, p, PredictionIntervals.loadIfPresent(dir), scored));
+        }
+        deleteCreated(dir);
     }
 
     /** The adaptations' own logs are long: they go to the study's log only at the verbose level. */
@@ -273,19 +277,7 @@ public final class NewSourceStudy {
         Metrics m = Evaluator.score(predictable, preds, r -> "all").get("all");
         double coverage = Double.NaN;
         double width = Double.NaN;
-        if (predictor instanceof ParentResidualGp gp && Double.isFinite(gp.halfWidth())) {
-            double h = gp.halfWidth();
-            int inside = 0;
-            double widths = 0;
-            for (int i = 0; i < preds.size(); i++) {
-                double p = preds.get(i).finalLossAsLogged(predictable.get(i));
-                double truth = predictable.get(i).curve().finalLoss();
-                inside += Math.abs(Math.log(truth / p)) <= h ? 1 : 0;
-                widths += p * (Math.exp(h) - Math.exp(-h));
-            }
-            coverage = inside / (double) preds.size();
-            width = widths / preds.size();
-        } else if (intervals != null) {
+        if (intervals != null) {
             IntervalFitter.Coverage c = IntervalFitter.coverage(intervals, IntervalFitter.residuals(predictable, preds),
                     PredictionIntervals.DEFAULT_LEVEL).get(PredictionIntervals.POOLED);
             coverage = c.finalCoverage();

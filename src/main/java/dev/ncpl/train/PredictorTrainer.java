@@ -121,6 +121,11 @@ public final class PredictorTrainer {
      * knows keep its laws moved to the level of the new runs (see ParentModel#relevel).
      */
     public PredictorTrainer fineTuneFrom(Path parentDir) throws IOException {
+        if (Files.isRegularFile(dev.ncpl.bundle.ModelFile.CORRECTIONS.in(parentDir))) {
+            throw new IllegalArgumentException(parentDir + ": adapted to new sources without training ("
+                    + dev.ncpl.bundle.ModelFile.CORRECTIONS.fileName() + "), which a fine-tuned network would not keep: "
+                    + "fine-tune the model it was adapted from, on these runs and those it was adapted to");
+        }
         this.parent = ParentModel.load(parentDir);
         return this;
     }

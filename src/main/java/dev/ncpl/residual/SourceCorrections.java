@@ -1,0 +1,137 @@
+package dev.ncpl.residual;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.ncpl.bundle.ModelFile;
+import dev.ncpl.bundle.ModelFiles;
+import dev.ncpl.learn.GaussianProcess;
+import dev.ncpl.math.Stats;
+import dev.ncpl.runs.Run;
+import dev.ncpl.runs.Scale;
+import dev.ncpl.text.LrSchedule;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * How a model adapted to new sources without training corrects its parent: per source the parent never saw, a
+ * {@link GaussianProcess} on log(true final loss / the parent's prediction) of that source's runs, read at the
+ * run's scale (log N, log D/N), schedule (warmup share, final relative lr), the hyperparameters every one of the
+ * source's runs gave ({@link SourceGp#inputKeys}) and the parent's own log prediction. A prediction of the source
+ * is the parent's, its final loss and curve times exp(the process's mean). The process's constant mean is the
+ * source's level; its inputs let it bend the parent's trend in size and learning rate where the runs say so.
+ *
+ * <p>Why: the parent's errors on runs it never saw are honest evidence of what it gets wrong on the source,
+ * where a network fine-tuned on a few runs learns them by heart; on the new-source protocol (eval/new-source)
+ * this beat fine-tuning and the law fitted on the same runs from 10 runs on. A source with fewer than {@link
+ * #MIN_RUNS} runs is moved by the median of its log errors alone. Saved as {@code source-corrections.json}.
+ *
+ * @param sources the correction of each source, by name
+ */
+public record SourceCorrections(@JsonProperty("sources") Map<String, Correction> sources) {
+    /** Runs of a source below which no process is fitted, only a shift. */
+    public static final int MIN_RUNS = 3;
+
+    public SourceCorrections {
+        sources = Map.copyOf(new TreeMap<>(sources));
+    }
+
+    /**
+     * One source's correction.
+     *
+     * @param keys the config fields read after the scale and schedule ({@link SourceGp#inputs})
+     * @param runs the runs it was fitted on
+     * @param shift the log factor of a source corrected by its median alone (no process)
+     * @param gp the process, or null below {@link #MIN_RUNS} runs
+     */
+    public record Correction(@JsonProperty("keys") List<String> keys, @JsonProperty("runs") int runs,
+                             @JsonProperty("shift") double shift, @JsonProperty("gp") GaussianProcess gp) {
+        public Correction {
+            keys = List.copyOf(keys);
+        }
+
+        /** The log factor of {@code run}, whose parent's final loss is {@code parentFinal}. */
+        public double logFactor(Run run, double parentFinal) {
+            return gp == null ? shift : gp.predict(inputs(run, keys, parentFinal));
+        }
+    }
+
+    /**
+     * Fits the correction of one source's {@code runs}, whose parent's final losses are {@code parentFinals};
+     * deterministic in {@code seed}.
+     */
+    public static Correction fit(List<Run> runs, double[] parentFinals, long seed) {
+        if (runs.isEmpty() || runs.size() != parentFinals.length) {
+            throw new IllegalArgumentException("a correction needs runs and as many parent predictions");
+        }
+        double[] y = logErrors(runs, parentFinals);
+        if (runs.size() < MIN_RUNS) {
+            return new Correction(List.of(), runs.size(), Stats.median(y), null);
+        }
+        List<String> keys = SourceGp.inputKeys(runs);
+        List<double[]> xs = new ArrayList<>();
+        for (int i = 0; i < y.length; i++) {
+            xs.add(inputs(runs.get(i), keys, parentFinals[i]));
+        }
+        return new Correction(keys, runs.size(), 0, GaussianProcess.fit(xs, y, seed));
+    }
+
+    /**
+     * Each run's log factor from the correction fitted on the others (leave-one-out): what a correction fitted on
+     * these runs gets wrong on a run it never saw, for calibrating its intervals.
+     */
+    public static double[] leaveOneOut(List<Run> runs, double[] parentFinals, long seed) {
+        double[] out = new double[runs.size()];
+        for (int i = 0; i < runs.size(); i++) {
+            List<Run> rest = new ArrayList<>(runs);
+            rest.remove(i);
+            double[] restFinals = new double[runs.size() - 1];
+            for (int j = 0, m = 0; j < runs.size(); j++) {
+                if (j != i) {
+                    restFinals[m++] = parentFinals[j];
+                }
+            }
+            out[i] = rest.isEmpty() ? 0 : fit(rest, restFinals, seed).logFactor(runs.get(i), parentFinals[i]);
+        }
+        return out;
+    }
+
+    private static double[] logErrors(List<Run> runs, double[] parentFinals) {
+        double[] y = new double[runs.size()];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = Math.log(runs.get(i).curve().finalLoss() / parentFinals[i]);
+            if (!Double.isFinite(y[i])) {
+                throw new IllegalArgumentException(runs.get(i).id() + ": final loss " + runs.get(i).curve().finalLoss()
+                        + " against the parent's " + parentFinals[i] + " gives no finite log error");
+            }
+        }
+        return y;
+    }
+
+    private static double[] inputs(Run run, List<String> keys, double parentFinal) {
+        return SourceGp.inputs(run, Scale.of(run), LrSchedule.of(run), keys, List.of(),
+                new double[] {Math.log(parentFinal)});
+    }
+
+    /** Whether runs of {@code source} are corrected. */
+    public boolean corrects(String source) {
+        return source != null && sources.containsKey(source);
+    }
+
+    /** The log factor of {@code run} (0 for a source not corrected), its parent's final loss {@code parentFinal}. */
+    public double logFactor(Run run, double parentFinal) {
+        Correction c = run.source() == null ? null : sources.get(run.source());
+        return c == null ? 0 : c.logFactor(run, parentFinal);
+    }
+
+    public void save(Path dir) throws IOException {
+        ModelFiles.write(dir, ModelFile.CORRECTIONS, this);
+    }
+
+    /** The corrections saved in model folder {@code dir}, or null where it has none. */
+    public static SourceCorrections loadIfPresent(Path dir) throws IOException {
+        return ModelFiles.readIfPresent(dir, ModelFile.CORRECTIONS, SourceCorrections.class);
+    }
+}

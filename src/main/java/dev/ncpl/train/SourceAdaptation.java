@@ -1,0 +1,202 @@
+package dev.ncpl.train;
+
+import dev.ncpl.model.ModelFolder;
+import dev.ncpl.model.ModelManifest;
+import dev.ncpl.model.NcplModel;
+import dev.ncpl.model.Provenance;
+import dev.ncpl.model.RequiredKeys;
+import dev.ncpl.predict.BlendedPredictor;
+import dev.ncpl.predict.Prediction;
+import dev.ncpl.residual.SourceCorrections;
+import dev.ncpl.runs.InvalidRunException;
+import dev.ncpl.runs.Run;
+import dev.ncpl.runs.RunReader;
+import dev.ncpl.uncertainty.IntervalFitter;
+import dev.ncpl.uncertainty.PredictionIntervals;
+import dev.ncpl.util.AtomicFiles;
+import dev.ncpl.util.Hashing;
+import dev.ncpl.util.Json;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * {@code train --from} for runs of sources the parent never saw, without training a network: the new model is the
+ * parent's folder with {@link SourceCorrections} for those sources (fitted on every run given) and intervals of
+ * their own, calibrated on the corrections' leave-one-out errors on the same runs (so a run at a size or budget
+ * beyond them widens as any source's does). Takes seconds. Chosen over fine-tuning by the new-source protocol
+ * (eval/new-source); runs of a source the parent knows are fine-tuned on as before.
+ */
+public final class SourceAdaptation {
+    private final Path parentDir;
+    private final long seed;
+    private final PrintStream log;
+
+    public SourceAdaptation(Path parentDir, long seed, PrintStream log) {
+        this.parentDir = parentDir;
+        this.seed = seed;
+        this.log = log;
+    }
+
+    /**
+     * Whether this adaptation serves {@code runs}: every one is of a source the parent in {@code parentDir} never
+     * saw (nor corrected), and gives what the parent needs to predict it (a run with keys the parent never read
+     * needs a fine-tuning that learns them).
+     */
+    public static boolean servesAll(Path parentDir, List<Run> runs) throws IOException {
+        if (runs.isEmpty()) {
+            return false;
+        }
+        try (BlendedPredictor parent = BlendedPredictor.load(parentDir)) {
+            SourceCorrections earlier = parent.corrections();
+            for (Run r : runs) {
+                if (parent.model().baseline().knows(r.source()) || (earlier != null && earlier.corrects(r.source()))) {
+                    return false;
+                }
+                try {
+                    parent.checkPredictable(r);
+                } catch (InvalidRunException e) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Adapts the parent to the runs of {@code runFiles} and publishes the model at {@code out}. */
+    public Path adapt(List<Path> runFiles, Path out) throws IOException {
+        long start = System.nanoTime();
+        List<Run> runs = RunReader.readAll(runFiles);
+        if (!servesAll(parentDir, runs)) {
+            throw new IllegalArgumentException("adapting without training needs runs of sources the parent never saw "
+                    + "(nor corrected), each giving what the parent reads; fine-tune instead (--adaptation fine-tune)");
+        }
+        Path target = ModelFolder.checkReplaceable(out);
+        Path staging = ModelFolder.stagingOf(target);
+        ModelFolder.prepareStaging(staging, false);
+        try {
+            ModelManifest manifest;
+            try (BlendedPredictor parent = BlendedPredictor.load(parentDir)) {
+                for (Run r : runs) {
+                    try {
+                        parent.checkPredictable(r);
+                    } catch (InvalidRunException e) {
+                        throw RunReader.located(runFiles, e);
+                    }
+                }
+                Map<String, List<Run>> bySource = new TreeMap<>();
+                runs.forEach(r -> bySource.computeIfAbsent(r.source(), s -> new ArrayList<>()).add(r));
+                Map<String, SourceCorrections.Correction> corrections = new TreeMap<>();
+                SourceCorrections earlier = parent.corrections();
+                if (earlier != null) {
+                    corrections.putAll(earlier.sources());
+                }
+                List<IntervalFitter.Residuals> heldOut = new ArrayList<>();
+                for (Map.Entry<String, List<Run>> e : bySource.entrySet()) {
+                    List<Run> rs = e.getValue();
+                    double[] parentFinals = parent.predictFinal(rs);
+                    corrections.put(e.getKey(), SourceCorrections.fit(rs, parentFinals, seed));
+                    heldOut.addAll(IntervalFitter.residuals(rs, scaled(parent.predict(rs),
+                            SourceCorrections.leaveOneOut(rs, parentFinals, seed))));
+                    log.printf(Locale.ROOT, "%s: %d runs; the parent's predictions corrected by a Gaussian process on "
+                            + "its log errors%n", e.getKey(), rs.size());
+                }
+                copyParent(staging);
+                new SourceCorrections(corrections).save(staging);
+                PredictionIntervals intervals = PredictionIntervals.loadIfPresent(parentDir);
+                if (intervals != null) {
+                    intervals(intervals, runs, heldOut, bySource.keySet()).save(staging.resolve(PredictionIntervals.FILE));
+                }
+                manifest = parent.model().manifest();
+            }
+            manifest = adaptedManifest(manifest, runs, runFiles, (System.nanoTime() - start) / 1e9);
+            Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
+            AtomicFiles.writeString(staging.resolve("README.md"), ModelCard.render(out.getFileName().toString(), manifest));
+            ModelFolder.publish(staging, target);
+            return out;
+        } catch (IOException | RuntimeException e) {
+            ModelFolder.discardStaging(staging);
+            throw e;
+        }
+    }
+
+    /** The parent's predictions times exp(each run's log factor): curve, final loss and spread alike. */
+    private static List<Prediction> scaled(List<Prediction> preds, double[] logFactors) {
+        List<Prediction> out = new ArrayList<>(preds.size());
+        for (int i = 0; i < preds.size(); i++) {
+            Prediction p = preds.get(i);
+            double f = Math.exp(logFactors[i]);
+            double[] losses = p.losses().clone();
+            for (int j = 0; j < losses.length; j++) {
+                losses[j] *= f;
+            }
+            out.add(new Prediction(p.id(), p.finalLoss() * f, p.steps(), losses, p.spread() * f));
+        }
+        return out;
+    }
+
+    /**
+     * The parent's intervals with a calibration of its own for each adapted source (from the leave-one-out
+     * errors, however few: a source's own errors say more of it than the pooled ones), no longer widened as
+     * sources never seen.
+     */
+    private static PredictionIntervals intervals(PredictionIntervals parent, List<Run> runs,
+                                                 List<IntervalFitter.Residuals> heldOut, java.util.Set<String> adapted) {
+        PredictionIntervals own = IntervalFitter.fit(runs, heldOut, parent.growth(), 1);
+        Map<String, PredictionIntervals.SourceCalibration> sources = new TreeMap<>(parent.sources());
+        for (String s : adapted) {
+            PredictionIntervals.SourceCalibration c = own.sources().get(s);
+            sources.put(s, c != null ? c : own.sources().get(PredictionIntervals.POOLED));
+        }
+        PredictionIntervals.UnseenSources unseen = parent.unseenSources();
+        if (unseen != null) {
+            TreeSet<String> known = new TreeSet<>(unseen.known());
+            known.addAll(adapted);
+            unseen = unseen.knowing(known);
+        }
+        return new PredictionIntervals(sources, parent.growth(), unseen);
+    }
+
+    /** Every regular file of the parent's folder (its network, laws, curve and residual models) into {@code staging}. */
+    private void copyParent(Path staging) throws IOException {
+        try (var files = Files.list(parentDir)) {
+            for (Path f : files.sorted().toList()) {
+                if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.copy(f, staging.resolve(f.getFileName().toString()));
+                }
+            }
+        }
+    }
+
+    /** The parent's manifest, asking of the adapted sources what their runs gave, with this adaptation's provenance. */
+    private ModelManifest adaptedManifest(ModelManifest parent, List<Run> runs, List<Path> runFiles, double seconds)
+            throws IOException {
+        Map<String, String> data = new LinkedHashMap<>();
+        for (Path f : runFiles) {
+            data.put(f.getFileName().toString(), Hashing.sha256(f));
+        }
+        var from = ParentModel.load(parentDir).provenance();
+        from.put("adaptation", "source corrections");
+        var recipe = Json.MAPPER.createObjectNode();
+        recipe.put("name", "source-corrections");
+        recipe.put("description", "The parent adapted to sources it never saw without training: per source, a "
+                + "Gaussian process on the log errors of the parent's predictions of its runs (every run given); "
+                + "intervals calibrated on the process's leave-one-out errors.");
+        recipe.put("seed", seed);
+        Provenance p = new Provenance(data, "all runs", null, runs.size(), 0, recipe, seed, Math.round(seconds), 0, 0,
+                null, "cpu", null, Instant.now().toString(), Map.of(), from, null);
+        return new ModelManifest(parent.format(), parent.network(), parent.scaler(), parent.targets(), parent.members(),
+                parent.knownOptimizers(), p, parent.residualScale(), parent.derivedExtras(),
+                RequiredKeys.of(runs, parent.required()), parent.posthoc());
+    }
+}
