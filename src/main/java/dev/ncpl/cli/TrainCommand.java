@@ -2,12 +2,12 @@ package dev.ncpl.cli;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import dev.ncpl.runs.RunReader;
 import dev.ncpl.train.PredictorTrainer;
 import dev.ncpl.train.Recipe;
 import dev.ncpl.train.SourceAdaptation;
-import dev.ncpl.runs.RunReader;
-import java.util.List;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

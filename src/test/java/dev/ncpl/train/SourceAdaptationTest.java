@@ -125,6 +125,30 @@ class SourceAdaptationTest {
         assertFalse(Files.exists(dir.resolve("refused.staging")));
     }
 
+    @Test
+    void trainFromChoosesTheCorrectionsForNewSourcesAndRefusesWhatWouldLoseThem() throws IOException {
+        Path runs = dir.resolve("gamma-cli.jsonl");
+        RunWriter.writeAll(runs, gamma(20, 41));
+        Path out = dir.resolve("adapted-cli");
+        assertEquals(0, main("train", "--from", parent.toString(), "--runs", runs.toString(), "--out", out.toString()));
+        assertTrue(Files.isRegularFile(out.resolve("source-corrections.json")));
+        assertEquals(2, main("train", "--from", parent.toString(), "--runs", runs.toString(), "--out",
+                dir.resolve("x").toString(), "--adaptation", "sideways"));
+        // a fine-tuned network would drop the corrections: refused, and nothing written
+        Path tuned = dir.resolve("tuned-from-adapted");
+        assertEquals(1, main("train", "--from", out.toString(), "--runs", runs.toString(), "--out", tuned.toString(),
+                "--adaptation", "fine-tune"));
+        assertFalse(Files.exists(tuned));
+        assertEquals(1, main("calibrate", "--model", out.toString(), "--runs", runs.toString()));
+    }
+
+    private static int main(String... args) {
+        var cl = dev.ncpl.cli.Main.commandLine();
+        cl.setErr(new java.io.PrintWriter(java.io.OutputStream.nullOutputStream()));
+        cl.setOut(new java.io.PrintWriter(java.io.OutputStream.nullOutputStream()));
+        return cl.execute(args);
+    }
+
     private static double mae(List<Prediction> preds, List<Run> runs) {
         double sum = 0;
         for (int i = 0; i < runs.size(); i++) {
