@@ -91,7 +91,7 @@ public final class NewSourceReport {
     private static NewSourceStudy.Score of(NewSourceStudy.Result r, String predictor) {
         return r.scores().stream().filter(s -> s.predictor().equals(predictor)).findFirst()
                 .orElse(new NewSourceStudy.Score(predictor, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                        Double.NaN, Double.NaN));
+                        Double.NaN, Double.NaN, null));
     }
 
     private static double[] values(List<NewSourceStudy.Result> g, String predictor,
@@ -212,7 +212,8 @@ public final class NewSourceReport {
                         withWidth(s.candidateCoverage(), s.candidateWidth())));
             }
         }
-        md.append("\n![final-loss MAE against k](mae-by-k.png)\n\n## Every draw\n\n");
+        md.append("\n![final-loss MAE against k](mae-by-k.png)\n\n## Every draw\n\nA training that failed scores no run "
+                + "(its message is in figures.json, `failure`).\n\n");
         md.append("| source | variant | k | draw | given | scored | predictor | runs | declined | MAE | ρ | median error | "
                 + "curve MAE | coverage | width | seconds |\n");
         md.append("|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");

@@ -89,7 +89,13 @@ public final class NewSourceStudy {
      * @param width mean width of that interval
      */
     public record Score(String predictor, int runs, int declined, double mae, double spearman, double medianError,
-                        double curveMae, double coverage, double width) {}
+                        double curveMae, double coverage, double width, String failure) {
+        /** A predictor whose training failed: no run scored, and why. */
+        static Score failed(String predictor, int scored, String why) {
+            return new Score(predictor, 0, scored, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                    why);
+        }
+    }
 
     /** A draw's scores, with what was given and scored. */
     public record Result(String source, String variant, int k, int draw, int given, int scored, List<Score> scores,
@@ -220,20 +226,19 @@ public final class NewSourceStudy {
                 boolean corrects = SourceAdaptation.servesAll(parent, d.given());
                 Path adapted = dir.resolve("adapted");
                 if (corrects) {
-                    new SourceAdaptation(parent, settings.adaptRecipe().seed(), quietUnless()).adapt(List.of(given), adapted);
-                    scoreModel(NCPL, adapted, d.scored(), scores);
+                    trainAndScore(NCPL, () -> new SourceAdaptation(parent, settings.adaptRecipe().seed(), quietUnless())
+                            .adapt(List.of(given), adapted), adapted, d, scores);
                 }
-                new PredictorTrainer(settings.adaptRecipe(), Device.cpu(), quietUnless())
-                        .fineTuneFrom(parent).train(List.of(given), adapted);
-                scoreModel(corrects ? FINE_TUNE : NCPL, adapted, d.scored(), scores);
+                trainAndScore(corrects ? FINE_TUNE : NCPL, () -> new PredictorTrainer(settings.adaptRecipe(), Device.cpu(),
+                        quietUnless()).fineTuneFrom(parent).train(List.of(given), adapted), adapted, d, scores);
                 String best = parentLaws.bestIdentifiedSource();
                 Baseline law = Baseline.fit(d.given(), new ChinchillaFitter(parentLaws.law(best),
                         "the left-out source's parent law of " + best));
                 scores.add(score(LAW, new ChinchillaPredictor(law), null, d.scored()));
                 if (settings.scratch()) {
                     Path scratch = dir.resolve("scratch");
-                    new PredictorTrainer(settings.adaptRecipe(), Device.cpu(), quietUnless()).train(List.of(given), scratch);
-                    scoreModel(SCRATCH, scratch, d.scored(), scores);
+                    trainAndScore(SCRATCH, () -> new PredictorTrainer(settings.adaptRecipe(), Device.cpu(), quietUnless())
+                            .train(List.of(given), scratch), scratch, d, scores);
                 }
             }
         }
@@ -244,6 +249,29 @@ public final class NewSourceStudy {
         node.set("result", Json.MAPPER.valueToTree(result));
         AtomicFiles.writeString(kept, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node));
         return result;
+    }
+
+    /** A training of the study's, which writes a model folder. */
+    private interface Training {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs {@code training} into {@code dir} and scores the model as {@code name}; a training that fails (a recipe
+     * that cannot learn from these runs: final losses without curves, say) is recorded as failed, with its
+     * message, and the study goes on.
+     */
+    private void trainAndScore(String name, Training training, Path dir, NewSourceDraws.Draw d, List<Score> scores)
+            throws IOException {
+        try {
+            training.run();
+        } catch (IllegalArgumentException | IOException e) {
+            log.printf(Locale.ROOT, "%s %s k=%d draw %d: %s failed: %s%n", d.source(), d.variant(), d.k(), d.draw(), name,
+                    e.getMessage());
+            scores.add(Score.failed(name, d.scored().size(), e.getMessage()));
+            return;
+        }
+        scoreModel(name, dir, d.scored(), scores);
     }
 
     /** Scores the model in {@code dir} (which this study trained) as {@code name}, then deletes it. */
@@ -271,7 +299,7 @@ public final class NewSourceStudy {
         }
         int declined = scored.size() - predictable.size();
         if (predictable.isEmpty()) {
-            return new Score(name, 0, declined, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+            return new Score(name, 0, declined, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, null);
         }
         List<Prediction> preds = predictor.predict(predictable);
         Metrics m = Evaluator.score(predictable, preds, r -> "all").get("all");
@@ -284,7 +312,7 @@ public final class NewSourceStudy {
             width = c.finalWidth();
         }
         return new Score(name, m.runs(), declined, m.finalMae(), m.spearman(), m.finalMedianError(), m.curveMae(),
-                coverage, width);
+                coverage, width, null);
     }
 
     private static boolean predictable(BlendedPredictor p, Run r) {
