@@ -43,7 +43,14 @@ public final class NewSourceReport {
         return List.copyOf(results);
     }
 
-    /** Medians over the draws of one source, variant and k. */
+    /**
+     * Medians over the draws of one source, variant and k.
+     *
+     * @param coverage share of final losses in ncpl's 80% intervals ({@code width}: their mean width)
+     * @param candidateCoverage the same for the fine-tuned network beside ncpl ({@link NewSourceStudy#FINE_TUNE}; the
+     *     name is the one figures.json has carried since the study first scored an alternative there)
+     * @param ratio ncpl's MAE over the law's, the median over draws
+     */
     public record Summary(String source, String variant, int k, int draws, int scored, Map<String, Double> mae,
                           Map<String, Double> spearman, Map<String, Double> curveMae, double coverage, double width,
                           double candidateCoverage, double candidateWidth, double ratio) {}

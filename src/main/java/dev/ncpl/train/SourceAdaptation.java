@@ -58,9 +58,8 @@ public final class SourceAdaptation {
             return false;
         }
         try (BlendedPredictor parent = BlendedPredictor.load(parentDir)) {
-            SourceCorrections earlier = parent.corrections();
             for (Run r : runs) {
-                if (parent.model().baseline().knows(r.source()) || (earlier != null && earlier.corrects(r.source()))) {
+                if (!isNewTo(parent, r)) {
                     return false;
                 }
                 try {
@@ -77,23 +76,22 @@ public final class SourceAdaptation {
     public Path adapt(List<Path> runFiles, Path out) throws IOException {
         long start = System.nanoTime();
         List<Run> runs = RunReader.readAll(runFiles);
-        if (!servesAll(parentDir, runs)) {
-            throw new IllegalArgumentException("adapting without training needs runs of sources the parent never saw "
-                    + "(nor corrected), each giving what the parent reads; fine-tune instead (--adaptation fine-tune)");
-        }
         Path target = ModelFolder.checkReplaceable(out);
         Path staging = ModelFolder.stagingOf(target);
-        ModelFolder.prepareStaging(staging, false);
-        try {
-            ModelManifest manifest;
-            try (BlendedPredictor parent = BlendedPredictor.load(parentDir)) {
-                for (Run r : runs) {
-                    try {
-                        parent.checkPredictable(r);
-                    } catch (InvalidRunException e) {
-                        throw RunReader.located(runFiles, e);
-                    }
+        try (BlendedPredictor parent = BlendedPredictor.load(parentDir)) {
+            if (runs.isEmpty() || !runs.stream().allMatch(r -> isNewTo(parent, r))) {
+                throw new IllegalArgumentException("adapting without training needs runs of sources the parent never saw "
+                        + "(nor corrected), each giving what the parent reads; fine-tune instead (--adaptation fine-tune)");
+            }
+            for (Run r : runs) {
+                try {
+                    parent.checkPredictable(r);
+                } catch (InvalidRunException e) {
+                    throw RunReader.located(runFiles, e);
                 }
+            }
+            ModelFolder.prepareStaging(staging, false);
+            try {
                 Map<String, List<Run>> bySource = new TreeMap<>();
                 runs.forEach(r -> bySource.computeIfAbsent(r.source(), s -> new ArrayList<>()).add(r));
                 Map<String, SourceCorrections.Correction> corrections = new TreeMap<>();
@@ -104,9 +102,10 @@ public final class SourceAdaptation {
                 List<IntervalFitter.Residuals> heldOut = new ArrayList<>();
                 for (Map.Entry<String, List<Run>> e : bySource.entrySet()) {
                     List<Run> rs = e.getValue();
-                    double[] parentFinals = parent.predictFinal(rs);
+                    List<Prediction> predicted = parent.predict(rs);
+                    double[] parentFinals = predicted.stream().mapToDouble(Prediction::finalLoss).toArray();
                     corrections.put(e.getKey(), SourceCorrections.fit(rs, parentFinals, seed));
-                    heldOut.addAll(IntervalFitter.residuals(rs, scaled(parent.predict(rs),
+                    heldOut.addAll(IntervalFitter.residuals(rs, scaled(predicted,
                             SourceCorrections.leaveOneOut(rs, parentFinals, seed))));
                     log.printf(Locale.ROOT, "%s: %d runs; the parent's predictions corrected by a Gaussian process on "
                             + "its log errors%n", e.getKey(), rs.size());
@@ -117,17 +116,24 @@ public final class SourceAdaptation {
                 if (intervals != null) {
                     intervals(intervals, runs, heldOut, bySource.keySet()).save(staging.resolve(PredictionIntervals.FILE));
                 }
-                manifest = parent.model().manifest();
+                ModelManifest manifest = adaptedManifest(parent.model().manifest(), runs, runFiles,
+                        (System.nanoTime() - start) / 1e9);
+                Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
+                AtomicFiles.writeString(staging.resolve("README.md"),
+                        ModelCard.render(out.getFileName().toString(), manifest));
+                ModelFolder.publish(staging, target);
+                return out;
+            } catch (IOException | RuntimeException e) {
+                ModelFolder.discardStaging(staging);
+                throw e;
             }
-            manifest = adaptedManifest(manifest, runs, runFiles, (System.nanoTime() - start) / 1e9);
-            Json.writePretty(staging.resolve(NcplModel.MANIFEST), manifest);
-            AtomicFiles.writeString(staging.resolve("README.md"), ModelCard.render(out.getFileName().toString(), manifest));
-            ModelFolder.publish(staging, target);
-            return out;
-        } catch (IOException | RuntimeException e) {
-            ModelFolder.discardStaging(staging);
-            throw e;
         }
+    }
+
+    /** Whether {@code run}'s source is one {@code parent} never saw nor corrected. */
+    private static boolean isNewTo(BlendedPredictor parent, Run run) {
+        SourceCorrections earlier = parent.corrections();
+        return !parent.model().baseline().knows(run.source()) && (earlier == null || !earlier.corrects(run.source()));
     }
 
     /** The parent's predictions times exp(each run's log factor): curve, final loss and spread alike. */
