@@ -65,9 +65,18 @@ public final class PosthocFitter {
             for (int i = 0; i < usable.size(); i++) {
                 finals.put(usable.get(i), predicted[i]);
             }
-            CurveModels curves = CurveModels.fit(usable, network.baseline(), seed, finals, settings.curves());
-            if (parent != null) {
-                curves = curves.under(parent.curveModels());
+            CurveModels parentCurves = parent == null ? null : parent.curveModels();
+            CurveModels curves;
+            if (parentCurves != null && parentCurves.prefix() != null && parentCurves.shape() != null
+                    && usable.stream().noneMatch(PosthocFitter::hasCurveToLearnFrom)) {
+                // final losses only (a sweep that logged no curves): nothing to learn a curve law from, so the
+                // parent's pooled laws serve the new sources' curves
+                curves = parentCurves;
+            } else {
+                curves = CurveModels.fit(usable, network.baseline(), seed, finals, settings.curves());
+                if (parentCurves != null) {
+                    curves = curves.under(parentCurves);
+                }
             }
             bar.step(1);
             bar.status("residual trees and Gaussian processes");
@@ -103,5 +112,9 @@ public final class PosthocFitter {
             bar.step(1);
             return new Intervals(config, conditioned);
         }
+    }
+
+    private static boolean hasCurveToLearnFrom(Run run) {
+        return run.hasCurve() && run.curve().size() >= 2;
     }
 }

@@ -142,6 +142,34 @@ class SourceAdaptationTest {
         assertEquals(1, main("calibrate", "--model", out.toString(), "--runs", runs.toString()));
     }
 
+    @Test
+    void fineTuningOnFinalLossesAloneKeepsTheParentsCurveLaws() throws IOException {
+        // a sweep that logged final losses only (Step Law's MoE grid): no curve law can be learnt from it
+        List<Run> finalsOnly = new ArrayList<>();
+        for (Run r : gamma(30, 51)) {
+            Curve c = r.curve();
+            finalsOnly.add(new Run(r.id(), r.source(), null, r.metric(), r.config(),
+                    new Curve(new double[] {c.steps()[c.size() - 1]}, new double[] {c.finalLoss()})));
+        }
+        Path runs = dir.resolve("gamma-finals.jsonl");
+        RunWriter.writeAll(runs, finalsOnly);
+        Path out = dir.resolve("tuned-finals");
+        assertEquals(0, main("train", "--from", parent.toString(), "--runs", runs.toString(), "--out", out.toString(),
+                "--adaptation", "fine-tune"));
+        assertFalse(Files.exists(out.resolve("source-corrections.json")), "fine-tuned, not corrected");
+        List<Run> scored = gamma(5, 52);
+        try (BlendedPredictor tuned = BlendedPredictor.load(out)) {
+            for (Prediction p : tuned.predict(scored)) {
+                double[] losses = p.losses();
+                assertTrue(losses.length > 2, "a curve, from the parent's pooled laws");
+                assertTrue(losses[0] > losses[losses.length - 1], "the curve falls");
+                assertEquals(1.0, losses[losses.length - 1] / p.finalLoss(), 0.05);
+            }
+        }
+        assertEquals(Files.readString(parent.resolve(dev.ncpl.curve.CurveShape.FILE)),
+                Files.readString(out.resolve(dev.ncpl.curve.CurveShape.FILE)), "the parent's curve shape, unchanged");
+    }
+
     private static int main(String... args) {
         var cl = dev.ncpl.cli.Main.commandLine();
         cl.setErr(new java.io.PrintWriter(java.io.OutputStream.nullOutputStream()));
