@@ -322,11 +322,17 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
         }
         if (corrections != null) {
             for (int i = 0; i < runs.size(); i++) {
-                double factor = correction(runs.get(i), finals[i]);
+                Run run = runs.get(i);
+                if (!corrections.corrects(run.source())) {
+                    continue;
+                }
+                double factor = correction(run, finals[i]);
                 finals[i] *= factor;
                 spreads[i] *= factor;
+                double total = feats.get(i).schedule().total();
+                double[] s = steps.get(i);
                 for (int j = 0; j < losses[i].length; j++) {
-                    losses[i][j] *= factor;
+                    losses[i][j] *= factor * Math.exp(corrections.curveOffset(run, Math.min(1.0, s[j] / total)));
                 }
             }
         }

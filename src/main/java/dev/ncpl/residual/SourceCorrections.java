@@ -45,11 +45,24 @@ public record SourceCorrections(@JsonProperty("sources") Map<String, Correction>
      * @param runs the runs it was fitted on
      * @param shift the log factor of a source corrected by its median alone (no process)
      * @param gp the process, or null below {@link #MIN_RUNS} runs
+     * @param profile how the source's curves bend from the parent's beyond the final factor, or null where its runs
+     *     gave too few curves (then the whole curve moves by the final factor)
      */
     public record Correction(@JsonProperty("keys") List<String> keys, @JsonProperty("runs") int runs,
-                             @JsonProperty("shift") double shift, @JsonProperty("gp") GaussianProcess gp) {
+                             @JsonProperty("shift") double shift, @JsonProperty("gp") GaussianProcess gp,
+                             @JsonProperty("curve_profile") CurveProfile profile) {
         public Correction {
             keys = List.copyOf(keys);
+        }
+
+        /** This correction with the curve profile {@code p}. */
+        public Correction withProfile(CurveProfile p) {
+            return new Correction(keys, runs, shift, gp, p);
+        }
+
+        /** The log offset, beyond the final factor, of a curve point at {@code fraction} of training. */
+        public double curveOffset(double fraction) {
+            return profile == null ? 0 : profile.offset(fraction);
         }
 
         /** The log factor of {@code run}, whose parent's final loss is {@code parentFinal}. */
@@ -68,14 +81,14 @@ public record SourceCorrections(@JsonProperty("sources") Map<String, Correction>
         }
         double[] y = logErrors(runs, parentFinals);
         if (runs.size() < MIN_RUNS) {
-            return new Correction(List.of(), runs.size(), Stats.median(y), null);
+            return new Correction(List.of(), runs.size(), Stats.median(y), null, null);
         }
         List<String> keys = SourceGp.inputKeys(runs);
         List<double[]> xs = new ArrayList<>();
         for (int i = 0; i < y.length; i++) {
             xs.add(inputs(runs.get(i), keys, parentFinals[i]));
         }
-        return new Correction(keys, runs.size(), 0, GaussianProcess.fit(xs, y, seed));
+        return new Correction(keys, runs.size(), 0, GaussianProcess.fit(xs, y, seed), null);
     }
 
     /**
@@ -124,6 +137,12 @@ public record SourceCorrections(@JsonProperty("sources") Map<String, Correction>
     public double logFactor(Run run, double parentFinal) {
         Correction c = run.source() == null ? null : sources.get(run.source());
         return c == null ? 0 : c.logFactor(run, parentFinal);
+    }
+
+    /** The log offset beyond the final factor of {@code run}'s curve point at {@code fraction} of training (0 if not corrected). */
+    public double curveOffset(Run run, double fraction) {
+        Correction c = run.source() == null ? null : sources.get(run.source());
+        return c == null ? 0 : c.curveOffset(fraction);
     }
 
     public void save(Path dir) throws IOException {

@@ -7,10 +7,13 @@ import dev.ncpl.model.Provenance;
 import dev.ncpl.model.RequiredKeys;
 import dev.ncpl.predict.BlendedPredictor;
 import dev.ncpl.predict.Prediction;
+import dev.ncpl.residual.CorrectionWidening;
+import dev.ncpl.residual.CurveProfile;
 import dev.ncpl.residual.SourceCorrections;
 import dev.ncpl.runs.InvalidRunException;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunReader;
+import dev.ncpl.text.LrSchedule;
 import dev.ncpl.uncertainty.IntervalFitter;
 import dev.ncpl.uncertainty.PredictionIntervals;
 import dev.ncpl.util.AtomicFiles;
@@ -100,21 +103,31 @@ public final class SourceAdaptation {
                     corrections.putAll(earlier.sources());
                 }
                 List<IntervalFitter.Residuals> heldOut = new ArrayList<>();
+                PredictionIntervals intervals = PredictionIntervals.loadIfPresent(parentDir);
+                Map<String, Double> beyond = new TreeMap<>();
                 for (Map.Entry<String, List<Run>> e : bySource.entrySet()) {
                     List<Run> rs = e.getValue();
                     List<Prediction> predicted = parent.predict(rs);
                     double[] parentFinals = predicted.stream().mapToDouble(Prediction::finalLoss).toArray();
-                    corrections.put(e.getKey(), SourceCorrections.fit(rs, parentFinals, seed));
-                    heldOut.addAll(IntervalFitter.residuals(rs, scaled(predicted,
-                            SourceCorrections.leaveOneOut(rs, parentFinals, seed))));
+                    CurveProfile profile = CurveProfile.fit(rs, predicted.stream().map(Prediction::losses).toList(),
+                            parentFinals);
+                    corrections.put(e.getKey(), SourceCorrections.fit(rs, parentFinals, seed).withProfile(profile));
+                    CorrectionWidening.step(rs, parentFinals, seed).ifPresent(step -> {
+                        beyond.put(e.getKey(), step);
+                        log.printf(Locale.ROOT, "%s: its largest size, predicted from the smaller, widens intervals "
+                                + "beyond its runs by %.2f of their in-range width%n", e.getKey(), step);
+                    });
+                    heldOut.addAll(IntervalFitter.residuals(rs, scaled(rs, predicted,
+                            SourceCorrections.leaveOneOut(rs, parentFinals, seed), profile)));
                     log.printf(Locale.ROOT, "%s: %d runs; the parent's predictions corrected by a Gaussian process on "
-                            + "its log errors%n", e.getKey(), rs.size());
+                            + "its log errors%s%n", e.getKey(), rs.size(),
+                            profile == null ? "" : ", its curves by their median profile");
                 }
                 copyParent(staging);
                 new SourceCorrections(corrections).save(staging);
-                PredictionIntervals intervals = PredictionIntervals.loadIfPresent(parentDir);
                 if (intervals != null) {
-                    intervals(intervals, runs, heldOut, bySource.keySet()).save(staging.resolve(PredictionIntervals.FILE));
+                    intervals(intervals, runs, heldOut, bySource.keySet(), beyond)
+                            .save(staging.resolve(PredictionIntervals.FILE));
                 }
                 ModelManifest manifest = adaptedManifest(parent.model().manifest(), runs, runFiles,
                         (System.nanoTime() - start) / 1e9);
@@ -136,15 +149,20 @@ public final class SourceAdaptation {
         return !parent.model().baseline().knows(run.source()) && (earlier == null || !earlier.corrects(run.source()));
     }
 
-    /** The parent's predictions times exp(each run's log factor): curve, final loss and spread alike. */
-    private static List<Prediction> scaled(List<Prediction> preds, double[] logFactors) {
+    /**
+     * The parent's predictions of {@code runs} times exp(each run's log factor), final loss and spread alike, and
+     * each curve point further by the {@code profile}'s offset at its fraction of training (where there is one).
+     */
+    private static List<Prediction> scaled(List<Run> runs, List<Prediction> preds, double[] logFactors,
+                                           CurveProfile profile) {
         List<Prediction> out = new ArrayList<>(preds.size());
         for (int i = 0; i < preds.size(); i++) {
             Prediction p = preds.get(i);
             double f = Math.exp(logFactors[i]);
+            double total = LrSchedule.of(runs.get(i)).total();
             double[] losses = p.losses().clone();
             for (int j = 0; j < losses.length; j++) {
-                losses[j] *= f;
+                losses[j] *= f * (profile == null ? 1 : Math.exp(profile.offset(Math.min(1.0, p.steps()[j] / total))));
             }
             out.add(new Prediction(p.id(), p.finalLoss() * f, p.steps(), losses, p.spread() * f));
         }
@@ -153,16 +171,19 @@ public final class SourceAdaptation {
 
     /**
      * The parent's intervals with a calibration of its own for each adapted source (from the leave-one-out
-     * errors, however few: a source's own errors say more of it than the pooled ones), no longer widened as
-     * sources never seen.
+     * errors, however few: a source's own errors say more of it than the pooled ones), widening beyond the source's
+     * runs by the step they measured ({@code beyond}, {@link CorrectionWidening}; by the parent's growth where they
+     * gave one size), no longer widened as sources never seen.
      */
     private static PredictionIntervals intervals(PredictionIntervals parent, List<Run> runs,
-                                                 List<IntervalFitter.Residuals> heldOut, java.util.Set<String> adapted) {
+                                                 List<IntervalFitter.Residuals> heldOut, java.util.Set<String> adapted,
+                                                 Map<String, Double> beyond) {
         PredictionIntervals own = IntervalFitter.fit(runs, heldOut, parent.growth(), 1);
         Map<String, PredictionIntervals.SourceCalibration> sources = new TreeMap<>(parent.sources());
         for (String s : adapted) {
             PredictionIntervals.SourceCalibration c = own.sources().get(s);
-            sources.put(s, c != null ? c : own.sources().get(PredictionIntervals.POOLED));
+            c = c != null ? c : own.sources().get(PredictionIntervals.POOLED);
+            sources.put(s, beyond.containsKey(s) ? c.withWidening(beyond.get(s), 0) : c);
         }
         PredictionIntervals.UnseenSources unseen = parent.unseenSources();
         if (unseen != null) {

@@ -142,7 +142,7 @@ public final class IntervalFitter {
         // the scale needs tau and the ranges; quantiles are taken after dividing by it
         double[] edges = PredictionIntervals.CURVE_BIN_EDGES;
         SourceCalibration unit = new SourceCalibration(rs.size(), tau, null, null, logN, logD, edges,
-                range.logActiveShare());
+                range.logActiveShare(), null, null);
         double[] finals = new double[rs.size()];
         List<List<Double>> bins = new ArrayList<>();
         for (int b = 0; b <= edges.length; b++) {
@@ -161,7 +161,7 @@ public final class IntervalFitter {
             curve[b] = bins.get(b).size() >= minRuns ? grid(bins.get(b).stream().mapToDouble(Double::doubleValue).toArray())
                     : null;
         }
-        return new SourceCalibration(rs.size(), tau, grid(finals), curve, logN, logD, edges, range.logActiveShare());
+        return new SourceCalibration(rs.size(), tau, grid(finals), curve, logN, logD, edges, range.logActiveShare(), null, null);
     }
 
     /**

@@ -66,6 +66,9 @@ public final class PredictionIntervals {
      *     before them are migrated to the ten even bins they were calibrated in)
      * @param logActiveShare range of ln(experts per token / experts) of the source's training runs; null in files
      *     written before it was kept (no widening for expert density)
+     * @param growth this source's widening per ln unit beyond its range, or null for the intervals' shared {@code
+     *     growth}
+     * @param beyondStep this source's widening as soon as a run lies beyond its range, or null for none
      */
     public record SourceCalibration(@JsonProperty("runs") int runs, @JsonProperty("tau") double tau,
                                     @JsonProperty("final_quantiles") double[] finalQuantiles,
@@ -73,7 +76,23 @@ public final class PredictionIntervals {
                                     @JsonProperty("log_params") double[] logParams,
                                     @JsonProperty("log_tokens") double[] logTokens,
                                     @JsonProperty("curve_bin_edges") double[] curveBinEdges,
-                                    @JsonProperty("log_active_share") double[] logActiveShare) {
+                                    @JsonProperty("log_active_share") double[] logActiveShare,
+                                    @com.fasterxml.jackson.annotation.JsonInclude(
+                                            com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                                    @JsonProperty("growth") Double growth,
+                                    @com.fasterxml.jackson.annotation.JsonInclude(
+                                            com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                                    @JsonProperty("beyond_step") Double beyondStep) {
+        /**
+         * This calibration widening by {@code step} as soon as a run lies beyond its range, and by {@code perUnit} per
+         * ln unit beyond it, instead of the intervals' shared growth (a source adapted to from a few runs, whose own
+         * runs measured it).
+         */
+        public SourceCalibration withWidening(double step, double perUnit) {
+            return new SourceCalibration(runs, tau, finalQuantiles, curveQuantiles, logParams, logTokens, curveBinEdges,
+                    logActiveShare, perUnit, step);
+        }
+
         /** The curve bin of a fraction of training: how many inner edges lie at or below it. */
         public int bin(double fraction) {
             double[] edges = java.util.Objects.requireNonNull(curveBinEdges, "curve_bin_edges");
@@ -255,9 +274,14 @@ public final class PredictionIntervals {
         return Math.max(spreadScale(c, spread), distanceScale(c, run, growth));
     }
 
-    /** The distance term of the scale: 1 + growth × the ln distance beyond the source's training range. */
+    /**
+     * The distance term of the scale: 1 + growth × the ln distance beyond the source's training range (the source's
+     * own growth where its calibration has one), plus the source's step where it has one and the run lies beyond.
+     */
     private static double distanceScale(SourceCalibration c, Run run, double growth) {
-        return 1 + growth * distance(c, run);
+        double d = distance(c, run);
+        double step = d > 0 && c.beyondStep() != null ? c.beyondStep() : 0;
+        return 1 + step + (c.growth() != null ? c.growth() : growth) * d;
     }
 
     /** The spread term of the scale: sqrt(1 + (spread/τ)²). */

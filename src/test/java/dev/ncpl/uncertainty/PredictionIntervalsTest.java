@@ -88,6 +88,27 @@ class PredictionIntervalsTest {
         assertEquals(base * Math.sqrt(1 + 4 * Math.pow(1 + 2.0 * d, 2)), iv.finalInterval(larger, 3.0, above, 0.8).width(), 1e-9);
     }
 
+    /** A source's own widening (a corrected source's, measured on its runs) replaces the shared growth, and is saved. */
+    @Test
+    void aSourcesOwnStepReplacesTheSharedGrowthBeyondItsRange() throws IOException {
+        List<Run> small = Fixtures.runs(200, 3, 0.0, 7, "alpha");
+        PredictionIntervals shared = IntervalFitter.fit(small, residuals(small, 0, 0.02, 0, 8), 2.0);
+        Map<String, PredictionIntervals.SourceCalibration> sources = new java.util.TreeMap<>(shared.sources());
+        sources.put("alpha", shared.calibration("alpha").withWidening(1.5, 0));
+        PredictionIntervals own = new PredictionIntervals(sources, 2.0);
+        Run inside = small.get(0);
+        Run larger = Fixtures.runs(6, 6, 0.0, 9, "alpha").get(5);
+        double base = shared.finalInterval(inside, 3.0, 0, 0.8).width();
+        assertEquals(base, own.finalInterval(inside, 3.0, 0, 0.8).width(), 1e-12, "no step inside the range");
+        assertEquals(base * 2.5, own.finalInterval(larger, 3.0, 0, 0.8).width(), 1e-9, "a step of 1.5 beyond it");
+        own.save(dir.resolve("intervals.json"));
+        PredictionIntervals loaded = PredictionIntervals.loadIfPresent(dir);
+        assertEquals(base * 2.5, loaded.finalInterval(larger, 3.0, 0, 0.8).width(), 1e-9);
+        shared.save(dir.resolve("shared.json"));
+        assertTrue(!java.nio.file.Files.readString(dir.resolve("shared.json")).contains("beyond_step"),
+                "files without a step of their own are written as before");
+    }
+
     @Test
     void runsBeyondTheirOwnSourcesSizesOrBudgetsAreNamed() {
         List<Run> runs = new ArrayList<>(Fixtures.runs(100, 3, 0.0, 20, "alpha"));
