@@ -93,11 +93,24 @@ public final class CurveShape {
         double[] out = new double[steps.length];
         // the log drop the laws predict from the end to the end itself, which should be 0 (they never queried the
         // final point): taken out in proportion to the share of training, so the curve meets the final loss
-        double endDrop = Math.log(back.predict(totalSteps, finalLoss, totalSteps) / finalLoss);
-        for (int j = 0; j < steps.length; j++) {
+        // every query in one walk of the trees: the end itself first, then the steps inside the laws' range
+        int inside = 0;
+        for (double step : steps) {
+            inside += step < totalSteps && step >= fromFinal.minCut() * totalSteps ? 1 : 0;
+        }
+        double[] queries = new double[inside + 1];
+        queries[0] = totalSteps;
+        for (int j = 0, q = 1; j < steps.length; j++) {
+            if (steps[j] < totalSteps && steps[j] >= fromFinal.minCut() * totalSteps) {
+                queries[q++] = steps[j];
+            }
+        }
+        double[] predicted = back.predictAll(totalSteps, finalLoss, queries);
+        double endDrop = Math.log(predicted[0] / finalLoss);
+        for (int j = 0, q = 1; j < steps.length; j++) {
             out[j] = steps[j] >= totalSteps ? finalLoss
                     : steps[j] < fromFinal.minCut() * totalSteps ? Double.NaN
-                    : back.predict(totalSteps, finalLoss, steps[j]) * Math.exp(-endDrop * steps[j] / totalSteps);
+                    : predicted[q++] * Math.exp(-endDrop * steps[j] / totalSteps);
         }
         return out;
     }

@@ -497,6 +497,44 @@ public final class PrefixConditioner {
             s = s / laws.size() + PrefixFeatures.chinchillaDrop(chinchilla, scale, batchTokens, observedStep, queryStep);
             return observedLoss * Math.exp(s);
         }
+
+        /**
+         * {@link #predict} at each of {@code querySteps}, each member's trees walked once over all of them (the
+         * trees stay in cache): the same values.
+         */
+        public double[] predictAll(double observedStep, double observedLoss, double[] querySteps) {
+            int q = querySteps.length;
+            double[] s = new double[q];
+            double[][] xs = new double[q][];
+            double[][] treeInputs = new double[q][];
+            for (int m = 0; m < laws.size(); m++) {
+                Law law = laws.get(m);
+                if (m == 0 || !law.optimizers().equals(laws.get(m - 1).optimizers())) {
+                    for (int j = 0; j < q; j++) {
+                        xs[j] = PrefixFeatures.of(run, schedule, scale, chinchilla, observedStep, observedLoss,
+                                querySteps[j], law.optimizers());
+                    }
+                }
+                for (int j = 0; j < q; j++) {
+                    s[j] += Stats.dot(law.weights(), expand(law, xs[j], clampMargin));
+                }
+                if (runInputs[m] != null) {
+                    for (int j = 0; j < q; j++) {
+                        treeInputs[j] = concat(xs[j], runInputs[m]);
+                    }
+                    double[] fromTrees = law.trees().predictAll(treeInputs);
+                    for (int j = 0; j < q; j++) {
+                        s[j] += fromTrees[j];
+                    }
+                }
+            }
+            double[] out = new double[q];
+            for (int j = 0; j < q; j++) {
+                out[j] = observedLoss * Math.exp(s[j] / laws.size()
+                        + PrefixFeatures.chinchillaDrop(chinchilla, scale, batchTokens, observedStep, querySteps[j]));
+            }
+            return out;
+        }
     }
 
     /**

@@ -16,7 +16,85 @@ import java.util.TreeMap;
  * @param base the constant every prediction starts from
  * @param trees the fitted trees, each a flat array of nodes (see {@link Tree})
  */
-public record BoostedTrees(@JsonProperty("base") double base, @JsonProperty("trees") List<Tree> trees) {
+public final class BoostedTrees {
+    private final double base;
+    private final List<Tree> trees;
+    /**
+     * Every tree's nodes in one array, trees one after another and each node's children side by side: node i
+     * splits on input {@code links[2i]} (-1 at a leaf) and goes to child {@code links[2i+1]}, or the one after it
+     * when the input is above {@code numbers[i]}, its threshold (a leaf's value). One walk over two arrays instead
+     * of five per tree: the same sums, in the same order, at a fraction of the cache misses.
+     */
+    private final int[] links;
+    private final double[] numbers;
+    private final int[] roots;
+
+    @com.fasterxml.jackson.annotation.JsonCreator
+    public BoostedTrees(@JsonProperty("base") double base, @JsonProperty("trees") List<Tree> trees) {
+        this.base = base;
+        this.trees = List.copyOf(trees);
+        int total = this.trees.stream().mapToInt(t -> t.feature().length).sum();
+        links = new int[2 * total];
+        numbers = new double[total];
+        roots = new int[this.trees.size()];
+        int next = 0;
+        for (int t = 0; t < roots.length; t++) {
+            roots[t] = next;
+            next = pack(this.trees.get(t), next);
+        }
+    }
+
+    @JsonProperty("base")
+    public double base() {
+        return base;
+    }
+
+    @JsonProperty("trees")
+    public List<Tree> trees() {
+        return trees;
+    }
+
+    /** Lays {@code tree} out from slot {@code start} breadth first, children side by side; the next free slot. */
+    private int pack(Tree tree, int start) {
+        int[] slotOf = new int[tree.feature().length];
+        java.util.ArrayDeque<Integer> queue = new java.util.ArrayDeque<>();
+        queue.add(0);
+        slotOf[0] = start;
+        int next = start + 1;
+        while (!queue.isEmpty()) {
+            int node = queue.poll();
+            int slot = slotOf[node];
+            int f = tree.feature()[node];
+            links[2 * slot] = f;
+            if (f < 0) {
+                numbers[slot] = tree.value()[node];
+                continue;
+            }
+            numbers[slot] = tree.threshold()[node];
+            slotOf[tree.left()[node]] = next;
+            slotOf[tree.right()[node]] = next + 1;
+            links[2 * slot + 1] = next;
+            next += 2;
+            queue.add(tree.left()[node]);
+            queue.add(tree.right()[node]);
+        }
+        return next;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof BoostedTrees b && Double.compare(base, b.base) == 0 && trees.equals(b.trees);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(base, trees);
+    }
+
+    @Override
+    public String toString() {
+        return "BoostedTrees[base=" + base + ", trees=" + trees.size() + "]";
+    }
 
     /**
      * One tree in flat form: node i splits on {@code feature[i]} at {@code threshold[i]} (going to
@@ -56,8 +134,34 @@ public record BoostedTrees(@JsonProperty("base") double base, @JsonProperty("tre
     /** The sum of the base and every tree's output at {@code x}. */
     public double predict(double[] x) {
         double s = base;
-        for (Tree t : trees) {
-            s += t.predict(x);
+        for (int root : roots) {
+            int i = root;
+            int f;
+            while ((f = links[2 * i]) >= 0) {
+                i = links[2 * i + 1] + (x[f] <= numbers[i] ? 0 : 1);
+            }
+            s += numbers[i];
+        }
+        return s;
+    }
+
+    /**
+     * {@link #predict} of each of {@code xs}, tree by tree over all of them (a tree's nodes stay in cache while every
+     * input walks it): the same sums in the same order, so the same values.
+     */
+    public double[] predictAll(double[][] xs) {
+        double[] s = new double[xs.length];
+        Arrays.fill(s, base);
+        for (int root : roots) {
+            for (int k = 0; k < xs.length; k++) {
+                double[] x = xs[k];
+                int i = root;
+                int f;
+                while ((f = links[2 * i]) >= 0) {
+                    i = links[2 * i + 1] + (x[f] <= numbers[i] ? 0 : 1);
+                }
+                s[k] += numbers[i];
+            }
         }
         return s;
     }

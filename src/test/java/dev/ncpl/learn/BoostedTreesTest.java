@@ -54,6 +54,28 @@ class BoostedTreesTest {
         assertEquals(trees.predict(probe), Json.read(file, BoostedTrees.class).predict(probe), 0);
     }
 
+    /** The packed walk (one forest array, children side by side) sums exactly what the trees as saved sum. */
+    @Test
+    void packedPredictionsAreTheTreesOwnSumsOneByOneAndTogether() {
+        List<double[]> xs = inputs(2000, 5);
+        double[] y = xs.stream().mapToDouble(BoostedTreesTest::target).toArray();
+        double[] w = new double[y.length];
+        java.util.Arrays.fill(w, 1);
+        BoostedTrees trees = BoostedTrees.fit(xs, y, w, SETTINGS);
+        List<double[]> probes = new ArrayList<>(inputs(300, 6));
+        probes.add(new double[] {Double.NaN, 0.3, Double.NaN, 0.1});
+        double[] together = trees.predictAll(probes.toArray(new double[0][]));
+        for (int k = 0; k < probes.size(); k++) {
+            double[] x = probes.get(k);
+            double sum = trees.base();
+            for (BoostedTrees.Tree t : trees.trees()) {
+                sum += t.predict(x);
+            }
+            assertEquals(sum, trees.predict(x), 0, "probe " + k);
+            assertEquals(sum, together[k], 0, "probe " + k + " among the others");
+        }
+    }
+
     @Test
     void holdsItsEdgeValueBeyondTheTrainingRange() {
         List<double[]> xs = new ArrayList<>();
