@@ -40,6 +40,10 @@ public final class RefitCommand implements Callable<Integer> {
             refit = PosthocFitter.fitCurvesAndResiduals(network, md.training(), md.seed(), null);
             subsample = network.manifest().posthocSettings().residual().subsample();
         }
+        if (refit.curves().prefix() == null || refit.curves().shape() == null) {
+            throw new IllegalArgumentException("no training run has a curve with two points or more: the curve models "
+                    + "cannot be refitted on final losses alone (the model is left as it was)");
+        }
         refit.save(model.model);
         CurveModels fitted = refit.curves();
         ResidualModels trees = refit.residuals();

@@ -41,9 +41,13 @@ public record CurveModels(PrefixConditioner prefix, CurveShape shape) {
                 parent.shape() == null ? shape : parent.shape().withNewSources(shape));
     }
 
-    /** Writes both into {@code modelDir}, each atomically. */
+    /** Writes both into {@code modelDir}, each atomically (a null part, none learnt from runs without curves: no file). */
     public void save(Path modelDir) throws IOException {
-        prefix.save(modelDir.resolve(PrefixConditioner.FILE));
-        shape.save(modelDir.resolve(CurveShape.FILE));
+        if (prefix != null) {
+            prefix.save(modelDir.resolve(PrefixConditioner.FILE));
+        }
+        if (shape != null) {
+            shape.save(modelDir.resolve(CurveShape.FILE));
+        }
     }
 }

@@ -67,11 +67,14 @@ public final class PosthocFitter {
             }
             CurveModels parentCurves = parent == null ? null : parent.curveModels();
             CurveModels curves;
-            if (parentCurves != null && parentCurves.prefix() != null && parentCurves.shape() != null
-                    && usable.stream().noneMatch(PosthocFitter::hasCurveToLearnFrom)) {
+            boolean finalsOnly = usable.stream().noneMatch(PosthocFitter::hasCurveToLearnFrom);
+            if (finalsOnly && parentCurves != null && parentCurves.prefix() != null && parentCurves.shape() != null) {
                 // final losses only (a sweep that logged no curves): nothing to learn a curve law from, so the
                 // parent's pooled laws serve the new sources' curves
                 curves = parentCurves;
+            } else if (finalsOnly) {
+                // and no parent to lean on: the network's own curve heads draw the curves, with no laws beside them
+                curves = new CurveModels(null, null);
             } else {
                 curves = CurveModels.fit(usable, network.baseline(), seed, finals, settings.curves());
                 if (parentCurves != null) {

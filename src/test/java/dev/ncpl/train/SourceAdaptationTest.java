@@ -42,10 +42,13 @@ class SourceAdaptationTest {
         runs.addAll(Fixtures.runs(80, 3, 0.003, 12, "beta"));
         Path data = dir.resolve("parent-runs.jsonl");
         RunWriter.writeAll(data, runs);
-        Recipe recipe = new Recipe("tiny", "test", "in_val", List.of(), 5, 1, new Recipe.Network(16, 2, 1, 32, 32, 0.1),
-                32, 4, 0.5, 1.0, 0.0, 50, List.of(new Recipe.Stage("all", List.of(), 4, 0.003, 0.5)), null);
         parent = dir.resolve("parent");
-        new PredictorTrainer(recipe, Device.cpu(), QUIET).train(List.of(data), parent);
+        new PredictorTrainer(tinyRecipe(), Device.cpu(), QUIET).train(List.of(data), parent);
+    }
+
+    static Recipe tinyRecipe() {
+        return new Recipe("tiny", "test", "in_val", List.of(), 5, 1, new Recipe.Network(16, 2, 1, 32, 32, 0.1),
+                32, 4, 0.5, 1.0, 0.0, 50, List.of(new Recipe.Stage("all", List.of(), 4, 0.003, 0.5)), null);
     }
 
     /** Runs of a new source "gamma" whose losses sit 12% above the law the parent learnt (another metric, say). */
@@ -153,6 +156,17 @@ class SourceAdaptationTest {
         }
         Path runs = dir.resolve("gamma-finals.jsonl");
         RunWriter.writeAll(runs, finalsOnly);
+        // from scratch there is no parent to lean on: the network's curve heads alone draw the curves
+        Path scratch = dir.resolve("scratch-finals");
+        new PredictorTrainer(tinyRecipe(), Device.cpu(), QUIET).train(List.of(runs), scratch);
+        assertFalse(Files.exists(scratch.resolve(dev.ncpl.curve.CurveShape.FILE)));
+        assertFalse(Files.exists(scratch.resolve(dev.ncpl.curve.PrefixConditioner.FILE)));
+        try (BlendedPredictor fromScratch = BlendedPredictor.load(scratch)) {
+            Prediction p = fromScratch.predict(gamma(1, 53)).get(0);
+            assertTrue(Double.isFinite(p.finalLoss()) && p.losses().length > 2, "a final loss and a curve");
+        }
+        assertEquals(1, main("refit", "--model", scratch.toString(), "--runs", runs.toString()),
+                "no curve models to refit from final losses");
         Path out = dir.resolve("tuned-finals");
         assertEquals(0, main("train", "--from", parent.toString(), "--runs", runs.toString(), "--out", out.toString(),
                 "--adaptation", "fine-tune"));
