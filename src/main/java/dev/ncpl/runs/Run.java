@@ -24,10 +24,25 @@ public record Run(String id, String source, String split, String metric, ObjectN
     /** The config value at a dotted path such as {@code optimizer.lr}, if present and not null. */
     public Optional<JsonNode> get(String dottedPath) {
         JsonNode node = config;
-        for (String part : dottedPath.split("\\.")) {
+        for (String part : parts(dottedPath)) {
             node = node == null ? null : node.get(part);
         }
         return node == null || node.isNull() || node.isMissingNode() ? Optional.empty() : Optional.of(node);
+    }
+
+    /** Split paths, kept: a path's parts then keep their hash codes for the lookups of every run (at most {@value #MAX_PATHS}). */
+    private static final java.util.Map<String, String[]> PATHS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_PATHS = 10_000;
+
+    private static String[] parts(String dottedPath) {
+        String[] parts = PATHS.get(dottedPath);
+        if (parts == null) {
+            parts = dottedPath.split("\\.");
+            if (PATHS.size() < MAX_PATHS) {
+                PATHS.put(dottedPath, parts);
+            }
+        }
+        return parts;
     }
 
     /** The numeric config value at a dotted path, if present and numeric. */
