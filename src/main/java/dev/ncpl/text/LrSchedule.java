@@ -76,8 +76,11 @@ public final class LrSchedule {
         this.decayStart = kind.equals("wsd") ? Math.max(this.warmup, this.total - decaySteps) : this.warmup;
         this.cumulative = new double[AREA_SAMPLES + 1];
         double h = this.total / AREA_SAMPLES;
+        double previous = lr(0);
         for (int i = 1; i <= AREA_SAMPLES; i++) {
-            cumulative[i] = cumulative[i - 1] + 0.5 * h * (lr((i - 1) * h) + lr(i * h));
+            double current = lr(i * h);
+            cumulative[i] = cumulative[i - 1] + 0.5 * h * (previous + current);
+            previous = current;
         }
     }
 
