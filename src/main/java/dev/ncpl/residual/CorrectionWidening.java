@@ -17,8 +17,8 @@ import java.util.OptionalDouble;
  * first size beyond them and grows little further (on the new-source protocol, Gemstones given its smallest sizes:
  * four times the in-range error at an 11% larger model, about the same at seventeen times larger), so a growth
  * measured over the first step and carried linearly to the far sizes gave intervals half the loss wide. Empty where
- * the runs give one size, or fewer than {@link SourceCorrections#MIN_RUNS} below the largest: then the model's
- * shared growth stands.
+ * the runs give one size, or fewer than {@link SourceCorrections#MIN_RUNS} below the largest: then the model's shared
+ * growth stands.
  */
 public final class CorrectionWidening {
     private static final double LEVEL = 0.8;
@@ -27,12 +27,16 @@ public final class CorrectionWidening {
 
     /** The step measured on {@code runs}, whose parent's final losses are {@code parentFinals}. */
     public static OptionalDouble step(List<Run> runs, double[] parentFinals, long seed) {
-        double largest = runs.stream().mapToDouble(r -> Scale.of(r).params()).max().orElse(Double.NaN);
+        double[] logScale = logScales(runs);
+        if (logScale == null) {
+            return OptionalDouble.empty();
+        }
+        double largest = Arrays.stream(logScale).max().orElse(Double.NaN);
         List<Run> small = new ArrayList<>();
         List<Double> smallFinals = new ArrayList<>();
         List<Integer> large = new ArrayList<>();
         for (int i = 0; i < runs.size(); i++) {
-            if (Scale.of(runs.get(i)).params() < largest) {
+            if (logScale[i] < largest) {
                 small.add(runs.get(i));
                 smallFinals.add(parentFinals[i]);
             } else {
@@ -61,6 +65,21 @@ public final class CorrectionWidening {
                     - correction.logFactor(run, parentFinals[i])) / base;
         }
         return OptionalDouble.of(Math.max(0, quantile(ratios, LEVEL) - 1));
+    }
+
+    /**
+     * ln N of each run, or null where the runs give one size. A source given one size is not measured on its token
+     * budgets instead: on the new-source protocol (Step Law from its smallest size, eval/new-source), the step beyond
+     * its largest budget was far smaller than the error beyond its size, and intervals so widened held 40–62% of the
+     * largest size's runs; the model's shared growth holds them all, at widths that say how little one size tells.
+     */
+    private static double[] logScales(List<Run> runs) {
+        double[] logN = runs.stream().mapToDouble(r -> Math.log(Scale.of(r).params())).toArray();
+        return spread(logN) > 0 ? logN : null;
+    }
+
+    private static double spread(double[] v) {
+        return Arrays.stream(v).max().orElse(0) - Arrays.stream(v).min().orElse(0);
     }
 
     /** The {@code p} quantile of {@code values}, linear between order statistics. */

@@ -36,9 +36,11 @@ class CorrectionWideningTest {
         assertTrue(even.getAsDouble() < jumped.getAsDouble() / 2, "no jump: step " + even.getAsDouble());
     }
 
+    /** One size (whatever its budgets) measures nothing: the model's shared growth stands. */
     @Test
     void oneSizeMeasuresNothing() {
-        List<Run> runs = Fixtures.runs(12, 1, 0.0, 7, "gamma");
-        assertFalse(CorrectionWidening.step(runs, parentFinals(runs, 0.0, 1), 3).isPresent());
+        List<Run> runs = Fixtures.runs(15, 1, 0.0, 7, "gamma");
+        assertTrue(runs.stream().mapToDouble(r -> Scale.of(r).tokens()).distinct().count() > 1);
+        assertFalse(CorrectionWidening.step(runs, parentFinals(runs, 0.08, 1), 3).isPresent());
     }
 }
