@@ -338,13 +338,37 @@ public final class PredictorTrainer {
             BlendedPredictor blend = new BlendedPredictor(network, "ncpl", fitted.curves().shape(),
                     fitted.residuals());
             List<Prediction> predicted = blend.predict(split.validation());
-            if (!split.validation().isEmpty()) {
+            if (split.validation().size() < IntervalFitter.MIN_CALIBRATION_RUNS) {
+                keepParentIntervals(split.validation().size(), staging);
+            } else {
                 PosthocFitter.fitIntervals(blend, split.train(), split.validation(), predicted,
                         recipe.posthocSettings().intervals().growth(), unseenSources(split.train(), network.baseline()),
                         fitted.curves().prefix(), (f, r) -> { }).save(staging);
             }
             return validationMae(split.validation(), predicted);
         }
+    }
+
+    /**
+     * With fewer than {@link IntervalFitter#MIN_CALIBRATION_RUNS} held-out runs no interval is calibrated: a
+     * fine-tuning keeps its parent's intervals (a source the parent never saw keeps the never-seen widening, wide
+     * but honest), a model trained from scratch gets none (its predictions carry no interval).
+     */
+    private void keepParentIntervals(int heldOut, Path staging) throws IOException {
+        PredictionIntervals parentIntervals = parent == null ? null : PredictionIntervals.loadIfPresent(parent.dir());
+        if (parentIntervals == null) {
+            log.printf(Locale.ROOT, "%d held-out runs are too few to calibrate intervals (%d needed): the model has "
+                    + "none%n", heldOut, IntervalFitter.MIN_CALIBRATION_RUNS);
+            return;
+        }
+        parentIntervals.save(staging.resolve(PredictionIntervals.FILE));
+        ConditionedIntervals conditioned = ConditionedIntervals.loadIfPresent(parent.dir());
+        if (conditioned != null) {
+            conditioned.save(staging.resolve(ConditionedIntervals.FILE));
+        }
+        log.printf(Locale.ROOT, "%d held-out runs are too few to calibrate intervals (%d needed): the parent's are "
+                + "kept, and a source it never saw keeps their never-seen-source widening%n", heldOut,
+                IntervalFitter.MIN_CALIBRATION_RUNS);
     }
 
     /** Writes the final manifest and model card, clears the checkpoints and publishes {@code staging} as {@code target}. */

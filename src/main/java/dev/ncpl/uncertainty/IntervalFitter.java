@@ -23,6 +23,12 @@ public final class IntervalFitter {
     static final int GRID = 101;
     /** Calibration runs a source (and a curve bin) needs for intervals of its own, unless a model's settings say. */
     static final int MIN_RUNS = PosthocSettings.DEFAULTS.intervals().minRuns();
+    /**
+     * Held-out runs below which no interval is calibrated at all: split conformal's 80% interval needs its upper
+     * quantile at rank ⌈0.9 (n + 1)⌉ ≤ n, so n ≥ 9; with fewer, quantiles of the few errors there are (one error
+     * gave a zero-width interval) claim a confidence the runs cannot give.
+     */
+    public static final int MIN_CALIBRATION_RUNS = 9;
     /** Folds of the cross-fitted coverage. */
     public static final int FOLDS = 5;
 

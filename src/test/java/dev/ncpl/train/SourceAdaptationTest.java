@@ -161,6 +161,8 @@ class SourceAdaptationTest {
         new PredictorTrainer(tinyRecipe(), Device.cpu(), QUIET).train(List.of(runs), scratch);
         assertFalse(Files.exists(scratch.resolve(dev.ncpl.curve.CurveShape.FILE)));
         assertFalse(Files.exists(scratch.resolve(dev.ncpl.curve.PrefixConditioner.FILE)));
+        // 6 held-out runs calibrate no interval: none rather than one read off a handful of errors
+        assertFalse(Files.exists(scratch.resolve(PredictionIntervals.FILE)));
         try (BlendedPredictor fromScratch = BlendedPredictor.load(scratch)) {
             Prediction p = fromScratch.predict(gamma(1, 53)).get(0);
             assertTrue(Double.isFinite(p.finalLoss()) && p.losses().length > 2, "a final loss and a curve");
@@ -171,6 +173,9 @@ class SourceAdaptationTest {
         assertEquals(0, main("train", "--from", parent.toString(), "--runs", runs.toString(), "--out", out.toString(),
                 "--adaptation", "fine-tune"));
         assertFalse(Files.exists(out.resolve("source-corrections.json")), "fine-tuned, not corrected");
+        // 6 held-out runs are too few to calibrate: the parent's intervals, gamma still widened as never seen
+        assertEquals(Files.readString(parent.resolve(PredictionIntervals.FILE)),
+                Files.readString(out.resolve(PredictionIntervals.FILE)));
         List<Run> scored = gamma(5, 52);
         try (BlendedPredictor tuned = BlendedPredictor.load(out)) {
             for (Prediction p : tuned.predict(scored)) {
