@@ -13,6 +13,7 @@ import dev.ncpl.settings.PosthocSettings;
 import dev.ncpl.text.LrSchedule;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -90,27 +91,21 @@ public final class CurveShape {
     public double[] losses(Run run, ChinchillaLaw chinchilla, double finalLoss, LrSchedule schedule, double[] steps) {
         PrefixConditioner.Continuation back = fromFinal.continuation(run, chinchilla, finalLoss, schedule);
         double totalSteps = schedule.total();
-        double[] out = new double[steps.length];
+        double earliest = fromFinal.minCut() * totalSteps;
+        // every query in one walk of the trees: the end itself first, then the steps inside the laws' range
+        double[] inside = Arrays.stream(steps).filter(s -> s < totalSteps && s >= earliest).toArray();
+        double[] queries = new double[inside.length + 1];
+        queries[0] = totalSteps;
+        System.arraycopy(inside, 0, queries, 1, inside.length);
+        double[] predicted = back.predictAll(totalSteps, finalLoss, queries);
         // the log drop the laws predict from the end to the end itself, which should be 0 (they never queried the
         // final point): taken out in proportion to the share of training, so the curve meets the final loss
-        // every query in one walk of the trees: the end itself first, then the steps inside the laws' range
-        int inside = 0;
-        for (double step : steps) {
-            inside += step < totalSteps && step >= fromFinal.minCut() * totalSteps ? 1 : 0;
-        }
-        double[] queries = new double[inside + 1];
-        queries[0] = totalSteps;
-        for (int j = 0, q = 1; j < steps.length; j++) {
-            if (steps[j] < totalSteps && steps[j] >= fromFinal.minCut() * totalSteps) {
-                queries[q++] = steps[j];
-            }
-        }
-        double[] predicted = back.predictAll(totalSteps, finalLoss, queries);
         double endDrop = Math.log(predicted[0] / finalLoss);
+        double[] out = new double[steps.length];
         for (int j = 0, q = 1; j < steps.length; j++) {
-            out[j] = steps[j] >= totalSteps ? finalLoss
-                    : steps[j] < fromFinal.minCut() * totalSteps ? Double.NaN
-                    : predicted[q++] * Math.exp(-endDrop * steps[j] / totalSteps);
+            out[j] = steps[j] < totalSteps && steps[j] >= earliest
+                    ? predicted[q++] * Math.exp(-endDrop * steps[j] / totalSteps)
+                    : steps[j] >= totalSteps ? finalLoss : Double.NaN;
         }
         return out;
     }

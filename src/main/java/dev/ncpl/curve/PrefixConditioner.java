@@ -480,27 +480,12 @@ public final class PrefixConditioner {
          * observedStep}: the members' predicted log drops averaged.
          */
         public double predict(double observedStep, double observedLoss, double queryStep) {
-            double s = 0;
-            double[] x = null;
-            for (int m = 0; m < laws.size(); m++) {
-                Law law = laws.get(m);
-                // members fitted on the same runs know the same optimizers, hence read the same features
-                if (x == null || !law.optimizers().equals(laws.get(m - 1).optimizers())) {
-                    x = PrefixFeatures.of(run, schedule, scale, chinchilla, observedStep, observedLoss, queryStep,
-                            law.optimizers());
-                }
-                s += Stats.dot(law.weights(), expand(law, x, clampMargin));
-                if (runInputs[m] != null) {
-                    s += law.trees().predict(concat(x, runInputs[m]));
-                }
-            }
-            s = s / laws.size() + PrefixFeatures.chinchillaDrop(chinchilla, scale, batchTokens, observedStep, queryStep);
-            return observedLoss * Math.exp(s);
+            return predictAll(observedStep, observedLoss, new double[] {queryStep})[0];
         }
 
         /**
          * {@link #predict} at each of {@code querySteps}, each member's trees walked once over all of them (the
-         * trees stay in cache): the same values.
+         * trees stay in cache while every query walks them).
          */
         public double[] predictAll(double observedStep, double observedLoss, double[] querySteps) {
             int q = querySteps.length;

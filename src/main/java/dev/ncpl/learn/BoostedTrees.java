@@ -135,14 +135,19 @@ public final class BoostedTrees {
     public double predict(double[] x) {
         double s = base;
         for (int root : roots) {
-            int i = root;
-            int f;
-            while ((f = links[2 * i]) >= 0) {
-                i = links[2 * i + 1] + (x[f] <= numbers[i] ? 0 : 1);
-            }
-            s += numbers[i];
+            s += numbers[leaf(root, x)];
         }
         return s;
+    }
+
+    /** The slot of the leaf {@code x} falls in, walking the packed tree at {@code root}. */
+    private int leaf(int root, double[] x) {
+        int i = root;
+        int f;
+        while ((f = links[2 * i]) >= 0) {
+            i = links[2 * i + 1] + (x[f] <= numbers[i] ? 0 : 1);
+        }
+        return i;
     }
 
     /**
@@ -154,13 +159,7 @@ public final class BoostedTrees {
         Arrays.fill(s, base);
         for (int root : roots) {
             for (int k = 0; k < xs.length; k++) {
-                double[] x = xs[k];
-                int i = root;
-                int f;
-                while ((f = links[2 * i]) >= 0) {
-                    i = links[2 * i + 1] + (x[f] <= numbers[i] ? 0 : 1);
-                }
-                s[k] += numbers[i];
+                s[k] += numbers[leaf(root, xs[k])];
             }
         }
         return s;

@@ -2,7 +2,10 @@ package dev.ncpl.math;
 
 import java.util.Arrays;
 
-/** The summary statistics used across ncpl, in one place: mean, sample standard deviation, median, dot product. */
+/**
+ * The summary statistics used across ncpl, in one place: mean, sample standard deviation, median, quantiles, dot
+ * product.
+ */
 public final class Stats {
     private Stats() {}
 
@@ -36,6 +39,19 @@ public final class Stats {
         double[] v = values.clone();
         Arrays.sort(v);
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    /** The value at probability {@code p} of {@code values} (in any order), linear between neighbouring values. */
+    public static double quantile(double[] values, double p) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        double x = p * (v.length - 1);
+        int i = (int) Math.floor(x);
+        if (i >= v.length - 1) {
+            return v[v.length - 1];
+        }
+        double w = x - i;
+        return v[i] * (1 - w) + v[i + 1] * w;
     }
 
     /** Σ a[i]·b[i]. */

@@ -323,17 +323,14 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
         if (corrections != null) {
             for (int i = 0; i < runs.size(); i++) {
                 Run run = runs.get(i);
-                if (!corrections.corrects(run.source())) {
+                SourceCorrections.Correction c = corrections.of(run);
+                if (c == null) {
                     continue;
                 }
-                double factor = correction(run, finals[i]);
+                double factor = Math.exp(c.logFactor(run, finals[i]));
                 finals[i] *= factor;
                 spreads[i] *= factor;
-                double total = feats.get(i).schedule().total();
-                double[] s = steps.get(i);
-                for (int j = 0; j < losses[i].length; j++) {
-                    losses[i][j] *= factor * Math.exp(corrections.curveOffset(run, Math.min(1.0, s[j] / total)));
-                }
+                c.scaleCurve(losses[i], steps.get(i), feats.get(i).schedule().total(), factor);
             }
         }
         List<Prediction> out = new ArrayList<>(runs.size());

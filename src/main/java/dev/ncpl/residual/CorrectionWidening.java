@@ -1,5 +1,6 @@
 package dev.ncpl.residual;
 
+import dev.ncpl.math.Stats;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.Scale;
 import java.util.ArrayList;
@@ -52,7 +53,7 @@ public final class CorrectionWidening {
         for (int i = 0; i < looErrors.length; i++) {
             looErrors[i] = Math.abs(Math.log(small.get(i).curve().finalLoss() / sf[i]) - loo[i]);
         }
-        double base = quantile(looErrors, LEVEL);
+        double base = Stats.quantile(looErrors, LEVEL);
         if (!(base > 0)) {
             return OptionalDouble.empty();
         }
@@ -64,7 +65,7 @@ public final class CorrectionWidening {
             ratios[m] = Math.abs(Math.log(run.curve().finalLoss() / parentFinals[i])
                     - correction.logFactor(run, parentFinals[i])) / base;
         }
-        return OptionalDouble.of(Math.max(0, quantile(ratios, LEVEL) - 1));
+        return OptionalDouble.of(Math.max(0, Stats.quantile(ratios, LEVEL) - 1));
     }
 
     /**
@@ -80,15 +81,5 @@ public final class CorrectionWidening {
 
     private static double spread(double[] v) {
         return Arrays.stream(v).max().orElse(0) - Arrays.stream(v).min().orElse(0);
-    }
-
-    /** The {@code p} quantile of {@code values}, linear between order statistics. */
-    private static double quantile(double[] values, double p) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        double pos = p * (v.length - 1);
-        int lo = (int) Math.floor(pos);
-        int hi = Math.min(v.length - 1, lo + 1);
-        return v[lo] + (pos - lo) * (v[hi] - v[lo]);
     }
 }

@@ -60,9 +60,17 @@ public record SourceCorrections(@JsonProperty("sources") Map<String, Correction>
             return new Correction(keys, runs, shift, gp, p);
         }
 
-        /** The log offset, beyond the final factor, of a curve point at {@code fraction} of training. */
-        public double curveOffset(double fraction) {
-            return profile == null ? 0 : profile.offset(fraction);
+        /**
+         * Moves the parent's curve {@code losses} (at {@code steps} of a schedule of {@code total} steps) as this
+         * correction moves a prediction: every point times {@code factor} (the final loss's), and times exp(the
+         * profile's offset at its fraction of training) where there is a profile. One place for both the predictions
+         * and the leave-one-out errors their intervals are calibrated on.
+         */
+        public void scaleCurve(double[] losses, double[] steps, double total, double factor) {
+            for (int j = 0; j < losses.length; j++) {
+                losses[j] *= profile == null ? factor
+                        : factor * Math.exp(profile.offset(Math.min(1.0, steps[j] / total)));
+            }
         }
 
         /** The log factor of {@code run}, whose parent's final loss is {@code parentFinal}. */
@@ -133,16 +141,15 @@ public record SourceCorrections(@JsonProperty("sources") Map<String, Correction>
         return source != null && sources.containsKey(source);
     }
 
-    /** The log factor of {@code run} (0 for a source not corrected), its parent's final loss {@code parentFinal}. */
-    public double logFactor(Run run, double parentFinal) {
-        Correction c = run.source() == null ? null : sources.get(run.source());
-        return c == null ? 0 : c.logFactor(run, parentFinal);
+    /** The correction of {@code run}'s source, or null where it is not corrected. */
+    public Correction of(Run run) {
+        return run.source() == null ? null : sources.get(run.source());
     }
 
-    /** The log offset beyond the final factor of {@code run}'s curve point at {@code fraction} of training (0 if not corrected). */
-    public double curveOffset(Run run, double fraction) {
-        Correction c = run.source() == null ? null : sources.get(run.source());
-        return c == null ? 0 : c.curveOffset(fraction);
+    /** The log factor of {@code run} (0 for a source not corrected), its parent's final loss {@code parentFinal}. */
+    public double logFactor(Run run, double parentFinal) {
+        Correction c = of(run);
+        return c == null ? 0 : c.logFactor(run, parentFinal);
     }
 
     public void save(Path dir) throws IOException {

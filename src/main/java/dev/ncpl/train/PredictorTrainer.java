@@ -339,7 +339,7 @@ public final class PredictorTrainer {
                     fitted.residuals());
             List<Prediction> predicted = blend.predict(split.validation());
             if (split.validation().size() < IntervalFitter.MIN_CALIBRATION_RUNS) {
-                keepParentIntervals(split.validation().size(), staging);
+                withoutCalibratedIntervals(split.validation().size(), staging);
             } else {
                 PosthocFitter.fitIntervals(blend, split.train(), split.validation(), predicted,
                         recipe.posthocSettings().intervals().growth(), unseenSources(split.train(), network.baseline()),
@@ -354,7 +354,7 @@ public final class PredictorTrainer {
      * fine-tuning keeps its parent's intervals (a source the parent never saw keeps the never-seen widening, wide
      * but honest), a model trained from scratch gets none (its predictions carry no interval).
      */
-    private void keepParentIntervals(int heldOut, Path staging) throws IOException {
+    private void withoutCalibratedIntervals(int heldOut, Path staging) throws IOException {
         PredictionIntervals parentIntervals = parent == null ? null : PredictionIntervals.loadIfPresent(parent.dir());
         if (parentIntervals == null) {
             log.printf(Locale.ROOT, "%d held-out runs are too few to calibrate intervals (%d needed): the model has "

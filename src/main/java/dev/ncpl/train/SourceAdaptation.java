@@ -111,14 +111,16 @@ public final class SourceAdaptation {
                     double[] parentFinals = predicted.stream().mapToDouble(Prediction::finalLoss).toArray();
                     CurveProfile profile = CurveProfile.fit(rs, predicted.stream().map(Prediction::losses).toList(),
                             parentFinals);
-                    corrections.put(e.getKey(), SourceCorrections.fit(rs, parentFinals, seed).withProfile(profile));
+                    SourceCorrections.Correction correction = SourceCorrections.fit(rs, parentFinals, seed)
+                            .withProfile(profile);
+                    corrections.put(e.getKey(), correction);
                     CorrectionWidening.step(rs, parentFinals, seed).ifPresent(step -> {
                         beyond.put(e.getKey(), step);
                         log.printf(Locale.ROOT, "%s: its largest size, predicted from the smaller, widens intervals "
                                 + "beyond its runs by %.2f of their in-range width%n", e.getKey(), step);
                     });
                     heldOut.addAll(IntervalFitter.residuals(rs, scaled(rs, predicted,
-                            SourceCorrections.leaveOneOut(rs, parentFinals, seed), profile)));
+                            SourceCorrections.leaveOneOut(rs, parentFinals, seed), correction)));
                     log.printf(Locale.ROOT, "%s: %d runs; the parent's predictions corrected by a Gaussian process on "
                             + "its log errors%s%n", e.getKey(), rs.size(),
                             profile == null ? "" : ", its curves by their median profile");
@@ -150,20 +152,17 @@ public final class SourceAdaptation {
     }
 
     /**
-     * The parent's predictions of {@code runs} times exp(each run's log factor), final loss and spread alike, and
-     * each curve point further by the {@code profile}'s offset at its fraction of training (where there is one).
+     * The parent's predictions of {@code runs} moved as {@code correction} moves them, with each run's log factor
+     * from {@code logFactors}: final loss, spread and curve.
      */
     private static List<Prediction> scaled(List<Run> runs, List<Prediction> preds, double[] logFactors,
-                                           CurveProfile profile) {
+                                           SourceCorrections.Correction correction) {
         List<Prediction> out = new ArrayList<>(preds.size());
         for (int i = 0; i < preds.size(); i++) {
             Prediction p = preds.get(i);
             double f = Math.exp(logFactors[i]);
-            double total = LrSchedule.of(runs.get(i)).total();
             double[] losses = p.losses().clone();
-            for (int j = 0; j < losses.length; j++) {
-                losses[j] *= f * (profile == null ? 1 : Math.exp(profile.offset(Math.min(1.0, p.steps()[j] / total))));
-            }
+            correction.scaleCurve(losses, p.steps(), LrSchedule.of(runs.get(i)).total(), f);
             out.add(new Prediction(p.id(), p.finalLoss() * f, p.steps(), losses, p.spread() * f));
         }
         return out;
