@@ -120,7 +120,7 @@ public final class Predictor implements AutoCloseable {
                             Consumer<PredictedRun> out) {
         PredictionIntervals.checkLevel(level);
         if (conditionOnCurves && conditioned == null) {
-            throw new IllegalStateException("this model has no model of runs in progress (prefix.json): fit one with "
+            throw new IllegalStateException("this model has no model of runs in progress (prefix.json.gz): fit one with "
                     + "ncpl refit");
         }
         try {

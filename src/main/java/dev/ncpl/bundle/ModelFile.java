@@ -1,10 +1,15 @@
 package dev.ncpl.bundle;
 
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 
 /**
  * The files of a model folder, each with the format version this build writes. The one place their names live:
  * every class that saves or loads a part of a model asks here ({@link ModelFiles} reads and writes the JSON ones).
+ * The three parts that hold trees and Gaussian processes are written gzip-compressed ({@code .json.gz}: a model
+ * trained on every source is 26 MB as plain JSON, about 9 MB so), and read under their earlier plain name in a
+ * folder written before.
  */
 public enum ModelFile {
     /** Network shape, scaler, targets, provenance and settings; its own {@code format} tag is checked on load. */
@@ -14,11 +19,11 @@ public enum ModelFile {
     /** The Chinchilla law of each source and the pooled law. */
     BASELINE("baseline.json", 1),
     /** The runs-in-progress conditioner; version 2 keeps its clamp margin and earliest cut. */
-    PREFIX("prefix.json", 2),
+    PREFIX("prefix.json.gz", "prefix.json", 2),
     /** The curve shape (a from-the-end conditioner and curve processes). */
-    SHAPE("shape.json", 2),
+    SHAPE("shape.json.gz", "shape.json", 2),
     /** The residual models of the final loss; version 2 keeps every blend weight. */
-    RESIDUALS("final-trees.json", 2),
+    RESIDUALS("final-trees.json.gz", "final-trees.json", 2),
     /** The prediction intervals; version 2 keeps each source's curve bins and expert-density range. */
     INTERVALS("intervals.json", 2),
     /** The intervals of runs in progress, per share of training seen. */
@@ -29,16 +34,27 @@ public enum ModelFile {
     CARD("README.md", 1);
 
     private final String fileName;
+    private final String legacyName;
     private final int format;
 
     ModelFile(String fileName, int format) {
+        this(fileName, null, format);
+    }
+
+    ModelFile(String fileName, String legacyName, int format) {
         this.fileName = fileName;
+        this.legacyName = legacyName;
         this.format = format;
     }
 
-    /** The file's name in a model folder. */
+    /** The name this build writes the file under in a model folder. */
     public String fileName() {
         return fileName;
+    }
+
+    /** The plain-JSON name a folder written before compression keeps the part under, or null when it never changed. */
+    public String legacyName() {
+        return legacyName;
     }
 
     /** The format version this build writes (and the newest it reads). */
@@ -46,9 +62,29 @@ public enum ModelFile {
         return format;
     }
 
-    /** The file in model folder {@code dir}. */
+    /**
+     * The file in model folder {@code dir} to read: under {@link #fileName()}, or under {@link #legacyName()} where
+     * only that one exists (a folder written before the part was compressed).
+     */
     public Path in(Path dir) {
+        Path current = dir.resolve(fileName);
+        if (legacyName != null && !Files.exists(current, LinkOption.NOFOLLOW_LINKS)) {
+            Path legacy = dir.resolve(legacyName);
+            if (Files.exists(legacy, LinkOption.NOFOLLOW_LINKS)) {
+                return legacy;
+            }
+        }
+        return current;
+    }
+
+    /** The file in model folder {@code dir} that this build writes. */
+    public Path target(Path dir) {
         return dir.resolve(fileName);
+    }
+
+    /** Whether files of this part are gzip-compressed JSON. */
+    public boolean compressed() {
+        return fileName.endsWith(".gz");
     }
 
     /** The parameter file of ensemble member {@code m}. */

@@ -30,10 +30,14 @@ public final class ModelFiles {
 
     /** Writes {@code value} as {@code part} of model folder {@code dir}, atomically, with the current version. */
     public static void write(Path dir, ModelFile part, Object value) throws IOException {
-        writeFile(part.in(dir), part, value);
+        writeFile(part.target(dir), part, value);
     }
 
-    /** Writes {@code value} to {@code file} in {@code part}'s current format, atomically. */
+    /**
+     * Writes {@code value} to {@code file} in {@code part}'s current format, atomically. Written under the part's
+     * name in a model folder, it replaces the part's plain-JSON file of an earlier build there, which is removed
+     * (the reader would take the new file first; the old one would only mislead).
+     */
     public static void writeFile(Path file, ModelFile part, Object value) throws IOException {
         JsonNode tree = Json.MAPPER.valueToTree(value);
         if (!(tree instanceof ObjectNode o)) {
@@ -43,6 +47,13 @@ public final class ModelFiles {
         out.put(VERSION, part.format());
         out.setAll(o);
         Json.writePretty(file, out);
+        Path name = file.getFileName();
+        if (part.legacyName() != null && name != null && name.toString().equals(part.fileName())) {
+            Path legacy = file.resolveSibling(part.legacyName());
+            if (Files.isRegularFile(legacy, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.delete(legacy);
+            }
+        }
     }
 
     /** {@code part} of model folder {@code dir} read as {@code type}, or null when the folder has no such file. */

@@ -46,7 +46,7 @@ public final class BaselineCommand implements Callable<Integer> {
         if (model != null) {
             return refitModelBaseline();
         }
-        List<Path> files = data.files("marin.jsonl", "steplaw.jsonl", "openlm.jsonl");
+        List<Path> files = data.files(DataOptions.EVERY_SOURCE);
         dev.ncpl.util.OutputTarget.checkNotInput("--out", out, files);
         List<Run> runs = RunReader.readAll(files);
         List<Run> fitOn = split.equals("all") ? runs : runs.stream().filter(r -> r.split().equals(split)).toList();

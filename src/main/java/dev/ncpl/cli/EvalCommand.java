@@ -88,11 +88,11 @@ public final class EvalCommand implements Callable<Integer> {
                         + NewSourceOptions.PROTOCOL + " trains and scores its own models: --model, --observed, --regret "
                         + "and --score do not apply");
             }
-            return newSource.run(data.files(NewSourceOptions.DEFAULT_FILES),
+            return newSource.run(data.files(DataOptions.EVERY_SOURCE),
                     outDir.resolve(name != null ? name : NewSourceOptions.PROTOCOL));
         }
         Protocol p = Protocol.parse(protocol);
-        List<Path> files = data.files("marin.jsonl", "steplaw.jsonl");
+        List<Path> files = data.filesOf(models, "marin.jsonl", "steplaw.jsonl");
         List<Run> all = RunReader.readAll(files);
         // sources without in_val runs get a seeded one, unless a model given was trained before that existed
         boolean seeded = true;
@@ -138,7 +138,7 @@ public final class EvalCommand implements Callable<Integer> {
                 intervals.put(neural, own);
             }
             if (!observed.isEmpty()) {
-                PrefixConditioner prefix = PrefixConditioner.load(m.resolve(PrefixConditioner.FILE));
+                PrefixConditioner prefix = PrefixConditioner.load(dev.ncpl.bundle.ModelFile.PREFIX.in(m));
                 ConditionedIntervals conditioned = ConditionedIntervals.loadIfPresent(m);
                 for (double f : observed) {
                     ConditionedPredictor cp = new ConditionedPredictor(neural, prefix, f);

@@ -33,7 +33,7 @@ record ModelData(Protocol protocol, boolean seededInVal, long seed, List<Run> al
         ModelManifest manifest = Json.read(modelDir.resolve(NcplModel.MANIFEST), ModelManifest.class);
         Provenance prov = manifest.provenance();
         Protocol protocol = Protocol.parse(prov.protocol() == null ? "in_val" : prov.protocol());
-        List<Path> files = data.files("marin.jsonl", "steplaw.jsonl", "openlm.jsonl");
+        List<Path> files = data.filesOf(List.of(modelDir), DataOptions.EVERY_SOURCE);
         List<Run> all = RunReader.readAll(files);
         ModelData md = new ModelData(protocol, prov.seededValidation(), prov.seed(), all, List.copyOf(files));
         if (prov.trainingRuns() != md.training().size()) {

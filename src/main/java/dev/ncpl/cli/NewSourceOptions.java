@@ -16,10 +16,6 @@ import picocli.CommandLine.Option;
 /** The options of {@code ncpl eval --protocol new-source} (NewSourceStudy), and the call that runs it. */
 final class NewSourceOptions {
     static final String PROTOCOL = "new-source";
-    /** The shared run files the study reads when no --runs is given: every public sweep with a run file. */
-    static final String[] DEFAULT_FILES = {"marin.jsonl", "steplaw.jsonl", "openlm.jsonl", "steplaw-moe.jsonl",
-        "gemstones.jsonl", "datablations.jsonl"};
-
     @Option(names = "--recipe", paramLabel = "FILE", defaultValue = "${sys:ncpl.home:-.}/training-configs/new-source.json",
             description = "Recipe of the model trained without each source (default: ${DEFAULT-VALUE}).")
     Path recipe;

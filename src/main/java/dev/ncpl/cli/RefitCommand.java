@@ -20,8 +20,8 @@ import picocli.CommandLine.Mixin;
  */
 @Command(name = "refit", aliases = "prefix", mixinStandardHelpOptions = true,
         description = "Fit the models that follow a trained predictor's network on the training runs of its "
-                + "protocol: the observed-prefix model (predict --condition-on-curve; prefix.json) and the curve shape averaged "
-                + "into its curves (shape.json, with a Gaussian process of each source's curve shape), and the residual trees (or, where it extrapolates better, a Gaussian process) averaged into its final losses (final-trees.json), "
+                + "protocol: the observed-prefix model (predict --condition-on-curve; prefix.json.gz) and the curve shape averaged "
+                + "into its curves (shape.json.gz, with a Gaussian process of each source's curve shape), and the residual trees (or, where it extrapolates better, a Gaussian process) averaged into its final losses (final-trees.json.gz), "
                 + "written into the model folder. Training does this itself; use it "
                 + "for models trained before. Takes a few minutes on the shared logs.")
 public final class RefitCommand implements Callable<Integer> {

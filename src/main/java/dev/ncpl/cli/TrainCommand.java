@@ -79,7 +79,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--adaptation applies to --from only");
         }
-        List<Path> files = data.files("marin.jsonl", "steplaw.jsonl", "openlm.jsonl");
+        List<Path> files = data.files(DataOptions.EVERY_SOURCE);
         if (from != null && (adaptation.equals("correct") || (adaptation.equals("auto")
                 && SourceAdaptation.servesAll(from, RunReader.readAll(files))))) {
             long t0 = System.nanoTime();

@@ -1,5 +1,6 @@
 package dev.ncpl.train;
 
+import dev.ncpl.bundle.ModelFile;
 import dev.ncpl.model.ModelManifest;
 import dev.ncpl.model.Provenance;
 import dev.ncpl.util.Json;
@@ -37,9 +38,11 @@ final class ModelCard {
             sb.append("| fine-tuned from | `").append(p.fineTunedFrom().path("model").asText()).append("` (model.json ")
               .append(p.fineTunedFrom().path("model_json_sha256").asText()).append(") |\n");
         }
-        sb.append("\nBeside the networks: `baseline.json` (the Chinchilla law of each source), `prefix.json` (runs in "
-                + "progress, `predict --condition-on-curve`), `shape.json` (the curve shape averaged into every "
-                + "predicted curve), `final-trees.json` (the residual trees, or a source's Gaussian process where it passed the size check, averaged into every final loss), "
+        sb.append("\nBeside the networks: `baseline.json` (the Chinchilla law of each source), `"
+                + ModelFile.PREFIX.fileName() + "` (runs in progress, `predict --condition-on-curve`), `"
+                + ModelFile.SHAPE.fileName() + "` (the curve shape averaged into every predicted curve), `"
+                + ModelFile.RESIDUALS.fileName() + "` (the residual trees, or a source's Gaussian process where it "
+                + "passed the size check, averaged into every final loss; these three gzip-compressed JSON), "
                 + "`intervals.json` (prediction intervals calibrated on the "
                 + "validation runs) and `conditioned-intervals.json` (the same for runs in progress, from the "
                 + "validation runs cut at 10–70% of training); `ncpl calibrate` prints their measured coverage.\n");

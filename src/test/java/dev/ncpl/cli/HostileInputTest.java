@@ -558,8 +558,9 @@ class HostileInputTest {
             new String[] {member, "truncate", member},
             new String[] {member, "", member},
             new String[] {"intervals.json", "{", "intervals.json"},
-            new String[] {"final-trees.json", "null x", "final-trees.json"},
-            new String[] {"shape.json", "{\"x\": ", "shape.json"});
+            new String[] {"final-trees.json.gz", "null x", "final-trees.json.gz"},
+            new String[] {"shape.json.gz", "{\"x\": ", "shape.json.gz"},
+            new String[] {"prefix.json.gz", "truncate", "prefix.json.gz: not a whole gzip-compressed file"});
         for (String[] c : cases) {
             Path copy = copyOfModel("corrupt-" + c[0] + "-" + c[1].length());
             Path file = copy.resolve(c[0]);

@@ -408,6 +408,31 @@ class ScoreAndBenchTest {
     }
 
     /**
+     * Without --runs, a command that fits a model's parts again reads the run files the model was trained on (the
+     * names its provenance records, in --data); a recorded name that is a path is refused, never followed.
+     */
+    @Test
+    void commandsOnAModelDefaultToTheRunFilesItWasTrainedOn() throws IOException {
+        Path copy = copyOfModel("model-own-files");
+        String ok = run("calibrate", "--model", copy.toString(), "--data", dir.toString());
+        assertTrue(ok.contains("wrote " + copy.resolve("intervals.json")), ok);
+        Path empty = Files.createDirectories(dir.resolve("no-logs"));
+        String missing = runFailing("calibrate", "--model", copy.toString(), "--data", empty.toString());
+        assertTrue(missing.contains(empty.resolve("runs.jsonl") + " does not exist"), missing);
+
+        Path manifest = copy.resolve(dev.ncpl.model.NcplModel.MANIFEST);
+        com.fasterxml.jackson.databind.node.ObjectNode m = (com.fasterxml.jackson.databind.node.ObjectNode)
+                dev.ncpl.util.Json.MAPPER.readTree(manifest.toFile());
+        com.fasterxml.jackson.databind.node.ObjectNode data = (com.fasterxml.jackson.databind.node.ObjectNode)
+                m.path("provenance").path("data");
+        data.removeAll();
+        data.put("../runs.jsonl", "0");
+        dev.ncpl.util.Json.writePretty(manifest, m);
+        String path = runFailing("calibrate", "--model", copy.toString(), "--data", empty.toString());
+        assertTrue(path.contains("records run file '../runs.jsonl', which is not a plain file name"), path);
+    }
+
+    /**
      * Each command that fits again a part beside the network appends to the model's provenance what it read and
      * what it wrote, with hashes; the model still loads.
      */
@@ -429,7 +454,7 @@ class ScoreAndBenchTest {
         }
         com.fasterxml.jackson.databind.JsonNode prefix = refits.get(1);
         assertEquals("ncpl refit", prefix.path("command").asText());
-        for (String f : List.of("prefix.json", "shape.json", "final-trees.json")) {
+        for (String f : List.of("prefix.json.gz", "shape.json.gz", "final-trees.json.gz")) {
             assertEquals(dev.ncpl.util.Hashing.sha256(copy.resolve(f)), prefix.path("files").path(f).asText(), f);
         }
         assertTrue(java.time.Instant.parse(prefix.path("at").asText()).isAfter(

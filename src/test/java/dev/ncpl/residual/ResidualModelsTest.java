@@ -49,11 +49,11 @@ class ResidualModelsTest {
         }
         assertEquals(dev.ncpl.settings.PosthocSettings.DEFAULTS.residual().treeWeight(), loaded.weight(), 0.0);
         // a file from before the weight was kept weighed the trees and the network equally
-        var saved = (com.fasterxml.jackson.databind.node.ObjectNode) dev.ncpl.util.Json.MAPPER.readTree(
-                dir.resolve(ResidualModels.FILE).toFile());
+        var saved = dev.ncpl.util.Json.read(dir.resolve(ResidualModels.FILE),
+                com.fasterxml.jackson.databind.node.ObjectNode.class);
         assertEquals(dev.ncpl.settings.PosthocSettings.DEFAULTS.residual().treeWeight(), saved.remove("weight").asDouble(), 0.0);
         assertEquals(2, saved.remove("format_version").asInt(), "files from then had no format version");
-        dev.ncpl.util.Json.MAPPER.writeValue(dir.resolve(ResidualModels.FILE).toFile(), saved);
+        dev.ncpl.util.Json.writePretty(dir.resolve(ResidualModels.FILE), saved);
         ResidualModels before = ResidualModels.loadIfPresent(dir);
         assertEquals(0.5, before.weight(), 0.0);
         assertEquals(Math.sqrt(2.0 * 3.0), before.combine(2.0, 3.0), 1e-12);
@@ -153,10 +153,10 @@ class ResidualModelsTest {
         trees.save(dir.resolve(ResidualModels.FILE));
         ResidualModels loaded = ResidualModels.loadIfPresent(dir);
         assertEquals(share, loaded.networkShare(run, beyond), 0.0);
-        var saved = (ObjectNode) dev.ncpl.util.Json.MAPPER.readTree(dir.resolve(ResidualModels.FILE).toFile());
+        var saved = dev.ncpl.util.Json.read(dir.resolve(ResidualModels.FILE), ObjectNode.class);
         saved.remove("ranges");
         saved.remove("format_version"); // a file from before the ranges were kept
-        dev.ncpl.util.Json.MAPPER.writeValue(dir.resolve(ResidualModels.FILE).toFile(), saved);
+        dev.ncpl.util.Json.writePretty(dir.resolve(ResidualModels.FILE), saved);
         assertEquals(full, ResidualModels.loadIfPresent(dir).networkShare(run, beyond), 1e-12, "no ranges: no fading");
     }
 
@@ -261,14 +261,14 @@ class ResidualModelsTest {
         FixtureSplit split = FixtureSplit.of(Fixtures.runs(200, 1, 0.003, 5, "alpha"));
         ResidualModels trees = ResidualModels.fit(split.train(), split.baseline(), 7);
         trees.save(dir.resolve(ResidualModels.FILE));
-        ObjectNode saved = (ObjectNode) dev.ncpl.util.Json.MAPPER.readTree(dir.resolve(ResidualModels.FILE).toFile());
+        ObjectNode saved = dev.ncpl.util.Json.read(dir.resolve(ResidualModels.FILE), ObjectNode.class);
         saved.remove("format_version"); // files from then had no format version
         ObjectNode alpha = (ObjectNode) saved.get("sources").get("alpha");
         alpha.remove("derived");
         alpha.remove("loss");
         alpha.remove("pooled");
         alpha.set("trees", alpha.remove("members").get(0));
-        dev.ncpl.util.Json.MAPPER.writeValue(dir.resolve(ResidualModels.FILE).toFile(), saved);
+        dev.ncpl.util.Json.writePretty(dir.resolve(ResidualModels.FILE), saved);
 
         ResidualModels.SourceTrees legacy = ResidualModels.loadIfPresent(dir).sources().get("alpha");
         ResidualModels.SourceTrees current = trees.sources().get("alpha");
@@ -291,7 +291,7 @@ class ResidualModelsTest {
         }
 
         alpha.remove("trees");
-        dev.ncpl.util.Json.MAPPER.writeValue(dir.resolve(ResidualModels.FILE).toFile(), saved);
+        dev.ncpl.util.Json.writePretty(dir.resolve(ResidualModels.FILE), saved);
         Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> ResidualModels.loadIfPresent(dir));
         assertTrue(String.valueOf(e.getMessage()).contains("no fitted trees"), e.getMessage());
     }

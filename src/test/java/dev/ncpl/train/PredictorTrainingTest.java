@@ -93,7 +93,7 @@ class PredictorTrainingTest {
         assertEquals(16, losses.size());
         assertTrue(losses.get(losses.size() - 1) < 0.8 * losses.get(0), losses.toString());
         for (String f : List.of("model.json", "tokenizer.json", "baseline.json", "member-0.params", "member-1.params",
-                "prefix.json", "shape.json", "final-trees.json", "intervals.json", "conditioned-intervals.json")) {
+                "prefix.json.gz", "shape.json.gz", "final-trees.json.gz", "intervals.json", "conditioned-intervals.json")) {
             assertTrue(Files.isRegularFile(dir.resolve("model").resolve(f)), f);
         }
         assertTrue(!Files.exists(dir.resolve("model.staging")));
