@@ -20,5 +20,8 @@ for SIZE in 25 100 400; do
   sed -e "s|\"id\": *\"multi-power-law/|\"id\":\"multi-power-law/${SIZE}m/|" -e 's/"split": *"train"/"split": "in_val"/' \
     "$WORK/mpl-$SIZE.jsonl" >> "$ALL"
 done
-./ncpl eval --runs "$DATA/marin.jsonl,$DATA/steplaw.jsonl,$DATA/openlm.jsonl,$ALL" --model "$MODEL" \
+# every shared run file the shipped models learnt from, and the unseen source
+FILES=""
+for F in marin steplaw openlm steplaw-moe gemstones datablations; do FILES="$FILES$DATA/$F.jsonl,"; done
+./ncpl eval --runs "$FILES$ALL" --model "$MODEL" \
   --name unseen-source --out "$HERE/eval"
