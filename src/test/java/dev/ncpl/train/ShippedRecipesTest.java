@@ -30,16 +30,36 @@ class ShippedRecipesTest {
             Recipe.load(f);
         }
         for (String name : List.of("default", "extrapolation")) {
-            Recipe r = Recipe.load(Path.of("training-configs", name + ".json"));
             ModelManifest shipped = Json.read(Path.of("models", name, NcplModel.MANIFEST), ModelManifest.class);
+            com.fasterxml.jackson.databind.JsonNode trainedWith = shipped.provenance().recipe();
+            // the recipe the model records it was made by is in training-configs, under its name
+            String recorded = trainedWith.path("name").asText();
+            List<Path> named = recipes.stream().filter(f -> {
+                try {
+                    return Recipe.load(f).name().equals(recorded);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).toList();
+            assertEquals(1, named.size(), name + ": one recipe named " + recorded + " in " + named);
+            Recipe r = Recipe.load(named.get(0));
             // the shipped models were made before model.json recorded the settings: with the defaults
             assertEquals(shipped.posthocSettings(), r.posthocSettings(), name);
             assertEquals(PosthocSettings.DEFAULTS, r.posthocSettings(), name);
             // and everything else the recipe says is what the shipped model was trained with
-            com.fasterxml.jackson.databind.JsonNode trainedWith = shipped.provenance().recipe();
             com.fasterxml.jackson.databind.JsonNode now = Json.MAPPER.readTree(Json.MAPPER.writeValueAsString(r));
             trainedWith.fieldNames().forEachRemaining(field -> assertEquals(trainedWith.get(field), now.get(field),
                     name + ": field " + field));
+            // which is the shipped recipe of that name but for its name and description
+            com.fasterxml.jackson.databind.node.ObjectNode base = (com.fasterxml.jackson.databind.node.ObjectNode)
+                    Json.MAPPER.readTree(Json.MAPPER.writeValueAsString(
+                            Recipe.load(Path.of("training-configs", name + ".json"))));
+            com.fasterxml.jackson.databind.node.ObjectNode same = now.deepCopy();
+            for (com.fasterxml.jackson.databind.node.ObjectNode o : List.of(base, same)) {
+                o.remove("name");
+                o.remove("description");
+            }
+            assertEquals(base, same, name);
         }
     }
 
