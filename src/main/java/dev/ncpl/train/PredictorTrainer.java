@@ -68,7 +68,8 @@ import java.util.stream.Collectors;
  * Trains an NCPL predictor from a {@link Recipe}: fits the Chinchilla baseline on the training runs,
  * builds the tokenizer and numeric statistics, then trains each ensemble member through the recipe's
  * stages with AdamW (warmup + cosine), Huber loss on standardised residuals and early stopping on
- * the validation runs of the target sources. Everything is written to {@code <out>.staging/}; a
+ * the validation runs of the target sources; the intervals are calibrated on the validation runs of every
+ * source. Everything is written to {@code <out>.staging/}; a
  * checkpoint is written atomically after every epoch, an interrupted training resumes from it, and
  * the finished model replaces {@code out} in one rename.
  */
@@ -213,16 +214,23 @@ public final class PredictorTrainer {
     }
 
     /** The runs a training learns from and those it early-stops and calibrates on. */
-    private record Split(List<Run> train, List<Run> validation) {}
+    /**
+     * @param train the runs the networks learn from
+     * @param validation the held-out runs of the target sources, which stop training early
+     * @param calibration the held-out runs of every source, on which the intervals are calibrated (as {@code ncpl
+     *     calibrate} does): a source that is not a target still gets intervals of its own
+     */
+    private record Split(List<Run> train, List<Run> validation, List<Run> calibration) {}
 
     /**
-     * The protocol's training runs and its validation runs of the target sources; where no validation run is left (a
-     * few runs of a team's own), a seeded fifth of the training runs is held out instead.
+     * The protocol's training runs, its validation runs of the target sources and of every source; where no
+     * validation run is left (a few runs of a team's own), a seeded fifth of the training runs is held out instead.
      */
     private Split split(List<Run> all, Protocol protocol) {
         checkSourcesPresent(all);
         List<Run> trainRuns = protocol.training(all);
-        List<Run> valRuns = protocol.validation(all).stream().filter(r -> isTarget(r.source())).toList();
+        List<Run> heldOut = protocol.validation(all);
+        List<Run> valRuns = heldOut.stream().filter(r -> isTarget(r.source())).toList();
         logSeededValidation(all);
         if (valRuns.isEmpty() && trainRuns.size() >= 5) {
             // a team's own runs rarely come split: hold some out to stop early and to calibrate intervals on
@@ -230,6 +238,7 @@ public final class PredictorTrainer {
             java.util.Collections.shuffle(shuffled, new Random(recipe.seed()));
             int held = Math.max(1, (int) Math.round(HOLD_OUT * shuffled.size()));
             valRuns = List.copyOf(shuffled.subList(0, held));
+            heldOut = valRuns;
             trainRuns = List.copyOf(shuffled.subList(held, shuffled.size()));
             log.printf(Locale.ROOT, "no in_val runs: holding out %d of the runs (seeded) for early stopping and "
                     + "calibration%n", held);
@@ -241,7 +250,7 @@ public final class PredictorTrainer {
         valRuns = withKnownOptimizers(valRuns, trainRuns);
         log.printf(Locale.ROOT, "training on %d runs, validating on %d (%s)%n", trainRuns.size(), valRuns.size(),
                 protocol.id());
-        return new Split(trainRuns, valRuns);
+        return new Split(trainRuns, valRuns, withKnownOptimizers(heldOut, trainRuns));
     }
 
     /** The checkpoint state to start from, and whether it resumes an earlier training of the same recipe and runs. */
@@ -326,7 +335,8 @@ public final class PredictorTrainer {
 
     /**
      * Fits the models beside the trained networks in {@code staging} (curve models, residual models, intervals on
-     * the validation runs) and returns the blend's final-loss MAE on the validation runs, by source.
+     * every source's validation runs) and returns the blend's final-loss MAE on the target sources' validation runs,
+     * by source.
      */
     private Map<String, Double> fitPosthoc(Split split, Path staging) throws IOException {
         log.printf(Locale.ROOT, "fitting the curve models (runs in progress, curve shape), the residual trees "
@@ -338,10 +348,12 @@ public final class PredictorTrainer {
             BlendedPredictor blend = new BlendedPredictor(network, "ncpl", fitted.curves().shape(),
                     fitted.residuals());
             List<Prediction> predicted = blend.predict(split.validation());
-            if (split.validation().size() < IntervalFitter.MIN_CALIBRATION_RUNS) {
-                withoutCalibratedIntervals(split.validation().size(), staging);
+            List<Prediction> calibrated = split.calibration().equals(split.validation()) ? predicted
+                    : blend.predict(split.calibration());
+            if (split.calibration().size() < IntervalFitter.MIN_CALIBRATION_RUNS) {
+                withoutCalibratedIntervals(split.calibration().size(), staging);
             } else {
-                PosthocFitter.fitIntervals(blend, split.train(), split.validation(), predicted,
+                PosthocFitter.fitIntervals(blend, split.train(), split.calibration(), calibrated,
                         recipe.posthocSettings().intervals().growth(), unseenSources(split.train(), network.baseline()),
                         fitted.curves().prefix(), (f, r) -> { }).save(staging);
             }

@@ -385,6 +385,28 @@ class PredictorTrainingTest {
         }
     }
 
+    /**
+     * A source that is not a target stops no training, but its held-out runs still calibrate intervals of its own,
+     * as `ncpl calibrate` would: a model on many sources is not left with pooled intervals for most of them.
+     */
+    @Test
+    void everySourcesHeldOutRunsCalibrateTheIntervals() throws IOException {
+        List<Run> runs = new ArrayList<>(Fixtures.runs(120, 3, 0.003, 31, "alpha"));
+        runs.addAll(Fixtures.runs(150, 3, 0.003, 32, "beta"));
+        Path file = dir.resolve("two-sources.jsonl");
+        RunWriter.writeAll(file, runs);
+        long betaHeldOut = runs.stream().filter(r -> r.source().equals("beta") && r.split().equals("in_val")).count();
+        assertTrue(betaHeldOut >= dev.ncpl.settings.PosthocSettings.DEFAULTS.intervals().minRuns(),
+                betaHeldOut + " held-out beta runs");
+        Recipe alphaOnly = new Recipe("tiny", "test", "in_val", List.of("alpha"), 5, 1, recipe.model(), 32, 4, 0.5,
+                1.0, 0.0, 50, List.of(new Recipe.Stage("all", List.of(), 2, 0.003, 0.5)), null);
+        Path out = dir.resolve("alpha-target");
+        new PredictorTrainer(alphaOnly, Device.cpu(), quiet()).train(List.of(file), out);
+        PredictionIntervals iv = PredictionIntervals.load(out.resolve(PredictionIntervals.FILE));
+        assertTrue(iv.sources().containsKey("alpha") && iv.sources().containsKey("beta"),
+                iv.sources().keySet().toString());
+    }
+
     @Test
     void predictionsCarryCalibratedIntervals() throws IOException {
         List<Run> val;
