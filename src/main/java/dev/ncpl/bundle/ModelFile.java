@@ -7,9 +7,9 @@ import java.nio.file.Path;
 /**
  * The files of a model folder, each with the format version this build writes. The one place their names live:
  * every class that saves or loads a part of a model asks here ({@link ModelFiles} reads and writes the JSON ones).
- * The three parts that hold trees and Gaussian processes are written gzip-compressed ({@code .json.gz}: a model
- * trained on every source is 26 MB as plain JSON, about 9 MB so), and read under their earlier plain name in a
- * folder written before.
+ * The three parts that hold trees and Gaussian processes are written gzip-compressed ({@code .json.gz}: their full
+ * precision doubles are most of a model folder, and compress to about a third), and read under their earlier plain
+ * name in a folder written before.
  */
 public enum ModelFile {
     /** Network shape, scaler, targets, provenance and settings; its own {@code format} tag is checked on load. */
@@ -80,11 +80,6 @@ public enum ModelFile {
     /** The file in model folder {@code dir} that this build writes. */
     public Path target(Path dir) {
         return dir.resolve(fileName);
-    }
-
-    /** Whether files of this part are gzip-compressed JSON. */
-    public boolean compressed() {
-        return fileName.endsWith(".gz");
     }
 
     /** The parameter file of ensemble member {@code m}. */

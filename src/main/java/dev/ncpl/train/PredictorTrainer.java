@@ -247,10 +247,11 @@ public final class PredictorTrainer {
             throw new IllegalArgumentException("no training runs: the run files hold no runs of split 'train' (or "
                     + "without a split) usable under protocol " + protocol.id());
         }
+        boolean everyHeldOutIsATarget = heldOut.equals(valRuns);
         valRuns = withKnownOptimizers(valRuns, trainRuns);
         log.printf(Locale.ROOT, "training on %d runs, validating on %d (%s)%n", trainRuns.size(), valRuns.size(),
                 protocol.id());
-        return new Split(trainRuns, valRuns, withKnownOptimizers(heldOut, trainRuns));
+        return new Split(trainRuns, valRuns, everyHeldOutIsATarget ? valRuns : withKnownOptimizers(heldOut, trainRuns));
     }
 
     /** The checkpoint state to start from, and whether it resumes an earlier training of the same recipe and runs. */
