@@ -26,23 +26,18 @@ class ShippedRecipesTest {
             recipes = files.filter(f -> f.toString().endsWith(".json")).sorted().toList();
         }
         assertFalse(recipes.isEmpty());
+        java.util.Map<Path, Recipe> loaded = new java.util.LinkedHashMap<>();
         for (Path f : recipes) {
-            Recipe.load(f);
+            loaded.put(f, Recipe.load(f));
         }
         for (String name : List.of("default", "extrapolation")) {
             ModelManifest shipped = Json.read(Path.of("models", name, NcplModel.MANIFEST), ModelManifest.class);
             com.fasterxml.jackson.databind.JsonNode trainedWith = shipped.provenance().recipe();
             // the recipe the model records it was made by is in training-configs, under its name
             String recorded = trainedWith.path("name").asText();
-            List<Path> named = recipes.stream().filter(f -> {
-                try {
-                    return Recipe.load(f).name().equals(recorded);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }).toList();
+            List<Path> named = recipes.stream().filter(f -> loaded.get(f).name().equals(recorded)).toList();
             assertEquals(1, named.size(), name + ": one recipe named " + recorded + " in " + named);
-            Recipe r = Recipe.load(named.get(0));
+            Recipe r = loaded.get(named.get(0));
             // the shipped models were made before model.json recorded the settings: with the defaults
             assertEquals(shipped.posthocSettings(), r.posthocSettings(), name);
             assertEquals(PosthocSettings.DEFAULTS, r.posthocSettings(), name);
@@ -53,7 +48,7 @@ class ShippedRecipesTest {
             // which is the shipped recipe of that name but for its name and description
             com.fasterxml.jackson.databind.node.ObjectNode base = (com.fasterxml.jackson.databind.node.ObjectNode)
                     Json.MAPPER.readTree(Json.MAPPER.writeValueAsString(
-                            Recipe.load(Path.of("training-configs", name + ".json"))));
+                            loaded.get(Path.of("training-configs", name + ".json"))));
             com.fasterxml.jackson.databind.node.ObjectNode same = now.deepCopy();
             for (com.fasterxml.jackson.databind.node.ObjectNode o : List.of(base, same)) {
                 o.remove("name");
