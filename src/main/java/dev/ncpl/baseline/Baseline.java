@@ -22,10 +22,23 @@ import java.util.TreeMap;
  * @param sources the per-source fits, by source name
  * @param pooled the shared fit over all sources (a source's own fit when there is one)
  * @param unresolved ids of runs whose N or D could not be determined (left out of the fit)
+ * @param sparsity the {@link SparsityLaw} of each mixture-of-experts source that has one, by source (empty in
+ *     baselines saved before it was kept)
  */
-public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<String> unresolved) {
+public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<String> unresolved,
+                       Map<String, SparsityLaw> sparsity) {
     /** Key of the pooled fit. */
     public static final String POOLED = "*";
+
+    @com.fasterxml.jackson.annotation.JsonCreator
+    public Baseline {
+        sparsity = sparsity == null ? Map.of() : Map.copyOf(sparsity);
+    }
+
+    /** A baseline without sparsity laws. */
+    public Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<String> unresolved) {
+        this(sources, pooled, unresolved, Map.of());
+    }
 
     /**
      * One fitted law and how it was obtained.
@@ -66,7 +79,7 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
                 fits.put(src, SourceFit.of(new ChinchillaFitter(d.law(), origin).fit(bySource.get(src))));
             });
         });
-        return new Baseline(fits, plain.pooled(), plain.unresolved());
+        return new Baseline(fits, plain.pooled(), plain.unresolved()).withSparsityRefitted(runs);
     }
 
     /**
@@ -126,7 +139,7 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
         if (bySource.isEmpty()) {
             throw new IllegalArgumentException("no run with a known model size and token budget to fit");
         }
-        return new Baseline(sources, sharedFit(bySource, new ChinchillaFitter()), unresolved);
+        return new Baseline(sources, sharedFit(bySource, new ChinchillaFitter()), unresolved, sparsity);
     }
 
     /** The shared law of the sources (a single source's ordinary fit). */
@@ -165,7 +178,7 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
         added.sources().forEach(merged::putIfAbsent);
         List<String> unresolvedAll = new ArrayList<>(unresolved);
         unresolvedAll.addAll(added.unresolved());
-        return new Baseline(merged, pooled, List.copyOf(unresolvedAll));
+        return new Baseline(merged, pooled, List.copyOf(unresolvedAll), sparsity);
     }
 
     /**
@@ -183,13 +196,30 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
         Map<String, SourceFit> merged = new TreeMap<>(sources);
         merged.put(source, new SourceFit(new ChinchillaLaw(l.e() + shift, l.a(), l.b(), l.alpha(), l.beta()),
                 f.runs(), f.distinctParams(), f.distinctTokens(), List.copyOf(notes)));
-        return new Baseline(merged, pooled, unresolved);
+        return new Baseline(merged, pooled, unresolved, sparsity);
     }
 
     /** The law of {@code source}, or the pooled law for a source not fitted. */
     public ChinchillaLaw law(String source) {
         SourceFit f = sources.get(source);
         return f != null ? f.law() : pooled.law();
+    }
+
+    /**
+     * What {@code run}'s final loss moves by under its source's {@link SparsityLaw}: 0 without one, and inside the
+     * densities of the source's training runs.
+     */
+    public double sparsityShift(Run run) {
+        SparsityLaw s = run.source() == null ? null : sparsity.get(run.source());
+        return s == null || !sources.containsKey(s.dense()) ? 0 : s.shift(run, law(run.source()), law(s.dense()));
+    }
+
+    /**
+     * This baseline with each mixture-of-experts source's {@link SparsityLaw} fitted (again) on {@code runs} under
+     * this baseline's laws (the rest kept). It moves no prediction inside the densities of those runs.
+     */
+    public Baseline withSparsityRefitted(Collection<Run> runs) {
+        return new Baseline(sources, pooled, unresolved, SparsityLaw.fitAll(runs, sources, metricsBySource(runs)));
     }
 
     /** The baseline's prediction of the final loss of {@code run}. */

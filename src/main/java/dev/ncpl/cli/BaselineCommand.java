@@ -32,6 +32,7 @@ public final class BaselineCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "DIR", description = "Refit DIR's baseline.json over the runs DIR was "
             + "trained on, as training now fits it: the pooled law (the one that serves sources the model never saw), "
+            + "each mixture of experts' sparsity law (which moves only configs denser or sparser than its training runs), "
             + "and each source's law where the refit agrees with the saved one at every training run of that source "
             + "(within " + LAW_TOLERANCE + "; the network's residuals are taken over it there), such as a source "
             + "of few sizes that now borrows its size exponent from another. A law that would move at the "
@@ -60,6 +61,7 @@ public final class BaselineCommand implements Callable<Integer> {
             f.notes().forEach(n -> System.out.println("           note: " + n));
         });
         System.out.printf("%-10s %s%n", "pooled", b.pooled().law());
+        printSparsity(b);
         if (!b.unresolved().isEmpty()) {
             System.out.println("left out (N or D unknown): " + String.join(", ", b.unresolved()));
         }
@@ -68,6 +70,12 @@ public final class BaselineCommand implements Callable<Integer> {
             System.out.println("saved " + out);
         }
         return 0;
+    }
+
+    /** Prints each sparsity law of {@code b}, which acts only beyond its source's trained densities. */
+    private static void printSparsity(Baseline b) {
+        b.sparsity().forEach((src, law) -> System.out.printf("%-10s sparsity (beyond its trained densities): %s%n",
+                src, law));
     }
 
     private int refitModelBaseline() throws Exception {
@@ -103,9 +111,11 @@ public final class BaselineCommand implements Callable<Integer> {
             fit.notes().forEach(n -> System.out.println("           note: " + n));
             sources.put(src, fit);
         });
-        Baseline after = new Baseline(sources, before.pooled(), before.unresolved()).withPooledRefitted(training);
+        Baseline after = new Baseline(sources, before.pooled(), before.unresolved()).withPooledRefitted(training)
+                .withSparsityRefitted(training);
         System.out.printf("pooled before %s%npooled after  %s%n", before.pooled().law(), after.pooled().law());
         after.pooled().notes().forEach(n -> System.out.println("           note: " + n));
+        printSparsity(after);
         after.save(file);
         RefitLog.record(model, "ncpl baseline --model", md.files(), List.of(dev.ncpl.model.NcplModel.BASELINE));
         System.out.println("saved " + file);

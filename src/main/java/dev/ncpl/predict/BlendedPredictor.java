@@ -178,8 +178,9 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
             for (int m = 0; m < res.length; m++) {
                 members[m] = res[m][0][i];
             }
-            FinalLoss f = finalLoss(prepared.runs().get(i), feats.get(i), members);
-            double factor = correction(prepared.runs().get(i), f.value());
+            Run run = prepared.runs().get(i);
+            FinalLoss f = withSparsity(run, finalLoss(run, feats.get(i), members));
+            double factor = correction(run, f.value());
             mean[i] = f.value() * factor;
             spread[i] = f.spread() * factor;
         });
@@ -212,6 +213,17 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
         }
         double gap = (network - fromTrees) / 2 * trees.networkFade(run, scale);
         return new FinalLoss(trees.combine(run, scale, network, fromTrees), Math.hypot(spread, gap));
+    }
+
+    /**
+     * {@code f} moved by the shift of {@code run}'s source's {@link dev.ncpl.baseline.SparsityLaw} (nothing inside the
+     * densities its training runs span), its spread widened by half the shift: the sparsity law and the source's own
+     * law in active parameters are two readings of a density no training run had, and where they part neither is
+     * sure.
+     */
+    private FinalLoss withSparsity(Run run, FinalLoss f) {
+        double shift = model.baseline().sparsityShift(run);
+        return shift == 0 ? f : new FinalLoss(f.value() + shift, Math.hypot(f.spread(), shift / 2));
     }
 
     /** The factor {@code run}'s final loss and curve are multiplied by: its source's correction's, or 1. */
@@ -291,6 +303,7 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
         double[] finals = new double[runs.size()];
         double[] spreads = new double[runs.size()];
         double[][] losses = new double[runs.size()][];
+        double[] shifts = new double[runs.size()];
         java.util.stream.IntStream.range(0, runs.size()).parallel().forEach(i -> {
             RunFeatures f = feats.get(i);
             double[] s = steps.get(i);
@@ -307,6 +320,7 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
             FinalLoss fl = finalLoss(runs.get(i), f, memberFinals);
             finals[i] = fl.value();
             spreads[i] = fl.spread();
+            shifts[i] = model.baseline().sparsityShift(runs.get(i));
             double curveEnd = FeatureExtractor.curveBaseline(f, f.schedule().total()) + curveRes[s.length];
             double gap = finals[i] - curveEnd;
             losses[i] = new double[s.length];
@@ -319,6 +333,17 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
             // the shape's trees are CPU work the network threads are not doing meanwhile: spread them over the cores
             java.util.stream.IntStream.range(0, runs.size()).parallel().forEach(i -> shapeInto(runs.get(i),
                     feats.get(i), finals[i], steps.get(i), losses[i]));
+        }
+        for (int i = 0; i < runs.size(); i++) {
+            if (shifts[i] != 0) {
+                // the sparsity law moves the size term, which a curve carries at every step
+                FinalLoss moved = withSparsity(runs.get(i), new FinalLoss(finals[i], spreads[i]));
+                finals[i] = moved.value();
+                spreads[i] = moved.spread();
+                for (int j = 0; j < losses[i].length; j++) {
+                    losses[i][j] += shifts[i];
+                }
+            }
         }
         if (corrections != null) {
             for (int i = 0; i < runs.size(); i++) {

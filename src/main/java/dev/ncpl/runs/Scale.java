@@ -102,6 +102,35 @@ public record Scale(double params, double tokens) {
     }
 
     /**
+     * The total non-embedding parameters: N for a dense config; for a mixture of experts {@code model.params_total} as
+     * given, or counted as {@link #moeActiveParams} counts with every expert in place of the top k. Empty where a
+     * field it needs is missing.
+     */
+    public static Optional<Double> totalParams(Run run) {
+        if (run.number("model.experts").isEmpty() && run.number("model.params_total").isEmpty()) {
+            return params(run);
+        }
+        Optional<Double> given = run.number("model.params_total");
+        if (given.isPresent()) {
+            return given;
+        }
+        Optional<Double> experts = run.number("model.experts");
+        Optional<Double> topK = run.number("model.experts_per_token");
+        Optional<Double> expertFf = run.number("model.expert_d_ff");
+        Optional<Double> dModel = run.number("model.d_model");
+        Optional<Double> layers = run.number("model.n_layers");
+        if (experts.isEmpty() || topK.isEmpty() || expertFf.isEmpty() || dModel.isEmpty() || layers.isEmpty()) {
+            return Optional.empty();
+        }
+        int k = run.text("model.activation").isPresent() || run.text("model.ffn").isPresent()
+                ? ffnMatrices(run).orElse(3) : 3;
+        double moeLayers = layers.get() - run.number("model.dense_layers").orElse(0.0);
+        // the routed experts beyond the top k, which the active count leaves out
+        return moeActiveParams(run).map(active -> active
+                + moeLayers * k * dModel.get() * (experts.get() - topK.get()) * expertFf.get());
+    }
+
+    /**
      * The share of a mixture of experts' routed experts that each token uses, {@code model.experts_per_token} /
      * {@code model.experts} (how dense the config is); 1 for a dense config (no {@code model.experts}); empty for a
      * mixture of experts that does not give both.

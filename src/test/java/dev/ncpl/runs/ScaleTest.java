@@ -57,6 +57,30 @@ class ScaleTest {
                 e.getMessage());
     }
 
+    /**
+     * The total of Step Law's sparse configs, counted by hand: the active count with every routed expert in place of
+     * the top k, 16·4·1408² + 3·1408·3904 + 15·3·1408·(89·352 + 352) = 2,150,612,992 (the published params_total), and
+     * the same for 88 experts with a shared expert of 704; a dense config's total is its N.
+     */
+    @Test
+    void derivesTotalParamsOfAMixtureOfExperts() throws Exception {
+        String common = "\"n_layers\":16,\"d_model\":1408,\"dense_layers\":1,\"d_ff\":3904,\"expert_d_ff\":352";
+        Run top1 = run("{\"model\":{" + common + ",\"experts\":89,\"experts_per_token\":1,\"shared_expert_d_ff\":352},"
+                + "\"data\":{\"tokens_total\":4e9}}");
+        assertEquals(2_150_612_992.0, Scale.totalParams(top1).orElseThrow());
+        Run top2 = run("{\"model\":{" + common + ",\"experts\":88,\"experts_per_token\":2,\"shared_expert_d_ff\":704},"
+                + "\"data\":{\"tokens_total\":4e9}}");
+        assertEquals(2_150_612_992.0, Scale.totalParams(top2).orElseThrow());
+        Run given = run("{\"model\":{" + common + ",\"experts\":89,\"experts_per_token\":1,\"params_total\":3e9},"
+                + "\"data\":{\"tokens_total\":4e9}}");
+        assertEquals(3e9, Scale.totalParams(given).orElseThrow());
+        Run dense = run("{\"model\":{\"non_embedding_params\":123},\"data\":{\"tokens_total\":4e9}}");
+        assertEquals(123.0, Scale.totalParams(dense).orElseThrow());
+        Run noWidth = run("{\"model\":{\"n_layers\":16,\"d_model\":1408,\"experts\":89,\"experts_per_token\":1,"
+                + "\"params_active\":5e8},\"data\":{\"tokens_total\":4e9}}");
+        assertTrue(Scale.totalParams(noWidth).isEmpty());
+    }
+
     @Test
     void givenValuesWin() throws Exception {
         Run r = run("{\"model\":{\"non_embedding_params\":123,\"n_layers\":2,\"d_model\":100,\"d_ff\":400,"

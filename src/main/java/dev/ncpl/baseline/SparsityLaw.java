@@ -1,0 +1,183 @@
+package dev.ncpl.baseline;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.ncpl.math.Stats;
+import dev.ncpl.runs.Run;
+import dev.ncpl.runs.Scale;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * How a mixture of experts' loss moves with its density (active over total non-embedding parameters), fitted
+ * jointly with the law of a dense source that shares its training setup, and used only for configs denser or
+ * sparser than any training run of the mixture's source.
+ *
+ * <p>The mixture is read as a dense model of {@code N_eff} parameters under the dense source's law, with
+ * {@code ln N_eff = ln N_total − c·x^p} and {@code x = −ln(N_active/N_total)}. At x = 0 (every expert active) the
+ * mixture is the dense model of its total size, whatever c and p: the anchor a sparsity trend must reach, where a
+ * law in active parameters alone keeps falling past it. c and p are read from the source's runs: each run's loss,
+ * less the dense law's data term and constant, gives the N_eff the dense law needs to reach it; each density's
+ * median of {@code ln N_total − ln N_eff} is y, and ln y = ln c + p·ln x is fitted over the densities. Two
+ * densities or more are needed: with one, nothing says how fast the trend bends toward the anchor, and there is no
+ * law.
+ *
+ * <p>Why only beyond the trained densities: inside them the source's own law, its residual trees and the network
+ * fit the runs better than any law can; beyond them those carry the trend of the source's own law in active
+ * parameters, which a mixture two densities wide cannot bend. {@link #shift} swaps that trend for this law's,
+ * and the gap between the two is how unsure the swap is.
+ *
+ * @param dense the dense source whose law the mixture is read under
+ * @param c the scale of the density term
+ * @param p its power in x
+ * @param logShare {min, max} of ln(N_active/N_total) over the source's training runs: inside it the law does nothing
+ * @param densities distinct densities the fit read
+ * @param runs runs the fit read
+ */
+public record SparsityLaw(@JsonProperty("dense") String dense,
+                          @JsonProperty("c") double c,
+                          @JsonProperty("p") double p,
+                          @JsonProperty("log_share") double[] logShare,
+                          @JsonProperty("densities") int densities,
+                          @JsonProperty("runs") int runs) {
+    /** Densities whose ln share differ by less than this are one density. */
+    static final double SAME_DENSITY = 1e-3;
+
+    @JsonCreator
+    public SparsityLaw {}
+
+    /**
+     * The sparsity law of each mixture-of-experts source among {@code runs} that has a dense partner in {@code
+     * fits}: {@link Baseline#sizeDonor its size donor} when that source's runs are all dense; empty for a source
+     * with one density.
+     */
+    static Map<String, SparsityLaw> fitAll(Collection<Run> runs, Map<String, Baseline.SourceFit> fits,
+                                           Map<String, String> metrics) {
+        Map<String, List<Run>> bySource = new TreeMap<>();
+        runs.forEach(r -> bySource.computeIfAbsent(r.source(), k -> new ArrayList<>()).add(r));
+        Map<String, SparsityLaw> out = new TreeMap<>();
+        bySource.forEach((src, rs) -> {
+            if (rs.stream().noneMatch(SparsityLaw::isMixture)) {
+                return;
+            }
+            Map<String, Baseline.SourceFit> denseFits = new TreeMap<>(fits);
+            denseFits.keySet().removeIf(other -> !other.equals(src)
+                    && bySource.getOrDefault(other, List.of()).stream().anyMatch(SparsityLaw::isMixture));
+            Baseline.sizeDonor(src, denseFits, metrics).flatMap(d -> fit(rs, d, fits.get(d).law()))
+                    .ifPresent(law -> out.put(src, law));
+        });
+        return out;
+    }
+
+    /** Whether {@code run} is a mixture of experts whose active and total sizes resolve. */
+    static boolean isMixture(Run run) {
+        return share(run).filter(s -> s < 1).isPresent();
+    }
+
+    /** N_active / N_total of {@code run}, where both resolve. */
+    static Optional<Double> share(Run run) {
+        return Scale.totalParams(run).flatMap(t -> Scale.params(run).filter(a -> t > 0 && a > 0).map(a -> a / t));
+    }
+
+    /**
+     * The law of the mixture-of-experts runs among {@code runs} under {@code denseLaw}, the law of the dense source
+     * {@code dense}; empty with fewer than two densities, or where the runs do not lie between the dense law at
+     * their active and at their total size (y outside (0, x]), or the trend does not bend toward the anchor (p ≤ 0).
+     */
+    public static Optional<SparsityLaw> fit(Collection<Run> runs, String dense, ChinchillaLaw denseLaw) {
+        Map<Long, List<double[]>> byDensity = new TreeMap<>();
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        int used = 0;
+        for (Run r : runs) {
+            Optional<Double> share = share(r).filter(s -> s < 1);
+            Optional<Double> tokens = Scale.tokens(r);
+            if (share.isEmpty() || tokens.isEmpty() || r.curve() == null) {
+                continue;
+            }
+            double logShare = Math.log(share.get());
+            lo = Math.min(lo, logShare);
+            hi = Math.max(hi, logShare);
+            double sizeTerm = r.curve().finalLoss() - denseLaw.e() - denseLaw.b() / Math.pow(tokens.get(), denseLaw.beta());
+            if (!(sizeTerm > 0) || !(denseLaw.a() > 0) || !(denseLaw.alpha() > 0)) {
+                continue;
+            }
+            double logEffective = Math.log(denseLaw.a() / sizeTerm) / denseLaw.alpha();
+            double logTotal = Math.log(Scale.totalParams(r).orElseThrow());
+            byDensity.computeIfAbsent(Math.round(logShare / SAME_DENSITY), k -> new ArrayList<>())
+                    .add(new double[] {-logShare, logTotal - logEffective});
+            used++;
+        }
+        List<double[]> xy = new ArrayList<>();
+        for (List<double[]> points : byDensity.values()) {
+            double x = Stats.median(points.stream().mapToDouble(q -> q[0]).toArray());
+            double y = Stats.median(points.stream().mapToDouble(q -> q[1]).toArray());
+            if (!(y > 0) || y > x) {
+                return Optional.empty();
+            }
+            xy.add(new double[] {Math.log(x), Math.log(y)});
+        }
+        if (xy.size() < 2) {
+            return Optional.empty();
+        }
+        double mx = xy.stream().mapToDouble(q -> q[0]).average().orElseThrow();
+        double my = xy.stream().mapToDouble(q -> q[1]).average().orElseThrow();
+        double sxy = xy.stream().mapToDouble(q -> (q[0] - mx) * (q[1] - my)).sum();
+        double sxx = xy.stream().mapToDouble(q -> (q[0] - mx) * (q[0] - mx)).sum();
+        double power = sxy / sxx;
+        if (!(power > 0) || !Double.isFinite(power)) {
+            return Optional.empty();
+        }
+        return Optional.of(new SparsityLaw(dense, Math.exp(my - power * mx), power, new double[] {lo, hi}, xy.size(),
+                used));
+    }
+
+    /**
+     * What {@code run}'s final loss moves by when the trend of {@code own} (its source's law in active parameters)
+     * from the nearest trained density to the run's is swapped for this law's: 0 inside the trained densities, for
+     * a dense run and for one whose sizes do not resolve.
+     *
+     * @param denseLaw the law of {@link #dense}
+     */
+    public double shift(Run run, ChinchillaLaw own, ChinchillaLaw denseLaw) {
+        Optional<Double> share = share(run);
+        if (share.isEmpty() || logShare == null) {
+            return 0;
+        }
+        double logShareOf = Math.log(share.get());
+        double nearest = Math.max(logShare[0], Math.min(logShare[1], logShareOf));
+        if (logShareOf == nearest) {
+            return 0;
+        }
+        double total = Scale.totalParams(run).orElseThrow();
+        double active = share.get() * total;
+        double activeNearest = Math.exp(nearest) * total;
+        double joint = sizeTerm(denseLaw, effectiveParams(total, -logShareOf))
+                - sizeTerm(denseLaw, effectiveParams(total, -nearest));
+        double ownTrend = sizeTerm(own, active) - sizeTerm(own, activeNearest);
+        return joint - ownTrend;
+    }
+
+    /** N_eff of a mixture of {@code total} parameters at x = −ln(active/total). */
+    @JsonIgnore
+    double effectiveParams(double total, double x) {
+        return total * Math.exp(-c * Math.pow(Math.max(0, x), p));
+    }
+
+    private static double sizeTerm(ChinchillaLaw law, double n) {
+        return law.a() / Math.pow(n, law.alpha());
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "ln N_eff = ln N_total - %.4g * x^%.3f, x = -ln(N_active/N_total), under %s's "
+                + "law; fitted on %d runs of %d densities (N_active/N_total %.4f-%.4f)", c, p, dense, runs, densities,
+                Math.exp(logShare[0]), Math.exp(logShare[1]));
+    }
+}
