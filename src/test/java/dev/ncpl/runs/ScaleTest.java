@@ -31,6 +31,15 @@ class ScaleTest {
         assertEquals(1000.0 * 8 * 1024, s.tokens());
     }
 
+    /** Step Law's sparse shape (16 layers of d_model 1,408, the first dense, experts of width 352) with {@code fields}. */
+    private static Run stepLawMoe(String fields) throws Exception {
+        return run("{\"model\":{\"n_layers\":16,\"d_model\":1408,\"dense_layers\":1,\"d_ff\":3904,\"expert_d_ff\":352,"
+                + fields + "},\"data\":{\"tokens_total\":4e9}}");
+    }
+
+    private static final String TOP1 = "\"experts\":89,\"experts_per_token\":1";
+    private static final String TOP2 = "\"experts\":88,\"experts_per_token\":2,\"shared_expert_d_ff\":704";
+
     /**
      * Step Law's sparse MoE configs, counted by hand: 16 layers of d_model 1,408, the first dense (d_ff 3,904), 15
      * of experts of width 352 with a shared expert, gated FFNs. 89 experts top-1 with a shared expert of 352:
@@ -39,17 +48,10 @@ class ScaleTest {
      */
     @Test
     void derivesActiveParamsOfAMixtureOfExperts() throws Exception {
-        String common = "\"n_layers\":16,\"d_model\":1408,\"dense_layers\":1,\"d_ff\":3904,\"expert_d_ff\":352";
-        Run top1 = run("{\"model\":{" + common + ",\"experts\":89,\"experts_per_token\":1,\"shared_expert_d_ff\":352},"
-                + "\"data\":{\"tokens_total\":4e9}}");
-        assertEquals(187_973_632.0, Scale.of(top1).params());
-        Run top2 = run("{\"model\":{" + common + ",\"experts\":88,\"experts_per_token\":2,\"shared_expert_d_ff\":704},"
-                + "\"data\":{\"tokens_total\":4e9}}");
-        assertEquals(232_579_072.0, Scale.of(top2).params());
+        assertEquals(187_973_632.0, Scale.of(stepLawMoe(TOP1 + ",\"shared_expert_d_ff\":352")).params());
+        assertEquals(232_579_072.0, Scale.of(stepLawMoe(TOP2)).params());
         // params_active as given wins over the count; without it and without the expert width, N is refused by name
-        Run given = run("{\"model\":{" + common + ",\"experts\":89,\"experts_per_token\":1,\"params_active\":5e8},"
-                + "\"data\":{\"tokens_total\":4e9}}");
-        assertEquals(5e8, Scale.of(given).params());
+        assertEquals(5e8, Scale.of(stepLawMoe(TOP1 + ",\"params_active\":5e8")).params());
         Run missing = run("{\"model\":{\"n_layers\":16,\"d_model\":1408,\"experts\":89,\"experts_per_token\":1},"
                 + "\"data\":{\"tokens_total\":4e9}}");
         InvalidRunException e = assertThrows(InvalidRunException.class, () -> Scale.of(missing));
@@ -64,16 +66,9 @@ class ScaleTest {
      */
     @Test
     void derivesTotalParamsOfAMixtureOfExperts() throws Exception {
-        String common = "\"n_layers\":16,\"d_model\":1408,\"dense_layers\":1,\"d_ff\":3904,\"expert_d_ff\":352";
-        Run top1 = run("{\"model\":{" + common + ",\"experts\":89,\"experts_per_token\":1,\"shared_expert_d_ff\":352},"
-                + "\"data\":{\"tokens_total\":4e9}}");
-        assertEquals(2_150_612_992.0, Scale.totalParams(top1).orElseThrow());
-        Run top2 = run("{\"model\":{" + common + ",\"experts\":88,\"experts_per_token\":2,\"shared_expert_d_ff\":704},"
-                + "\"data\":{\"tokens_total\":4e9}}");
-        assertEquals(2_150_612_992.0, Scale.totalParams(top2).orElseThrow());
-        Run given = run("{\"model\":{" + common + ",\"experts\":89,\"experts_per_token\":1,\"params_total\":3e9},"
-                + "\"data\":{\"tokens_total\":4e9}}");
-        assertEquals(3e9, Scale.totalParams(given).orElseThrow());
+        assertEquals(2_150_612_992.0, Scale.totalParams(stepLawMoe(TOP1 + ",\"shared_expert_d_ff\":352")).orElseThrow());
+        assertEquals(2_150_612_992.0, Scale.totalParams(stepLawMoe(TOP2)).orElseThrow());
+        assertEquals(3e9, Scale.totalParams(stepLawMoe(TOP1 + ",\"params_total\":3e9")).orElseThrow());
         Run dense = run("{\"model\":{\"non_embedding_params\":123},\"data\":{\"tokens_total\":4e9}}");
         assertEquals(123.0, Scale.totalParams(dense).orElseThrow());
         Run noWidth = run("{\"model\":{\"n_layers\":16,\"d_model\":1408,\"experts\":89,\"experts_per_token\":1,"
