@@ -215,6 +215,20 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
     }
 
     /**
+     * The size at which {@code run}'s source's residual models are read: {@code scale} itself, or, for a mixture its
+     * source's {@link SparsityLaw} moves, the same budget at the nearest trained density ({@link
+     * SparsityLaw#nearestTrainedActive}).
+     */
+    public Scale sparsityResidualScale(Run run, Scale scale) {
+        SparsityLaw s = run.source() == null ? null : sparsity.get(run.source());
+        if (s == null || !sources.containsKey(s.dense())) {
+            return scale;
+        }
+        double nearest = s.nearestTrainedActive(run);
+        return Double.isNaN(nearest) ? scale : new Scale(nearest, scale.tokens());
+    }
+
+    /**
      * This baseline with each mixture-of-experts source's {@link SparsityLaw} fitted (again) on {@code runs} under
      * this baseline's laws (the rest kept). It moves no prediction inside the densities of those runs.
      */

@@ -146,27 +146,36 @@ public record SparsityLaw(@JsonProperty("dense") String dense,
      * @param denseLaw the law of {@link #dense}
      */
     public double shift(Run run, ChinchillaLaw own, ChinchillaLaw denseLaw) {
-        Optional<Double> share = share(run);
-        if (share.isEmpty() || logShare == null) {
-            return 0;
-        }
-        double logShareOf = Math.log(share.get());
-        double nearest = Math.max(logShare[0], Math.min(logShare[1], logShareOf));
-        if (logShareOf == nearest) {
+        double activeNearest = nearestTrainedActive(run);
+        if (Double.isNaN(activeNearest)) {
             return 0;
         }
         double total = Scale.totalParams(run).orElseThrow();
-        double active = share.get() * total;
-        double activeNearest = Math.exp(nearest) * total;
-        double joint = sizeTerm(denseLaw, effectiveParams(total, -logShareOf))
-                - sizeTerm(denseLaw, effectiveParams(total, -nearest));
+        double active = share(run).orElseThrow() * total;
+        double joint = sizeTerm(denseLaw, effectiveParams(total, Math.log(total / active)))
+                - sizeTerm(denseLaw, effectiveParams(total, Math.log(total / activeNearest)));
         double ownTrend = sizeTerm(own, active) - sizeTerm(own, activeNearest);
         return joint - ownTrend;
     }
 
+    /**
+     * The active parameters {@code run} would have at the nearest density of the source's training runs (its total
+     * kept), or NaN when its density lies inside them or its sizes do not resolve: where the source's own residual
+     * models are read for a run this law moves, so that the trend beyond the trained densities is this law's alone.
+     */
+    public double nearestTrainedActive(Run run) {
+        Optional<Double> share = share(run);
+        if (share.isEmpty() || logShare == null) {
+            return Double.NaN;
+        }
+        double logShareOf = Math.log(share.get());
+        double nearest = Math.max(logShare[0], Math.min(logShare[1], logShareOf));
+        return logShareOf == nearest ? Double.NaN : Math.exp(nearest) * Scale.totalParams(run).orElseThrow();
+    }
+
     /** N_eff of a mixture of {@code total} parameters at x = −ln(active/total). */
     @JsonIgnore
-    double effectiveParams(double total, double x) {
+    public double effectiveParams(double total, double x) {
         return total * Math.exp(-c * Math.pow(Math.max(0, x), p));
     }
 

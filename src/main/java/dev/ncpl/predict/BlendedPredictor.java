@@ -179,7 +179,7 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
                 members[m] = res[m][0][i];
             }
             Run run = prepared.runs().get(i);
-            FinalLoss f = withSparsity(run, finalLoss(run, feats.get(i), members));
+            FinalLoss f = finalLoss(run, feats.get(i), members);
             double factor = correction(run, f.value());
             mean[i] = f.value() * factor;
             spread[i] = f.spread() * factor;
@@ -197,33 +197,47 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
      * different kinds of model, and where they disagree neither is sure), faded beyond the source's training
      * range as the network's share in the final loss is ({@link ResidualModels#networkFade}): there the network
      * drifts, and its disagreement says less about a final loss it has less part in; inside the range nothing
-     * changes.
+     * changes. A mixture of experts denser or sparser than its source's training runs, where the source has a {@link
+     * dev.ncpl.baseline.SparsityLaw}, has its residual models read at the nearest trained density and the law's
+     * shift added, so that beyond the trained densities the trend is the sparsity law's and not also the residual
+     * models' extrapolation in active parameters; half of what that moved the prediction joins its spread.
      */
     private FinalLoss finalLoss(Run run, RunFeatures f, double[] memberResiduals) {
+        Scale scale = new Scale(f.params(), f.tokens());
+        FinalLoss own = blended(run, f, memberResiduals, scale, scale);
+        Scale nearest = model.baseline().sparsityResidualScale(run, scale);
+        if (nearest == scale) {
+            return own;
+        }
+        // a mixture of experts beyond its source's trained densities: the residual models read at the nearest trained
+        // density, the trend from there the sparsity law's; how far that moved the prediction widens its spread (two
+        // readings of a density no training run had, and where they part neither is sure)
+        FinalLoss moved = blended(run, f, memberResiduals, scale, nearest);
+        double value = moved.value() + model.baseline().sparsityShift(run);
+        return new FinalLoss(value, Math.hypot(moved.spread(), (value - own.value()) / 2));
+    }
+
+    /**
+     * {@link #finalLoss} with the residual models read at {@code residualScale} (the run's own {@code scale}, or
+     * the nearest trained density of a mixture of experts) and carried to {@code scale} by the source's law.
+     */
+    private FinalLoss blended(Run run, RunFeatures f, double[] memberResiduals, Scale scale, Scale residualScale) {
         double share = residualShare(run);
         double network = f.finalLoss(share * Stats.mean(memberResiduals));
         double spread = f.finalUnit() * share * Stats.std(memberResiduals);
         if (trees == null) {
             return new FinalLoss(network, spread);
         }
-        Scale scale = new Scale(f.params(), f.tokens());
-        double fromTrees = trees.predict(run, f.law(), scale, f.schedule());
+        double fromTrees = trees.predict(run, f.law(), residualScale, f.schedule());
+        if (residualScale != scale) {
+            fromTrees *= f.law().predict(scale.params(), scale.tokens())
+                    / f.law().predict(residualScale.params(), residualScale.tokens());
+        }
         if (!(fromTrees > 0 && network > 0)) {
             return new FinalLoss(network, spread);
         }
         double gap = (network - fromTrees) / 2 * trees.networkFade(run, scale);
         return new FinalLoss(trees.combine(run, scale, network, fromTrees), Math.hypot(spread, gap));
-    }
-
-    /**
-     * {@code f} moved by the shift of {@code run}'s source's {@link dev.ncpl.baseline.SparsityLaw} (nothing inside the
-     * densities its training runs span), its spread widened by half the shift: the sparsity law and the source's own
-     * law in active parameters are two readings of a density no training run had, and where they part neither is
-     * sure.
-     */
-    private FinalLoss withSparsity(Run run, FinalLoss f) {
-        double shift = model.baseline().sparsityShift(run);
-        return shift == 0 ? f : new FinalLoss(f.value() + shift, Math.hypot(f.spread(), shift / 2));
     }
 
     /** The factor {@code run}'s final loss and curve are multiplied by: its source's correction's, or 1. */
@@ -303,7 +317,6 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
         double[] finals = new double[runs.size()];
         double[] spreads = new double[runs.size()];
         double[][] losses = new double[runs.size()][];
-        double[] shifts = new double[runs.size()];
         java.util.stream.IntStream.range(0, runs.size()).parallel().forEach(i -> {
             RunFeatures f = feats.get(i);
             double[] s = steps.get(i);
@@ -320,7 +333,6 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
             FinalLoss fl = finalLoss(runs.get(i), f, memberFinals);
             finals[i] = fl.value();
             spreads[i] = fl.spread();
-            shifts[i] = model.baseline().sparsityShift(runs.get(i));
             double curveEnd = FeatureExtractor.curveBaseline(f, f.schedule().total()) + curveRes[s.length];
             double gap = finals[i] - curveEnd;
             losses[i] = new double[s.length];
@@ -333,17 +345,6 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
             // the shape's trees are CPU work the network threads are not doing meanwhile: spread them over the cores
             java.util.stream.IntStream.range(0, runs.size()).parallel().forEach(i -> shapeInto(runs.get(i),
                     feats.get(i), finals[i], steps.get(i), losses[i]));
-        }
-        for (int i = 0; i < runs.size(); i++) {
-            if (shifts[i] != 0) {
-                // the sparsity law moves the size term, which a curve carries at every step
-                FinalLoss moved = withSparsity(runs.get(i), new FinalLoss(finals[i], spreads[i]));
-                finals[i] = moved.value();
-                spreads[i] = moved.spread();
-                for (int j = 0; j < losses[i].length; j++) {
-                    losses[i][j] += shifts[i];
-                }
-            }
         }
         if (corrections != null) {
             for (int i = 0; i < runs.size(); i++) {

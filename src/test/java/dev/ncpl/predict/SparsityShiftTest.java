@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ncpl.baseline.Baseline;
+import dev.ncpl.baseline.ChinchillaLaw;
+import dev.ncpl.baseline.SparsityLaw;
 import dev.ncpl.runs.Curve;
 import dev.ncpl.runs.Run;
 import dev.ncpl.util.Json;
@@ -19,8 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shipped default model's sparsity law in its predictions: a mixture of experts inside the densities of its
- * source's training runs is predicted as without the law; a denser one moves by the law's shift, its whole curve
- * with it, and its spread widens by half the shift, through the curve path and the final-loss path alike.
+ * source's training runs is predicted as without the law; from there to every expert active the prediction falls as
+ * the law does, its curve moves with its final loss, and its spread is at least half of what the law moved it, through
+ * the curve path and the final-loss path alike.
  */
 class SparsityShiftTest {
     private static final Path MODEL = Path.of("models/default");
@@ -60,31 +63,51 @@ class SparsityShiftTest {
     }
 
     @Test
-    void movesOnlyDenserConfigsByTheLawsShiftAndWidensTheirSpread() throws IOException {
+    void denserConfigsFollowTheSparsityLawsTrendAndWidenByWhatItMoved() throws IOException {
         Run inside = stepLawMoe(2);
         Run denser = stepLawMoe(16);
-        List<Run> runs = List.of(inside, denser);
+        Run everyExpert = stepLawMoe(88);
+        List<Run> runs = List.of(inside, denser, everyExpert);
         try (BlendedPredictor with = BlendedPredictor.load(MODEL);
              BlendedPredictor without = BlendedPredictor.load(withoutSparsity())) {
             Baseline baseline = with.model().baseline();
-            assertTrue(baseline.sparsity().containsKey("steplaw-moe"), "the shipped model has no sparsity law");
+            SparsityLaw law = baseline.sparsity().get("steplaw-moe");
+            assertTrue(law != null, "the shipped model has no sparsity law");
             assertEquals(0, baseline.sparsityShift(inside));
-            double shift = baseline.sparsityShift(denser);
-            assertTrue(Math.abs(shift) > 1e-4, "shift " + shift);
 
             List<Prediction> a = with.predict(runs);
             List<Prediction> b = without.predict(runs);
+            // inside the trained densities nothing moves
             assertEquals(b.get(0).finalLoss(), a.get(0).finalLoss(), 0);
             assertArrayEquals(b.get(0).losses(), a.get(0).losses(), 0);
             assertEquals(b.get(0).spread(), a.get(0).spread(), 0);
 
-            assertEquals(b.get(1).finalLoss() + shift, a.get(1).finalLoss(), 1e-12);
-            for (int j = 0; j < a.get(1).losses().length; j++) {
-                assertEquals(b.get(1).losses()[j] + shift, a.get(1).losses()[j], 1e-12);
+            // from the trained top-2 to every expert active the prediction falls as the sparsity law does: the dense
+            // law from N_eff at top-2 to the total size (only the network's small share reads the density itself)
+            ChinchillaLaw dense = baseline.law(law.dense());
+            double total = 2_150_612_992.0;
+            double lawTrend = dense.predict(total, 8e9) - dense.predict(law.effectiveParams(total,
+                    Math.log(total / 232_579_072.0)), 8e9);
+            double withTrend = a.get(2).finalLoss() - a.get(0).finalLoss();
+            double withoutTrend = b.get(2).finalLoss() - b.get(0).finalLoss();
+            assertEquals(lawTrend, withTrend, 0.02, "with the law: " + withTrend + ", the law's trend " + lawTrend);
+            assertTrue(Math.abs(withoutTrend - lawTrend) > 0.1, "without the law: " + withoutTrend);
+
+            for (int i = 1; i < runs.size(); i++) {
+                double moved = a.get(i).finalLoss() - b.get(i).finalLoss();
+                assertTrue(a.get(i).spread() >= Math.abs(moved) / 2 - 1e-12, "spread " + a.get(i).spread()
+                        + " for a prediction moved by " + moved);
+                // the curve moves with the final loss (its last point is a step before the end)
+                double[] curve = a.get(i).losses();
+                double[] before = b.get(i).losses();
+                assertEquals(moved, curve[curve.length - 1] - before[before.length - 1], 1e-5);
             }
-            assertEquals(Math.hypot(b.get(1).spread(), shift / 2), a.get(1).spread(), 1e-12);
+            assertTrue(a.get(2).spread() > b.get(2).spread());
             // the final-loss path (score, tune, bench) agrees with the curve path
-            assertArrayEquals(new double[] {a.get(0).finalLoss(), a.get(1).finalLoss()}, with.predictFinal(runs), 1e-9);
+            double[] finals = with.predictFinal(runs);
+            for (int i = 0; i < runs.size(); i++) {
+                assertEquals(a.get(i).finalLoss(), finals[i], 1e-9);
+            }
         }
     }
 }
