@@ -77,7 +77,7 @@ public record SparsityLaw(@JsonProperty("dense") String dense,
 
     /** Whether {@code run} is a mixture of experts whose active and total sizes resolve. */
     static boolean isMixture(Run run) {
-        return share(run).filter(s -> s < 1).isPresent();
+        return Scale.isMixture(run) && share(run).filter(s -> s < 1).isPresent();
     }
 
     /** N_active / N_total of {@code run}, where both resolve. */

@@ -41,6 +41,11 @@ public record Scale(double params, double tokens) {
         if (!(d > 0)) {
             throw new InvalidRunException(run.id(), 0, TOKENS, String.format(Locale.ROOT, "D must be positive, got %g", d));
         }
+        Optional<Double> total = isMixture(run) ? run.number("model.params_total") : Optional.empty();
+        if (total.isPresent() && !(total.get() >= n)) {
+            throw new InvalidRunException(run.id(), 0, "model.params_total", String.format(Locale.ROOT,
+                    "a mixture of experts' total parameters (%g) must be at least its active ones (%g)", total.get(), n));
+        }
         return new Scale(n, d);
     }
 
@@ -102,12 +107,13 @@ public record Scale(double params, double tokens) {
     }
 
     /**
-     * The total non-embedding parameters: N for a dense config; for a mixture of experts {@code model.params_total} as
-     * given, or counted as {@link #moeActiveParams} counts with every expert in place of the top k. Empty where a
-     * field it needs is missing.
+     * The total non-embedding parameters: N for a dense config (whatever {@code model.params_total} says: dense
+     * sweeps log it with the embeddings); for a mixture of experts (a config with {@code model.experts} or {@code
+     * model.params_active}) {@code model.params_total} as given, or counted as {@link #moeActiveParams} counts with
+     * every expert in place of the top k. Empty where a field it needs is missing.
      */
     public static Optional<Double> totalParams(Run run) {
-        if (run.number("model.experts").isEmpty() && run.number("model.params_total").isEmpty()) {
+        if (!isMixture(run)) {
             return params(run);
         }
         Optional<Double> given = run.number("model.params_total");
@@ -128,6 +134,11 @@ public record Scale(double params, double tokens) {
         // the routed experts beyond the top k, which the active count leaves out
         return moeActiveParams(run).map(active -> active
                 + moeLayers * k * dModel.get() * (experts.get() - topK.get()) * expertFf.get());
+    }
+
+    /** Whether {@code run} is a mixture of experts: it gives {@code model.experts} or {@code model.params_active}. */
+    public static boolean isMixture(Run run) {
+        return run.number("model.experts").isPresent() || run.number("model.params_active").isPresent();
     }
 
     /**

@@ -71,6 +71,16 @@ class ScaleTest {
         assertEquals(3e9, Scale.totalParams(stepLawMoe(TOP1 + ",\"params_total\":3e9")).orElseThrow());
         Run dense = run("{\"model\":{\"non_embedding_params\":123},\"data\":{\"tokens_total\":4e9}}");
         assertEquals(123.0, Scale.totalParams(dense).orElseThrow());
+        // a dense sweep's params_total counts its embeddings: its total is still N, so it is no mixture
+        Run denseWithEmbeddings = run("{\"model\":{\"non_embedding_params\":123,\"params_total\":150},"
+                + "\"data\":{\"tokens_total\":4e9}}");
+        assertEquals(123.0, Scale.totalParams(denseWithEmbeddings).orElseThrow());
+        assertTrue(!Scale.isMixture(denseWithEmbeddings) && Scale.isMixture(stepLawMoe(TOP2)));
+        // a total below the active count is refused by name
+        Run inverted = stepLawMoe(TOP1 + ",\"params_active\":5e8,\"params_total\":4e8");
+        InvalidRunException e = assertThrows(InvalidRunException.class, () -> Scale.of(inverted));
+        assertEquals("model.params_total", e.field());
+        assertTrue(e.getMessage().contains("at least its active ones"), e.getMessage());
         Run noWidth = run("{\"model\":{\"n_layers\":16,\"d_model\":1408,\"experts\":89,\"experts_per_token\":1,"
                 + "\"params_active\":5e8},\"data\":{\"tokens_total\":4e9}}");
         assertTrue(Scale.totalParams(noWidth).isEmpty());
