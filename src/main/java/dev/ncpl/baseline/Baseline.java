@@ -1,5 +1,6 @@
 package dev.ncpl.baseline;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.ncpl.bundle.ModelFile;
 import dev.ncpl.bundle.ModelFiles;
@@ -30,7 +31,7 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
     /** Key of the pooled fit. */
     public static final String POOLED = "*";
 
-    @com.fasterxml.jackson.annotation.JsonCreator
+    @JsonCreator
     public Baseline {
         sparsity = sparsity == null ? Map.of() : Map.copyOf(sparsity);
     }

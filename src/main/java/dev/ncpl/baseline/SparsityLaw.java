@@ -28,10 +28,11 @@ import java.util.TreeMap;
  * densities or more are needed: with one, nothing says how fast the trend bends toward the anchor, and there is no
  * law.
  *
- * <p>Why only beyond the trained densities: inside them the source's own law, its residual trees and the network
- * fit the runs better than any law can; beyond them those carry the trend of the source's own law in active
- * parameters, which a mixture two densities wide cannot bend. {@link #shift} swaps that trend for this law's,
- * and the gap between the two is how unsure the swap is.
+ * <p>Why only beyond the trained densities: inside them the source's own law, its residual models and the network
+ * fit the runs better than any law can; beyond them the own law and the residual models carry on in active
+ * parameters a trend that a mixture two densities wide cannot bend. There the predictor reads the residual models
+ * at the {@link #nearestTrainedActive nearest trained density} and {@link #shift} swaps the own law's trend from
+ * that density for this law's.
  *
  * @param dense the dense source whose law the mixture is read under
  * @param c the scale of the density term
