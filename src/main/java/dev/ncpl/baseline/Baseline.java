@@ -60,8 +60,8 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
      * runs hold fewer than three model sizes cannot identify its size exponent (nor, with one size, A): those
      * are taken from the best-identified source that logs the same metric ({@link #sizeDonor}), which measured
      * how this loss falls with size, and from Epoch AI's refit of Chinchilla where no such source is among
-     * {@code runs}: a source's own sizes say how its loss falls with size better than a law fitted elsewhere
-     * (datasets/marin-larger).
+     * {@code runs}: a source whose runs span many sizes has measured how this metric falls with size, which a law
+     * fitted on other data has not.
      */
     public static Baseline fit(Collection<Run> runs) {
         List<String> unresolved = new ArrayList<>();

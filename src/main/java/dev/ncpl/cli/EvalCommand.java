@@ -69,8 +69,8 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--score", paramLabel = "FILE", split = ",",
             description = "Score the runs of FILE instead of the protocol's held-out runs, grouped by source and model "
-                    + "size (for example datasets/marin-larger/runs.jsonl: Marin models larger than any in the shared "
-                    + "logs). The baseline still learns from the protocol's training runs in --runs.")
+                    + "size (for example your own runs of models larger than any the model learnt from). The baseline "
+                    + "still learns from the protocol's training runs in --runs.")
     List<Path> scoreFiles = new ArrayList<>();
 
     @Option(names = "--name", description = "Report name (default: the protocol).")
