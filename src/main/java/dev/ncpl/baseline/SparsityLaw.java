@@ -12,7 +12,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * How a mixture of experts' loss moves with its density (active over total non-embedding parameters), fitted
@@ -62,17 +64,19 @@ public record SparsityLaw(@JsonProperty("dense") String dense,
                                            Map<String, String> metrics) {
         Map<String, List<Run>> bySource = new TreeMap<>();
         runs.forEach(r -> bySource.computeIfAbsent(r.source(), k -> new ArrayList<>()).add(r));
-        Map<String, SparsityLaw> out = new TreeMap<>();
+        Set<String> mixtures = new TreeSet<>();
         bySource.forEach((src, rs) -> {
-            if (rs.stream().noneMatch(SparsityLaw::isMixture)) {
-                return;
+            if (rs.stream().anyMatch(SparsityLaw::isMixture)) {
+                mixtures.add(src);
             }
-            Map<String, Baseline.SourceFit> denseFits = new TreeMap<>(fits);
-            denseFits.keySet().removeIf(other -> !other.equals(src)
-                    && bySource.getOrDefault(other, List.of()).stream().anyMatch(SparsityLaw::isMixture));
-            Baseline.sizeDonor(src, denseFits, metrics).flatMap(d -> fit(rs, d, fits.get(d).law()))
-                    .ifPresent(law -> out.put(src, law));
         });
+        Map<String, SparsityLaw> out = new TreeMap<>();
+        for (String src : mixtures) {
+            Map<String, Baseline.SourceFit> denseFits = new TreeMap<>(fits);
+            denseFits.keySet().removeIf(other -> !other.equals(src) && mixtures.contains(other));
+            Baseline.sizeDonor(src, denseFits, metrics).flatMap(d -> fit(bySource.get(src), d, fits.get(d).law()))
+                    .ifPresent(law -> out.put(src, law));
+        }
         return out;
     }
 
@@ -147,12 +151,13 @@ public record SparsityLaw(@JsonProperty("dense") String dense,
      * @param denseLaw the law of {@link #dense}
      */
     public double shift(Run run, ChinchillaLaw own, ChinchillaLaw denseLaw) {
-        double activeNearest = nearestTrainedActive(run);
-        if (Double.isNaN(activeNearest)) {
+        double[] beyond = beyond(run);
+        if (beyond == null) {
             return 0;
         }
-        double total = Scale.totalParams(run).orElseThrow();
-        double active = share(run).orElseThrow() * total;
+        double active = beyond[0];
+        double total = beyond[1];
+        double activeNearest = beyond[2];
         double joint = sizeTerm(denseLaw, effectiveParams(total, Math.log(total / active)))
                 - sizeTerm(denseLaw, effectiveParams(total, Math.log(total / activeNearest)));
         double ownTrend = sizeTerm(own, active) - sizeTerm(own, activeNearest);
@@ -165,13 +170,24 @@ public record SparsityLaw(@JsonProperty("dense") String dense,
      * models are read for a run this law moves, so that the trend beyond the trained densities is this law's alone.
      */
     public double nearestTrainedActive(Run run) {
-        Optional<Double> share = share(run);
-        if (share.isEmpty() || logShare == null) {
-            return Double.NaN;
+        double[] beyond = beyond(run);
+        return beyond == null ? Double.NaN : beyond[2];
+    }
+
+    /**
+     * {active, total, active at the nearest trained density} of {@code run}, or null when its density lies inside
+     * the trained ones or its sizes do not resolve.
+     */
+    private double[] beyond(Run run) {
+        Optional<Double> total = Scale.totalParams(run);
+        Optional<Double> active = Scale.params(run);
+        if (logShare == null || total.isEmpty() || active.isEmpty() || !(total.get() > 0 && active.get() > 0)) {
+            return null;
         }
-        double logShareOf = Math.log(share.get());
+        double logShareOf = Math.log(active.get() / total.get());
         double nearest = Math.max(logShare[0], Math.min(logShare[1], logShareOf));
-        return logShareOf == nearest ? Double.NaN : Math.exp(nearest) * Scale.totalParams(run).orElseThrow();
+        return logShareOf == nearest ? null
+                : new double[] {active.get(), total.get(), Math.exp(nearest) * total.get()};
     }
 
     /** N_eff of a mixture of {@code total} parameters at x = −ln(active/total). */

@@ -87,6 +87,14 @@ public record Scale(double params, double tokens) {
      * field it needs is missing.
      */
     public static Optional<Double> moeActiveParams(Run run) {
+        return run.number("model.experts_per_token").flatMap(topK -> moeParams(run, topK));
+    }
+
+    /**
+     * A mixture of experts' non-embedding parameters counted as {@link #moeActiveParams} counts them, with {@code
+     * routed} experts of each layer in place of the top k; empty when a field the active count needs is missing.
+     */
+    private static Optional<Double> moeParams(Run run, double routed) {
         Optional<Double> layers = run.number("model.n_layers");
         Optional<Double> dModel = run.number("model.d_model");
         Optional<Double> experts = run.number("model.experts");
@@ -101,7 +109,7 @@ public record Scale(double params, double tokens) {
                 ? ffnMatrices(run).orElse(3) : 3;
         double d = dModel.get();
         double moeLayers = layers.get() - dense;
-        double perMoeLayer = k * d * (topK.get() * expertFf.get() + run.number("model.shared_expert_d_ff").orElse(0.0));
+        double perMoeLayer = k * d * (routed * expertFf.get() + run.number("model.shared_expert_d_ff").orElse(0.0));
         return Optional.of(layers.get() * 4 * d * d + dense * k * d * run.number("model.d_ff").orElse(0.0)
                 + moeLayers * perMoeLayer);
     }
@@ -110,30 +118,14 @@ public record Scale(double params, double tokens) {
      * The total non-embedding parameters: N for a dense config (whatever {@code model.params_total} says: dense
      * sweeps log it with the embeddings); for a mixture of experts (a config with {@code model.experts} or {@code
      * model.params_active}) {@code model.params_total} as given, or counted as {@link #moeActiveParams} counts with
-     * every expert in place of the top k. Empty where a field it needs is missing.
+     * every expert in place of the top k ({@link #moeParams}). Empty where a field it needs is missing.
      */
     public static Optional<Double> totalParams(Run run) {
         if (!isMixture(run)) {
             return params(run);
         }
         Optional<Double> given = run.number("model.params_total");
-        if (given.isPresent()) {
-            return given;
-        }
-        Optional<Double> experts = run.number("model.experts");
-        Optional<Double> topK = run.number("model.experts_per_token");
-        Optional<Double> expertFf = run.number("model.expert_d_ff");
-        Optional<Double> dModel = run.number("model.d_model");
-        Optional<Double> layers = run.number("model.n_layers");
-        if (experts.isEmpty() || topK.isEmpty() || expertFf.isEmpty() || dModel.isEmpty() || layers.isEmpty()) {
-            return Optional.empty();
-        }
-        int k = run.text("model.activation").isPresent() || run.text("model.ffn").isPresent()
-                ? ffnMatrices(run).orElse(3) : 3;
-        double moeLayers = layers.get() - run.number("model.dense_layers").orElse(0.0);
-        // the routed experts beyond the top k, which the active count leaves out
-        return moeActiveParams(run).map(active -> active
-                + moeLayers * k * dModel.get() * (experts.get() - topK.get()) * expertFf.get());
+        return given.isPresent() ? given : run.number("model.experts").flatMap(experts -> moeParams(run, experts));
     }
 
     /** Whether {@code run} is a mixture of experts: it gives {@code model.experts} or {@code model.params_active}. */
