@@ -18,8 +18,8 @@ import java.util.OptionalDouble;
  * first size beyond them and grows little further (on the new-source protocol, Gemstones given its smallest sizes:
  * four times the in-range error at an 11% larger model, about the same at seventeen times larger), so a growth
  * measured over the first step and carried linearly to the far sizes gave intervals half the loss wide. Empty where
- * the runs give one size, or fewer than {@link SourceCorrections#MIN_RUNS} below the largest: then the model's shared
- * growth stands.
+ * the runs give one size, or fewer than {@link SourceCorrections#MIN_RUNS} below the largest: then the intervals grow
+ * by the parent's {@code posthoc.intervals.one_size_growth} per ln unit beyond the runs.
  */
 public final class CorrectionWidening {
     private static final double LEVEL = 0.8;
@@ -72,7 +72,7 @@ public final class CorrectionWidening {
      * ln N of each run, or null where the runs give one size. A source given one size is not measured on its token
      * budgets instead: on the new-source protocol (Step Law from its smallest size, eval/new-source), the step beyond
      * its largest budget was far smaller than the error beyond its size, and intervals so widened held 40–62% of the
-     * largest size's runs; the model's shared growth holds them all, at widths that say how little one size tells.
+     * largest size's runs; a growth per ln unit learnt on other sources given one size holds them.
      */
     private static double[] logScales(List<Run> runs) {
         double[] logN = runs.stream().mapToDouble(r -> Math.log(Scale.of(r).params())).toArray();

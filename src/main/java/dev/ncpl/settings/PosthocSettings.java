@@ -26,7 +26,7 @@ public record PosthocSettings(Residual residual, Curves curves, Blend blend, Int
             new Residual(100, 20, 0.9, 0.8, 1.0, 8, 0.9, new Trees(300, 4, 0.5, 20, 1.0, 64)),
             new Curves(3, 16, 4, 0.05, 0.9, 1.0, 0.25, new Trees(300, 6, 0.1, 50, 1.0, 64), 100, 3),
             new Blend(0.25, 0.8, 0.05, 2.0),
-            new Intervals(4.5, 20));
+            new Intervals(4.5, 20, null));
 
     /**
      * Gradient-boosted trees: boosting rounds, depth of each tree, shrinkage, least row weight in a leaf, L2 penalty
@@ -90,9 +90,20 @@ public record PosthocSettings(Residual residual, Curves curves, Blend blend, Int
      *
      * @param growth widening per unit of distance beyond a source's training range
      * @param minRuns held-out runs a source (or a curve bin) needs for intervals of its own
+     * @param oneSizeGrowth widening per unit of distance beyond the runs of a source adapted to by {@code train
+     *     --from} whose runs measure no step of their own ({@code residual.CorrectionWidening}: one model size given,
+     *     or too few runs below the largest); chosen on the new-source protocol's sources given runs of one size.
+     *     Absent (a model or recipe from before it was recorded): the default
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Intervals(double growth, int minRuns) {}
+    public record Intervals(double growth, int minRuns, Double oneSizeGrowth) {
+        public Intervals {
+            oneSizeGrowth = oneSizeGrowth != null ? oneSizeGrowth : DEFAULT_ONE_SIZE_GROWTH;
+        }
+    }
+
+    /** {@link Intervals#oneSizeGrowth}'s default (docs/experiments.md, "A source given one size"). */
+    private static final double DEFAULT_ONE_SIZE_GROWTH = 1.75;
 
     /** These settings or, where null (a model or recipe from before they were recorded), the defaults. */
     public static PosthocSettings orDefaults(PosthocSettings settings) {
@@ -176,6 +187,7 @@ public record PosthocSettings(Residual residual, Curves curves, Blend blend, Int
         }
         c.nonNegative("posthoc.intervals.growth", intervals.growth());
         c.atLeast("posthoc.intervals.min_runs", intervals.minRuns(), 1);
+        c.nonNegative("posthoc.intervals.one_size_growth", intervals.oneSizeGrowth());
     }
 
     /** Range checks that name the field. */

@@ -13,6 +13,7 @@ import dev.ncpl.residual.SourceCorrections;
 import dev.ncpl.runs.InvalidRunException;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunReader;
+import dev.ncpl.settings.PosthocSettings;
 import dev.ncpl.text.LrSchedule;
 import dev.ncpl.uncertainty.IntervalFitter;
 import dev.ncpl.uncertainty.PredictionIntervals;
@@ -128,7 +129,16 @@ public final class SourceAdaptation {
                 copyParent(staging);
                 new SourceCorrections(corrections).save(staging);
                 if (intervals != null) {
-                    intervals(intervals, runs, heldOut, bySource.keySet(), beyond)
+                    double oneSizeGrowth = PosthocSettings.orDefaults(parent.model().manifest().posthoc()).intervals()
+                            .oneSizeGrowth();
+                    for (String s : bySource.keySet()) {
+                        if (!beyond.containsKey(s)) {
+                            log.printf(Locale.ROOT, "%s: its runs measure no widening beyond their sizes (one size "
+                                    + "given, or too few runs below the largest); intervals widen by %.2f per ln unit "
+                                    + "beyond them%n", s, oneSizeGrowth);
+                        }
+                    }
+                    intervals(intervals, runs, heldOut, bySource.keySet(), beyond, oneSizeGrowth)
                             .save(staging.resolve(PredictionIntervals.FILE));
                 }
                 ModelManifest manifest = adaptedManifest(parent.model().manifest(), runs, runFiles,
@@ -171,18 +181,18 @@ public final class SourceAdaptation {
     /**
      * The parent's intervals with a calibration of its own for each adapted source (from the leave-one-out
      * errors, however few: a source's own errors say more of it than the pooled ones), widening beyond the source's
-     * runs by the step they measured ({@code beyond}, {@link CorrectionWidening}; by the parent's growth where they
-     * gave one size), no longer widened as sources never seen.
+     * runs by the step they measured ({@code beyond}, {@link CorrectionWidening}) or, where they measured none,
+     * by {@code oneSizeGrowth} per ln unit; no longer widened as sources never seen.
      */
     private static PredictionIntervals intervals(PredictionIntervals parent, List<Run> runs,
                                                  List<IntervalFitter.Residuals> heldOut, java.util.Set<String> adapted,
-                                                 Map<String, Double> beyond) {
+                                                 Map<String, Double> beyond, double oneSizeGrowth) {
         PredictionIntervals own = IntervalFitter.fit(runs, heldOut, parent.growth(), 1);
         Map<String, PredictionIntervals.SourceCalibration> sources = new TreeMap<>(parent.sources());
         for (String s : adapted) {
             PredictionIntervals.SourceCalibration c = own.sources().get(s);
             c = c != null ? c : own.sources().get(PredictionIntervals.POOLED);
-            sources.put(s, beyond.containsKey(s) ? c.withWidening(beyond.get(s), 0) : c);
+            sources.put(s, beyond.containsKey(s) ? c.withWidening(beyond.get(s), 0) : c.withWidening(0, oneSizeGrowth));
         }
         PredictionIntervals.UnseenSources unseen = parent.unseenSources();
         if (unseen != null) {

@@ -12,6 +12,8 @@ import dev.ncpl.predict.Prediction;
 import dev.ncpl.runs.Curve;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunWriter;
+import dev.ncpl.runs.Scale;
+import dev.ncpl.settings.PosthocSettings;
 import dev.ncpl.testing.Fixtures;
 import dev.ncpl.uncertainty.PredictionIntervals;
 import java.io.IOException;
@@ -21,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,6 +116,39 @@ class SourceAdaptationTest {
         }
         String card = Files.readString(out.resolve("model.json"));
         assertTrue(card.contains("source corrections") && card.contains("source-corrections"), card);
+    }
+
+    @Test
+    void aSourceGivenOneSizeWidensBeyondItByTheParentsOneSizeGrowth() throws IOException {
+        List<Run> all = gamma(120, 51);
+        double smallest = all.stream().mapToDouble(r -> Scale.of(r).params()).min().orElseThrow();
+        List<Run> given = all.stream().filter(r -> Scale.of(r).params() == smallest).toList();
+        assertTrue(given.size() >= 20, given.size() + " runs of the smallest size");
+        Path runs = dir.resolve("gamma-one-size.jsonl");
+        RunWriter.writeAll(runs, given);
+        Path out = dir.resolve("adapted-one-size");
+        new SourceAdaptation(parent, 17, QUIET).adapt(List.of(runs), out);
+
+        double setting;
+        try (BlendedPredictor p = BlendedPredictor.load(parent)) {
+            setting = PosthocSettings.orDefaults(p.model().manifest().posthoc()).intervals().oneSizeGrowth();
+        }
+        PredictionIntervals own = PredictionIntervals.loadIfPresent(out);
+        PredictionIntervals.SourceCalibration gamma = own.sources().get("gamma");
+        assertEquals(setting, gamma.growth(), 0.0, "one size measures no step: the parent's one-size growth");
+        assertTrue(gamma.beyondStep() == null || gamma.beyondStep() == 0, "no step: " + gamma.beyondStep());
+        // the same config at ever larger sizes: relative widths grow with the distance beyond the given size
+        try (BlendedPredictor adapted = BlendedPredictor.load(out)) {
+            TreeMap<Double, Run> bySize = new TreeMap<>();
+            all.stream().filter(r -> Scale.of(r).params() > smallest).forEach(r -> bySize.putIfAbsent(Scale.of(r).params(), r));
+            double previous = 0;
+            for (Run r : bySize.values()) {
+                Prediction p = adapted.predict(List.of(r)).get(0);
+                double width = own.finalInterval(r, p, 0.8).width() / p.finalLoss();
+                assertTrue(width > previous, "relative width " + width + " at N " + Scale.of(r).params());
+                previous = width;
+            }
+        }
     }
 
     @Test
