@@ -9,8 +9,7 @@ import collections
 import glob
 import os
 import sys
-
-import numpy as np
+from statistics import mean
 
 rows = collections.defaultdict(list)  # source -> [(draw, distance, ratio, largest size)]
 for f in sorted(glob.glob(os.path.join(sys.argv[1], 't-*.tsv'))):
@@ -28,12 +27,12 @@ def coverage(src, g, largest_only=False):
     for draw, dist, ratio, largest in rows[src]:
         if largest or not largest_only:
             by_draw[draw].append(ratio <= 1 + g * dist)
-    return float(np.mean([np.mean(v) for v in by_draw.values()]))
+    return mean(mean(v) for v in by_draw.values())
 
 
 def chosen(on):
-    grid = np.arange(0, 20.001, 0.05)
-    return grid[int(np.argmin([abs(np.mean([coverage(s, g) for s in on]) - 0.8) for g in grid]))]
+    grid = [i * 0.05 for i in range(401)]
+    return min(grid, key=lambda g: abs(mean(coverage(s, g) for s in on) - 0.8))
 
 
 print('draws that gave one size:', {s: len({r[0] for r in rows[s]}) for s in sources})
