@@ -137,7 +137,8 @@ class SourceAdaptationTest {
         PredictionIntervals.SourceCalibration gamma = own.sources().get("gamma");
         assertEquals(setting, gamma.growth(), 0.0, "one size measures no step: the parent's one-size growth");
         assertTrue(gamma.beyondStep() == null || gamma.beyondStep() == 0, "no step: " + gamma.beyondStep());
-        // the same config at ever larger sizes: relative widths grow with the distance beyond the given size
+        // the first run of each larger size (the same lr and tokens per parameter): relative widths grow with the
+        // distance beyond the given size
         try (BlendedPredictor adapted = BlendedPredictor.load(out)) {
             TreeMap<Double, Run> bySize = new TreeMap<>();
             all.stream().filter(r -> Scale.of(r).params() > smallest).forEach(r -> bySize.putIfAbsent(Scale.of(r).params(), r));
