@@ -211,8 +211,8 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
      * densities of the source's training runs.
      */
     public double sparsityShift(Run run) {
-        SparsityLaw s = run.source() == null ? null : sparsity.get(run.source());
-        return s == null || !sources.containsKey(s.dense()) ? 0 : s.shift(run, law(run.source()), law(s.dense()));
+        SparsityLaw s = sparsityOf(run);
+        return s == null ? 0 : s.shift(run, law(run.source()), law(s.dense()));
     }
 
     /**
@@ -221,12 +221,18 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
      * SparsityLaw#nearestTrainedActive}).
      */
     public Scale sparsityResidualScale(Run run, Scale scale) {
-        SparsityLaw s = run.source() == null ? null : sparsity.get(run.source());
-        if (s == null || !sources.containsKey(s.dense())) {
+        SparsityLaw s = sparsityOf(run);
+        if (s == null) {
             return scale;
         }
         double nearest = s.nearestTrainedActive(run);
         return Double.isNaN(nearest) ? scale : new Scale(nearest, scale.tokens());
+    }
+
+    /** The {@link SparsityLaw} of {@code run}'s source, where it has one whose dense source this baseline fits; else null. */
+    private SparsityLaw sparsityOf(Run run) {
+        SparsityLaw s = run.source() == null ? null : sparsity.get(run.source());
+        return s == null || !sources.containsKey(s.dense()) ? null : s;
     }
 
     /**

@@ -13,7 +13,6 @@ import dev.ncpl.residual.SourceCorrections;
 import dev.ncpl.runs.InvalidRunException;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunReader;
-import dev.ncpl.settings.PosthocSettings;
 import dev.ncpl.text.LrSchedule;
 import dev.ncpl.uncertainty.IntervalFitter;
 import dev.ncpl.uncertainty.PredictionIntervals;
@@ -129,8 +128,7 @@ public final class SourceAdaptation {
                 copyParent(staging);
                 new SourceCorrections(corrections).save(staging);
                 if (intervals != null) {
-                    double oneSizeGrowth = PosthocSettings.orDefaults(parent.model().manifest().posthoc()).intervals()
-                            .oneSizeGrowth();
+                    double oneSizeGrowth = parent.model().manifest().posthocSettings().intervals().oneSizeGrowth();
                     for (String s : bySource.keySet()) {
                         if (!beyond.containsKey(s)) {
                             log.printf(Locale.ROOT, "%s: its runs measure no widening beyond their sizes (one size "

@@ -13,7 +13,6 @@ import dev.ncpl.runs.Curve;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunWriter;
 import dev.ncpl.runs.Scale;
-import dev.ncpl.settings.PosthocSettings;
 import dev.ncpl.testing.Fixtures;
 import dev.ncpl.uncertainty.PredictionIntervals;
 import java.io.IOException;
@@ -131,7 +130,7 @@ class SourceAdaptationTest {
 
         double setting;
         try (BlendedPredictor p = BlendedPredictor.load(parent)) {
-            setting = PosthocSettings.orDefaults(p.model().manifest().posthoc()).intervals().oneSizeGrowth();
+            setting = p.model().manifest().posthocSettings().intervals().oneSizeGrowth();
         }
         PredictionIntervals own = PredictionIntervals.loadIfPresent(out);
         PredictionIntervals.SourceCalibration gamma = own.sources().get("gamma");
