@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Alternatives to a new source's correction, scored on the new-source study's own draws: a blend with the law fitted
+# on the same runs (fixed weights, or a weight chosen per draw on the given runs' leave-one-out errors), a ridge
+# correction linear or quadratic in the run's scale, learning rate and batch, and a level alone (Alternatives.java
+# writes each draw's predictions, analyze.py the tables); and the runs predicted under the identity of a source the
+# model knows (Identities.java, identities.py). Needs the study's work folder (its models trained without
+# each source and its draws):
+#
+#   ./ncpl eval --protocol new-source --seed 18 --work WORK ...
+#   eval/new-source-alternatives/harness/run.sh WORK          (about 20 minutes on 2 cores)
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")/../../.." && pwd)"
+WORK="${1:?usage: run.sh STUDY_WORK_DIR}"
+DATA="${NCPL_DATA:-$HERE/../shared/pretraining-logs}"
+OUT="${NCPL_STUDY_DIR:-$HERE/target/new-source-alternatives}"
+mkdir -p "$OUT/classes"
+cd "$HERE"
+[ -f target/ncpl.jar ] || ./ncpl --version >/dev/null
+CP="target/ncpl.jar:target/lib/*"
+javac -d "$OUT/classes" -cp "$CP" eval/new-source-alternatives/harness/Alternatives.java \
+  eval/new-source-alternatives/harness/Identities.java
+export DJL_OFFLINE=true OMP_WAIT_POLICY=PASSIVE MKL_CBWR=AUTO,STRICT MKL_DYNAMIC=FALSE
+for src in steplaw steplaw-moe gemstones openlm; do
+  for variant in random smallest-sizes; do
+    for k in 10 50; do
+      for d in 0 1 2 3 4; do
+        GIVEN="$WORK/$src/$variant-k$k-d$d/given.jsonl"
+        TSV="$OUT/$src+$variant+$k+$d.tsv"
+        [ -f "$GIVEN" ] && [ ! -f "$TSV" ] || continue
+        java -Xmx4g -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+          -cp "$OUT/classes:$CP" Alternatives "$WORK/$src/parent" "$DATA/$src.jsonl" "$GIVEN" "$TSV.part"
+        mv "$TSV.part" "$TSV"
+      done
+    done
+  done
+done
+python3 eval/new-source-alternatives/harness/analyze.py "$OUT"
+mkdir -p "$OUT/identities"
+for src in steplaw steplaw-moe gemstones openlm; do
+  TSV="$OUT/identities/$src.tsv"
+  [ -f "$TSV" ] || java -Xmx4g -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+    -cp "$OUT/classes:$CP" Identities "$WORK/$src/parent" "$DATA/$src.jsonl" "$WORK/$src" "$TSV.part"
+  [ -f "$TSV" ] || mv "$TSV.part" "$TSV"
+done
+echo
+python3 eval/new-source-alternatives/harness/identities.py "$OUT/identities"
