@@ -3,7 +3,8 @@
 # on the same runs (fixed weights, or a weight chosen per draw on the given runs' leave-one-out errors), a ridge
 # correction linear or quadratic in the run's scale, learning rate and batch, and a level alone (Alternatives.java
 # writes each draw's predictions, analyze.py the tables); and the runs predicted under the identity of a source the
-# model knows (Identities.java, identities.py). Needs the study's work folder (its models trained without
+# model knows (Identities.java, identities.py); and the correction taught by the given runs' curves as well
+# (CurveEvidence.java, curve_evidence.py; on the study's draws, seed 18, and on fresh ones, seed 19). Needs the study's work folder (its models trained without
 # each source and its draws):
 #
 #   ./ncpl eval --protocol new-source --seed 18 --work WORK ...
@@ -18,7 +19,7 @@ cd "$HERE"
 [ -f target/ncpl.jar ] || ./ncpl --version >/dev/null
 CP="target/ncpl.jar:target/lib/*"
 javac -d "$OUT/classes" -cp "$CP" eval/new-source-alternatives/harness/Alternatives.java \
-  eval/new-source-alternatives/harness/Identities.java
+  eval/new-source-alternatives/harness/Identities.java eval/new-source-alternatives/harness/CurveEvidence.java
 export DJL_OFFLINE=true OMP_WAIT_POLICY=PASSIVE MKL_CBWR=AUTO,STRICT MKL_DYNAMIC=FALSE
 for src in steplaw steplaw-moe gemstones openlm; do
   for variant in random smallest-sizes; do
@@ -44,3 +45,14 @@ for src in steplaw steplaw-moe gemstones openlm; do
 done
 echo
 python3 eval/new-source-alternatives/harness/identities.py "$OUT/identities"
+mkdir -p "$OUT/curves"
+for src in gemstones steplaw; do
+  for seed in 18 19; do
+    TSV="$OUT/curves/$src+$seed.tsv"
+    [ -f "$TSV" ] || java -Xmx4g -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+      -cp "$OUT/classes:$CP" CurveEvidence "$WORK/$src/parent" "$DATA/$src.jsonl" "$seed" "$TSV.part"
+    [ -f "$TSV" ] || mv "$TSV.part" "$TSV"
+  done
+done
+echo
+python3 eval/new-source-alternatives/harness/curve_evidence.py "$OUT/curves"
