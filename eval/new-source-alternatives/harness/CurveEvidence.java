@@ -4,6 +4,7 @@ import dev.ncpl.learn.GaussianProcess;
 import dev.ncpl.predict.BlendedPredictor;
 import dev.ncpl.predict.ChinchillaPredictor;
 import dev.ncpl.predict.Prediction;
+import dev.ncpl.residual.CurveProfile;
 import dev.ncpl.residual.SourceGp;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunReader;
@@ -22,16 +23,16 @@ import java.util.Map;
  * A new source's correction taught by its runs' curves as well as their final losses: besides each given run's
  * final loss, the points of its curve nearest ½, ¼, … (h halvings) of its schedule join the correction's Gaussian
  * process as the final losses of runs that ended there (tokens seen by then, the warmup's share of those steps, the
- * relative learning rate there, the parent's curve there). Draws made as the new-source study makes them
+ * relative learning rate there, the parent's curve there); with "p", each point's log error less the source's median
+ * profile there (CurveProfile, what the corrected curves already add), so that only how a run's mid-run miss differs
+ * from the source's usual one teaches the process. Draws made as the new-source study makes them
  * (NewSourceDraws, the seed given), scored on the draw's scored runs. One TSV row per draw and method: variant, k,
- * draw, method (h0: final losses only, which is the correction train --from makes; h1, h2; law: the law on the
- * given runs), MAE, runs scored.
+ * draw, method (h0: final losses only, which is the correction train --from makes; h1, h2, h1p, h2p; law: the law on
+ * the given runs), MAE, runs scored.
  *
  * usage: CurveEvidence PARENT_DIR SOURCE_RUNS.jsonl SEED OUT.tsv
  */
 public class CurveEvidence {
-    private static final int MAX_HALVINGS = 2;
-
     public static void main(String[] a) throws Exception {
         List<Run> all = RunReader.readAll(List.of(Path.of(a[1])));
         long seed = Long.parseLong(a[2]);
@@ -61,15 +62,15 @@ public class CurveEvidence {
             }
             for (NewSourceDraws.Draw d : draws) {
                 List<String> keys = SourceGp.inputKeys(d.given());
-                for (int h = 0; h <= MAX_HALVINGS; h++) {
-                    GaussianProcess gp = fit(d.given(), parent, keys, h);
+                for (String method : new String[] {"h0", "h1", "h2", "h1p", "h2p"}) {
+                    GaussianProcess gp = fit(d.given(), parent, keys, method.charAt(1) - '0', method.endsWith("p"));
                     double sum = 0;
                     for (Run r : d.scored()) {
                         double pf = parent.get(r.id()).finalLoss();
                         sum += Math.abs(r.curve().finalLoss() - pf * Math.exp(gp.predict(SourceGp.inputs(r,
                                 Scale.of(r), LrSchedule.of(r), keys, List.of(), new double[] {Math.log(pf)}))));
                     }
-                    row(out, d, "h" + h, sum / d.scored().size());
+                    row(out, d, method, sum / d.scored().size());
                 }
                 List<Prediction> lp = new ChinchillaPredictor(Baseline.fit(d.given(), fitter)).predict(d.scored());
                 double sum = 0;
@@ -82,9 +83,14 @@ public class CurveEvidence {
         Files.writeString(Path.of(a[3]), out.toString());
     }
 
-    /** The correction's process on the given runs' final losses and their curves at {@code halvings} halvings. */
+    /**
+     * The correction's process on the given runs' final losses and their curves at {@code halvings} halvings, the
+     * curve points less the source's median profile where {@code lessProfile}.
+     */
     private static GaussianProcess fit(List<Run> given, Map<String, Prediction> parent, List<String> keys,
-                                       int halvings) {
+                                       int halvings, boolean lessProfile) {
+        CurveProfile profile = CurveProfile.fit(given, given.stream().map(r -> parent.get(r.id()).losses()).toList(),
+                given.stream().mapToDouble(r -> parent.get(r.id()).finalLoss()).toArray());
         List<double[]> xs = new ArrayList<>();
         List<Double> ys = new ArrayList<>();
         for (Run r : given) {
@@ -114,7 +120,8 @@ public class CurveEvidence {
                 x[2] = schedule.warmup() / step; // the warmup's share and the relative lr of a run ending at step
                 x[3] = schedule.relativeLr(step);
                 xs.add(x);
-                ys.add(Math.log(r.curve().loss(j) / curve[j]));
+                ys.add(Math.log(r.curve().loss(j) / curve[j])
+                        - (lessProfile && profile != null ? profile.offset(step / schedule.total()) : 0));
             }
         }
         return GaussianProcess.fit(xs, ys.stream().mapToDouble(Double::doubleValue).toArray(), 18);

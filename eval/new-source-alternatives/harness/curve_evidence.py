@@ -6,12 +6,12 @@ import os
 import statistics
 import sys
 
-METHODS = ["h0", "h1", "h2", "law"]
+METHODS = ["h0", "h1", "h2", "h1p", "h2p", "law"]
 
 
 def main(folder):
-    print("| source | seed | variant | k | " + " | ".join(f"{m} MAE" for m in METHODS) + " | h0 / law | h2 / law |")
-    print("|---|---:|---|---:|" + "---:|" * (len(METHODS) + 2))
+    print("| source | seed | variant | k | " + " | ".join(f"{m} MAE" for m in METHODS) + " | h0 / law | h2 / law | h2p / law |")
+    print("|---|---:|---|---:|" + "---:|" * (len(METHODS) + 3))
     for path in sorted(glob.glob(os.path.join(folder, "*.tsv"))):
         source, seed = os.path.basename(path)[:-4].split("+")
         draws = collections.defaultdict(dict)
@@ -26,7 +26,7 @@ def main(folder):
             med = statistics.median
             print(f"| {source} | {seed} | {variant} | {k} | "
                   + " | ".join("%.4f" % med(r[m] for r in rs) for m in METHODS)
-                  + " | %.3f | %.3f |" % (med(r["h0"] / r["law"] for r in rs), med(r["h2"] / r["law"] for r in rs)))
+                  + " | %.3f | %.3f | %.3f |" % tuple(med(r[m] / r["law"] for r in rs) for m in ("h0", "h2", "h2p")))
 
 
 if __name__ == "__main__":
