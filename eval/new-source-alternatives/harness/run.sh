@@ -21,37 +21,36 @@ CP="target/ncpl.jar:target/lib/*"
 javac -d "$OUT/classes" -cp "$CP" eval/new-source-alternatives/harness/Alternatives.java \
   eval/new-source-alternatives/harness/Identities.java eval/new-source-alternatives/harness/CurveEvidence.java
 export DJL_OFFLINE=true OMP_WAIT_POLICY=PASSIVE MKL_CBWR=AUTO,STRICT MKL_DYNAMIC=FALSE
+# measure TSV CLASS ARG...: runs harness CLASS with ARG... and TSV's partial file, unless TSV is there (resumable)
+measure() {
+  local tsv="$1" class="$2"
+  shift 2
+  [ -f "$tsv" ] && return 0
+  java -Xmx4g -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+    -cp "$OUT/classes:$CP" "$class" "$@" "$tsv.part"
+  mv "$tsv.part" "$tsv"
+}
 for src in steplaw steplaw-moe gemstones openlm; do
   for variant in random smallest-sizes; do
     for k in 10 50; do
       for d in 0 1 2 3 4; do
         GIVEN="$WORK/$src/$variant-k$k-d$d/given.jsonl"
-        TSV="$OUT/$src+$variant+$k+$d.tsv"
-        [ -f "$GIVEN" ] && [ ! -f "$TSV" ] || continue
-        java -Xmx4g -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-          -cp "$OUT/classes:$CP" Alternatives "$WORK/$src/parent" "$DATA/$src.jsonl" "$GIVEN" "$TSV.part"
-        mv "$TSV.part" "$TSV"
+        [ -f "$GIVEN" ] || continue
+        measure "$OUT/$src+$variant+$k+$d.tsv" Alternatives "$WORK/$src/parent" "$DATA/$src.jsonl" "$GIVEN"
       done
     done
   done
 done
 python3 eval/new-source-alternatives/harness/analyze.py "$OUT"
-mkdir -p "$OUT/identities"
+mkdir -p "$OUT/identities" "$OUT/curves"
 for src in steplaw steplaw-moe gemstones openlm; do
-  TSV="$OUT/identities/$src.tsv"
-  [ -f "$TSV" ] || java -Xmx4g -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-    -cp "$OUT/classes:$CP" Identities "$WORK/$src/parent" "$DATA/$src.jsonl" "$WORK/$src" "$TSV.part"
-  [ -f "$TSV" ] || mv "$TSV.part" "$TSV"
+  measure "$OUT/identities/$src.tsv" Identities "$WORK/$src/parent" "$DATA/$src.jsonl" "$WORK/$src"
 done
 echo
 python3 eval/new-source-alternatives/harness/identities.py "$OUT/identities"
-mkdir -p "$OUT/curves"
 for src in gemstones steplaw; do
   for seed in 18 19; do
-    TSV="$OUT/curves/$src+$seed.tsv"
-    [ -f "$TSV" ] || java -Xmx4g -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-      -cp "$OUT/classes:$CP" CurveEvidence "$WORK/$src/parent" "$DATA/$src.jsonl" "$seed" "$TSV.part"
-    [ -f "$TSV" ] || mv "$TSV.part" "$TSV"
+    measure "$OUT/curves/$src+$seed.tsv" CurveEvidence "$WORK/$src/parent" "$DATA/$src.jsonl" "$seed"
   done
 done
 echo
