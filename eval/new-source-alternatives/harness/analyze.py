@@ -109,6 +109,7 @@ def main(folder):
               + " | ".join("%.4f" % statistics.median(d[n] for d in draws) for n in names) + " |")
     print()
     print("Median over sources of MAE / MAE(law), variant random:")
+    print()
     print("| k | " + " | ".join(names) + " |")
     print("|---:|" + "---:|" * len(names))
     for k in sorted({key[2] for key in results}):
