@@ -39,18 +39,8 @@ public class Alternatives {
             double[] givenParent = finals(p.predict(given));
             SourceCorrections.Correction correction = SourceCorrections.fit(given, givenParent, seed);
             ChinchillaPredictor law = new ChinchillaPredictor(Baseline.fit(given, fitter));
-            List<Run> scored = new ArrayList<>();
-            for (Run r : all) {
-                if (givenIds.contains(r.id())) {
-                    continue;
-                }
-                try {
-                    p.checkPredictable(r);
-                    scored.add(r);
-                } catch (RuntimeException e) {
-                    // the study scores only what the parent can predict
-                }
-            }
+            // the study scores only what the parent can predict
+            List<Run> scored = all.stream().filter(r -> !givenIds.contains(r.id()) && p.canPredict(r)).toList();
             double[] parentFinals = finals(p.predict(scored));
             double[] lawFinals = finals(law.predict(scored));
             StringBuilder out = new StringBuilder();

@@ -39,15 +39,8 @@ public class CurveEvidence {
         String source = all.get(0).source();
         StringBuilder out = new StringBuilder();
         try (BlendedPredictor p = BlendedPredictor.load(Path.of(a[0]))) {
-            List<Run> predictable = new ArrayList<>();
-            for (Run r : all) {
-                try {
-                    p.checkPredictable(r);
-                    predictable.add(r);
-                } catch (RuntimeException e) {
-                    // the study scores only what the parent can predict
-                }
-            }
+            // the study scores only what the parent can predict
+            List<Run> predictable = all.stream().filter(p::canPredict).toList();
             Map<String, Prediction> parent = new HashMap<>();
             List<Prediction> ps = p.predict(predictable); // curves at each run's own curve steps
             for (int i = 0; i < ps.size(); i++) {
@@ -89,7 +82,8 @@ public class CurveEvidence {
      */
     private static GaussianProcess fit(List<Run> given, Map<String, Prediction> parent, List<String> keys,
                                        int halvings, boolean lessProfile) {
-        CurveProfile profile = CurveProfile.fit(given, given.stream().map(r -> parent.get(r.id()).losses()).toList(),
+        CurveProfile profile = !lessProfile ? null : CurveProfile.fit(given,
+                given.stream().map(r -> parent.get(r.id()).losses()).toList(),
                 given.stream().mapToDouble(r -> parent.get(r.id()).finalLoss()).toArray());
         List<double[]> xs = new ArrayList<>();
         List<Double> ys = new ArrayList<>();
@@ -121,7 +115,7 @@ public class CurveEvidence {
                 x[3] = schedule.relativeLr(step);
                 xs.add(x);
                 ys.add(Math.log(r.curve().loss(j) / curve[j])
-                        - (lessProfile && profile != null ? profile.offset(step / schedule.total()) : 0));
+                        - (profile != null ? profile.offset(step / schedule.total()) : 0));
             }
         }
         return GaussianProcess.fit(xs, ys.stream().mapToDouble(Double::doubleValue).toArray(), 18);

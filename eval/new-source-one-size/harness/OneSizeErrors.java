@@ -24,7 +24,7 @@ public class OneSizeErrors { public static void main(String[] a) throws Exceptio
     TrainingRange range = TrainingRange.of(given);
     List<Run> scored = new ArrayList<>();
     double maxN = 0;
-    for (Run r : all) { if (gid.contains(r.id())) continue; try { p.checkPredictable(r); scored.add(r); maxN=Math.max(maxN, Scale.of(r).params()); } catch (Exception e) {} }
+    for (Run r : all) { if (gid.contains(r.id()) || !p.canPredict(r)) continue; scored.add(r); maxN=Math.max(maxN, Scale.of(r).params()); }
     double[] pf = p.predict(scored).stream().mapToDouble(Prediction::finalLoss).toArray();
     StringBuilder sb = new StringBuilder();
     long sizes = given.stream().map(r -> Math.round(Math.log(Scale.of(r).params())*1000)).distinct().count();

@@ -271,6 +271,16 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
         LrSchedule.of(run);
     }
 
+    /** Whether this model can predict {@code run}: {@link #checkPredictable} finds nothing to refuse. */
+    public boolean canPredict(Run run) {
+        try {
+            checkPredictable(run);
+            return true;
+        } catch (InvalidRunException e) {
+            return false;
+        }
+    }
+
     private void checkKnown(Run run) {
         model.manifest().required().check(run);
         if (!knowsOptimizer(run)) {

@@ -10,7 +10,6 @@ import dev.ncpl.predict.BlendedPredictor;
 import dev.ncpl.predict.ChinchillaPredictor;
 import dev.ncpl.predict.LossPredictor;
 import dev.ncpl.predict.Prediction;
-import dev.ncpl.runs.InvalidRunException;
 import dev.ncpl.runs.Run;
 import dev.ncpl.runs.RunWriter;
 import dev.ncpl.train.PredictorTrainer;
@@ -295,7 +294,7 @@ public final class NewSourceStudy {
     static Score score(String name, LossPredictor predictor, PredictionIntervals intervals, List<Run> scored) {
         List<Run> predictable = scored;
         if (predictor instanceof BlendedPredictor b) {
-            predictable = scored.stream().filter(r -> predictable(b, r)).toList();
+            predictable = scored.stream().filter(b::canPredict).toList();
         }
         int declined = scored.size() - predictable.size();
         if (predictable.isEmpty()) {
@@ -313,15 +312,6 @@ public final class NewSourceStudy {
         }
         return new Score(name, m.runs(), declined, m.finalMae(), m.spearman(), m.finalMedianError(), m.curveMae(),
                 coverage, width, null);
-    }
-
-    private static boolean predictable(BlendedPredictor p, Run r) {
-        try {
-            p.checkPredictable(r);
-            return true;
-        } catch (InvalidRunException e) {
-            return false;
-        }
     }
 
     private static String build() {

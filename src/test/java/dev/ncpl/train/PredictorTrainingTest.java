@@ -497,6 +497,8 @@ class PredictorTrainingTest {
             InvalidRunException e = assertThrows(InvalidRunException.class, () -> p.checkPredictable(alphaWithoutLr));
             assertEquals("optimizer.lr", e.field());
             assertTrue(e.getMessage().contains("source 'alpha'"), e.getMessage());
+            assertFalse(p.canPredict(alphaWithoutLr), "what checkPredictable refuses cannot be predicted");
+            assertTrue(p.canPredict(noSchedule), "a run of stones gives all its source gave");
         }
     }
 
