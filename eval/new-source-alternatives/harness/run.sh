@@ -11,16 +11,9 @@
 #   eval/new-source-alternatives/harness/run.sh WORK          (about 20 minutes on 2 cores)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")/../../.." && pwd)"
-WORK="${1:?usage: run.sh STUDY_WORK_DIR}"
-DATA="${NCPL_DATA:-$HERE/../shared/pretraining-logs}"
-OUT="${NCPL_STUDY_DIR:-$HERE/target/new-source-alternatives}"
-mkdir -p "$OUT/classes"
-cd "$HERE"
-[ -f target/ncpl.jar ] || ./ncpl --version >/dev/null
-CP="target/ncpl.jar:target/lib/*"
-javac -d "$OUT/classes" -cp "$CP" eval/new-source-alternatives/harness/Alternatives.java \
+. "$HERE/eval/study-harness.sh"
+study_harness new-source-alternatives "${1:-}" eval/new-source-alternatives/harness/Alternatives.java \
   eval/new-source-alternatives/harness/Identities.java eval/new-source-alternatives/harness/CurveEvidence.java
-export DJL_OFFLINE=true OMP_WAIT_POLICY=PASSIVE MKL_CBWR=AUTO,STRICT MKL_DYNAMIC=FALSE
 # measure TSV CLASS ARG...: runs harness CLASS with ARG... and TSV's partial file, unless TSV is there (resumable)
 measure() {
   local tsv="$1" class="$2"

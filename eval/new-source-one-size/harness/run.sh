@@ -8,15 +8,8 @@
 #   eval/new-source-one-size/harness/run.sh WORK            (a few minutes on 2 cores)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")/../../.." && pwd)"
-WORK="${1:?usage: run.sh STUDY_WORK_DIR}"
-DATA="${NCPL_DATA:-$HERE/../shared/pretraining-logs}"
-OUT="${NCPL_STUDY_DIR:-$HERE/target/one-size}"
-mkdir -p "$OUT/classes"
-cd "$HERE"
-[ -f target/ncpl.jar ] || ./ncpl --version >/dev/null
-CP="target/ncpl.jar:target/lib/*"
-javac -d "$OUT/classes" -cp "$CP" eval/new-source-one-size/harness/OneSizeErrors.java
-export DJL_OFFLINE=true OMP_WAIT_POLICY=PASSIVE MKL_CBWR=AUTO,STRICT MKL_DYNAMIC=FALSE
+. "$HERE/eval/study-harness.sh"
+study_harness one-size "${1:-}" eval/new-source-one-size/harness/OneSizeErrors.java
 for src in steplaw steplaw-moe gemstones openlm; do
   for k in 10 50; do
     for d in 0 1 2 3 4; do
