@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# A new source's identity learnt from its k runs with the network frozen (EmbeddingFit.java): the embedding the
+# network reads for every word it never saw moved within the span of the known sources' name embeddings, fitted on
+# the given runs, then the shipped correction; beside it, the network told outright that the runs are a known
+# source's (only the network: the law, trees and processes stay the new source's). On the study's own draws (seed
+# 18) of Step Law, its MoE sweep, Gemstones and open_lm, with the parent as trained (a new source's network residual
+# at a quarter, posthoc.blend.new_source_share) and with a copy of it at share 1; then λ = 0.03 on fresh draws
+# (seed 19). Needs the study's work folder:
+#
+#   ./ncpl eval --protocol new-source --seed 18 --k 0 --work WORK --sources steplaw,steplaw-moe,gemstones,openlm ...
+#   eval/new-source-embedding/harness/run.sh WORK          (about 40 minutes on 2 cores)
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")/../../.." && pwd)"
+. "$HERE/eval/study-harness.sh"
+study_harness new-source-embedding "${1:-}" eval/new-source-embedding/harness/EmbeddingFit.java
+for src in steplaw steplaw-moe gemstones openlm; do
+  share1="$OUT/parents/$src-share1"
+  if [ ! -f "$share1/model.json" ]; then
+    rm -rf "$share1.part"
+    mkdir -p "$OUT/parents"
+    cp -r "$WORK/$src/parent" "$share1.part"
+    python3 - "$share1.part/model.json" <<'PY'
+import json, sys
+p = sys.argv[1]
+m = json.load(open(p))
+m["posthoc"]["blend"]["new_source_share"] = 1.0
+json.dump(m, open(p, "w"), indent=2)
+PY
+    mv "$share1.part" "$share1"
+  fi
+  for variant in random smallest-sizes; do
+    for parent in "$WORK/$src/parent" "$share1"; do
+      share=0.25
+      [ "$parent" = "$share1" ] && share=1
+      tsv="$OUT/$src+$variant+$share.tsv"
+      [ -f "$tsv" ] && continue
+      java -Xmx4g -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=error \
+        -cp "$OUT/classes:$CP" EmbeddingFit "$parent" "$DATA/$src.jsonl" "$variant" "$tsv.part" 2>/dev/null
+      mv "$tsv.part" "$tsv"
+    done
+  done
+done
+# λ = 0.03 on fresh draws (seed 19), the trained share only: the check of the λ that helped every source at k = 50 on
+# the study's draws
+mkdir -p "$OUT/fresh"
+for src in steplaw steplaw-moe gemstones openlm; do
+  for variant in random smallest-sizes; do
+    tsv="$OUT/fresh/$src+$variant+0.25.tsv"
+    [ -f "$tsv" ] && continue
+    java -Xmx4g -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=error \
+      -cp "$OUT/classes:$CP" EmbeddingFit "$WORK/$src/parent" "$DATA/$src.jsonl" "$variant" "$tsv.part" 19 \
+      Infinity,0.03 2>/dev/null
+    mv "$tsv.part" "$tsv"
+  done
+done
+python3 eval/new-source-embedding/harness/analyze.py "$OUT"
