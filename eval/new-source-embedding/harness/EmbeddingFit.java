@@ -11,12 +11,9 @@ import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A new source's identity learnt from its k runs with the network frozen: the embedding row every word the parent never
@@ -24,8 +21,9 @@ import java.util.Set;
  * the span of the known sources' name embeddings, u + Σ a_j (e_j − u), the coefficients a (one per known source,
  * shared by the ensemble's members) chosen by Nelder–Mead to minimise the variance of the given runs' log errors
  * (their level is the correction's) over that at a = 0, plus λ·|a|². Then the given runs' errors are corrected as
- * train --from corrects. One TSV row per random draw of the study (k = 10, 50) and λ: k, draw, λ, MAE on the scored
- * runs, scored runs, the fitted a. λ = inf is a = 0, the shipped path.
+ * train --from corrects. One TSV row per draw of the study's variant (k = 10, 50) and option: k, draw, option (λ; "inf"
+ * for a = 0, the shipped path; "id:S" for the network told the runs are source S's), MAE on the scored runs, scored
+ * runs, a.
  *
  * usage: EmbeddingFit PARENT_DIR SOURCE_RUNS.jsonl VARIANT(random|smallest-sizes) OUT.tsv [SEED [λ,...]]
  * (default: the study's draws, seed 18, every λ and every known source's name; with λs given, no names)
@@ -52,46 +50,47 @@ public class EmbeddingFit {
                 draws.addAll(variant.equals(NewSourceDraws.RANDOM) ? NewSourceDraws.random(source, all, k, 5, seed)
                         : NewSourceDraws.smallestSizes(source, all, k, 5, seed));
             }
+            int n = identity.words.size();
             for (NewSourceDraws.Draw draw : draws) {
-                {
-                    int k = draw.k();
-                    int d = draw.draw();
-                    List<Run> given = draw.given();
-                    List<Run> scored = draw.scored();
-                    int n = identity.words.size();
-                    for (int option = 0; option < lambdas.length + (names ? n : 0); option++) {
-                        double lambda = option < lambdas.length ? lambdas[option] : Double.NaN;
-                        double[] coef = new double[n];
-                        if (option >= lambdas.length) {
-                            coef[option - lambdas.length] = 1;
-                        } else if (!Double.isInfinite(lambda)) {
-                            coef = identity.fit(p, given, lambda);
-                        }
-                        identity.set(coef);
-                        double[] gf = p.predictFinal(given);
-                        double[] sf = p.predictFinal(scored);
-                        SourceCorrections.Correction c = SourceCorrections.fit(given, gf, CORRECTION_SEED);
-                        double sum = 0;
-                        for (int i = 0; i < scored.size(); i++) {
-                            Run r = scored.get(i);
-                            sum += Math.abs(r.curve().finalLoss() - sf[i] * Math.exp(c.logFactor(r, sf[i])));
-                        }
-                        StringBuilder cs = new StringBuilder();
-                        for (double x : coef) {
-                            cs.append(String.format(Locale.ROOT, "%s%.3f", cs.length() == 0 ? "" : ",", x));
-                        }
-                        String row = String.format(Locale.ROOT, "%d\t%d\t%s\t%.6f\t%d\t%s%n", k, d,
-                                option >= lambdas.length ? "id:" + identity.words.get(option - lambdas.length)
-                                        : Double.isInfinite(lambda) ? "inf" : Double.toString(lambda), sum / scored.size(),
-                                scored.size(), cs);
-                        System.err.print(row);
-                        out.append(row);
-                        identity.set(new double[identity.words.size()]);
+                for (int option = 0; option < lambdas.length + (names ? n : 0); option++) {
+                    double[] coef = new double[n];
+                    String label;
+                    if (option >= lambdas.length) {
+                        coef[option - lambdas.length] = 1;
+                        label = "id:" + identity.words.get(option - lambdas.length);
+                    } else if (Double.isInfinite(lambdas[option])) {
+                        label = "inf";
+                    } else {
+                        coef = identity.fit(p, draw.given(), lambdas[option]);
+                        label = Double.toString(lambdas[option]);
                     }
+                    identity.set(coef);
+                    StringBuilder cs = new StringBuilder();
+                    for (double x : coef) {
+                        cs.append(String.format(Locale.ROOT, "%s%.3f", cs.length() == 0 ? "" : ",", x));
+                    }
+                    String row = String.format(Locale.ROOT, "%d\t%d\t%s\t%.6f\t%d\t%s%n", draw.k(), draw.draw(), label,
+                            correctedMae(p, draw), draw.scored().size(), cs);
+                    System.err.print(row);
+                    out.append(row);
+                    identity.set(new double[n]);
                 }
             }
         }
         Files.writeString(Path.of(a[3]), out.toString());
+    }
+
+    /** The scored runs' MAE once the parent's errors on the given runs are corrected as train --from corrects them. */
+    static double correctedMae(BlendedPredictor p, NewSourceDraws.Draw draw) {
+        double[] gf = p.predictFinal(draw.given());
+        double[] sf = p.predictFinal(draw.scored());
+        SourceCorrections.Correction c = SourceCorrections.fit(draw.given(), gf, CORRECTION_SEED);
+        double sum = 0;
+        for (int i = 0; i < sf.length; i++) {
+            Run r = draw.scored().get(i);
+            sum += Math.abs(r.curve().finalLoss() - sf[i] * Math.exp(c.logFactor(r, sf[i])));
+        }
+        return sum / sf.length;
     }
 
     /** The [UNK] row of each member's token embeddings, movable within the span of the known sources' rows. */
