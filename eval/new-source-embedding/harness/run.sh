@@ -5,14 +5,15 @@
 # source's (only the network: the law, trees and processes stay the new source's). On the study's own draws (seed
 # 18) of Step Law, its MoE sweep, Gemstones and open_lm, with the parent as trained (a new source's network residual
 # at a quarter, posthoc.blend.new_source_share) and with a copy of it at share 1; then λ = 0.03 on fresh draws
-# (seed 19). Needs the study's work folder:
+# (seed 19); and the whole model read under a known source's name on fresh draws. Needs the study's work folder:
 #
 #   ./ncpl eval --protocol new-source --seed 18 --k 0 --work WORK --sources steplaw,steplaw-moe,gemstones,openlm ...
-#   eval/new-source-embedding/harness/run.sh WORK          (about 40 minutes on 2 cores)
+#   eval/new-source-embedding/harness/run.sh WORK          (about 45 minutes on 2 cores)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")/../../.." && pwd)"
 . "$HERE/eval/study-harness.sh"
-study_harness new-source-embedding "${1:-}" eval/new-source-embedding/harness/EmbeddingFit.java
+study_harness new-source-embedding "${1:-}" eval/new-source-embedding/harness/EmbeddingFit.java \
+  eval/new-source-embedding/harness/Draws.java eval/new-source-alternatives/harness/Identities.java
 for src in steplaw steplaw-moe gemstones openlm; do
   share1="$OUT/parents/$src-share1"
   if [ ! -f "$share1/model.json" ]; then
@@ -54,3 +55,31 @@ for src in steplaw steplaw-moe gemstones openlm; do
   done
 done
 python3 eval/new-source-embedding/harness/analyze.py "$OUT"
+# the whole model under a known source's name (Identities.java of new-source-alternatives) on fresh draws (seed 19)
+# of the two sister sweeps and of open_lm, and on the study's draws of open_lm
+mkdir -p "$OUT/identities"
+for seed in 18 19; do
+  for src in steplaw steplaw-moe openlm; do
+    [ "$seed" = 18 ] && [ "$src" != openlm ] && continue
+    tsv="$OUT/identities/$src+$seed.tsv"
+    [ -f "$tsv" ] && continue
+    java -cp "$OUT/classes:$CP" Draws "$DATA/$src.jsonl" "$OUT/draws/$seed/$src" "$seed" 2>/dev/null
+    java -Xmx4g -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=error -cp "$OUT/classes:$CP" \
+      Identities "$WORK/$src/parent" "$DATA/$src.jsonl" "$OUT/draws/$seed/$src" "$tsv.part" 2>/dev/null
+    mv "$tsv.part" "$tsv"
+  done
+done
+python3 - "$OUT/identities" <<'PY'
+import collections, pathlib, statistics, sys
+print("\n### The whole model under a known source's name: median MAE over draws\n")
+print("| source | draws' seed | k | read as | MAE |")
+print("|---|---:|---:|---|---:|")
+for tsv in sorted(pathlib.Path(sys.argv[1]).glob("*.tsv")):
+    source, seed = tsv.stem.split("+")
+    cells = collections.defaultdict(list)
+    for line in tsv.read_text().splitlines():
+        k, draw, identity, loo, mae, scored = line.split("\t")
+        cells[(int(k), identity)].append(float(mae))
+    for (k, identity), v in sorted(cells.items()):
+        print(f"| {source} | {seed} | {k} | {identity} | {statistics.median(v):.4f} |")
+PY
