@@ -14,15 +14,6 @@ HERE="$(cd "$(dirname "$0")/../../.." && pwd)"
 . "$HERE/eval/study-harness.sh"
 study_harness new-source-alternatives "${1:-}" eval/new-source-alternatives/harness/Alternatives.java \
   eval/new-source-alternatives/harness/Identities.java eval/new-source-alternatives/harness/CurveEvidence.java
-# measure TSV CLASS ARG...: runs harness CLASS with ARG... and TSV's partial file, unless TSV is there (resumable)
-measure() {
-  local tsv="$1" class="$2"
-  shift 2
-  [ -f "$tsv" ] && return 0
-  java -Xmx4g -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-    -cp "$OUT/classes:$CP" "$class" "$@" "$tsv.part"
-  mv "$tsv.part" "$tsv"
-}
 for src in steplaw steplaw-moe gemstones openlm; do
   for variant in random smallest-sizes; do
     for k in 10 50; do

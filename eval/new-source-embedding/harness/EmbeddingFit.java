@@ -25,8 +25,8 @@ import java.util.Map;
  * for a = 0, the shipped path; "id:S" for the network told the runs are source S's), MAE on the scored runs, scored
  * runs, a.
  *
- * usage: EmbeddingFit PARENT_DIR SOURCE_RUNS.jsonl VARIANT(random|smallest-sizes) OUT.tsv [SEED [λ,...]]
- * (default: the study's draws, seed 18, every λ and every known source's name; with λs given, no names)
+ * usage: EmbeddingFit PARENT_DIR SOURCE_RUNS.jsonl VARIANT(random|smallest-sizes) SEED OPTIONS OUT.tsv
+ * (SEED: the draws', 18 for the study's; OPTIONS: "all" for every λ and every known source's name, or a list of λs)
  */
 public class EmbeddingFit {
     static final double[] LAMBDAS = {Double.POSITIVE_INFINITY, 1, 0.3, 0.1, 0.03, 0.01};
@@ -36,10 +36,10 @@ public class EmbeddingFit {
     public static void main(String[] a) throws Exception {
         List<Run> all = RunReader.readAll(List.of(Path.of(a[1])));
         String variant = a[2];
-        long seed = a.length > 4 ? Long.parseLong(a[4]) : 18;
-        double[] lambdas = a.length > 5 ? java.util.Arrays.stream(a[5].split(",")).mapToDouble(Double::parseDouble)
-                .toArray() : LAMBDAS;
-        boolean names = a.length <= 5;
+        long seed = Long.parseLong(a[3]);
+        boolean names = a[4].equals("all");
+        double[] lambdas = names ? LAMBDAS
+                : java.util.Arrays.stream(a[4].split(",")).mapToDouble(Double::parseDouble).toArray();
         StringBuilder out = new StringBuilder();
         try (BlendedPredictor p = BlendedPredictor.load(Path.of(a[0]))) {
             Identity identity = new Identity(p.model());
@@ -77,7 +77,7 @@ public class EmbeddingFit {
                 }
             }
         }
-        Files.writeString(Path.of(a[3]), out.toString());
+        Files.writeString(Path.of(a[5]), out.toString());
     }
 
     /** The scored runs' MAE once the parent's errors on the given runs are corrected as train --from corrects them. */

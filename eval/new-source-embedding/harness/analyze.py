@@ -1,5 +1,6 @@
 """Tables of EmbeddingFit's TSVs: per source, variant and share, the median over draws of the scored runs' MAE for
-each option (the shipped correction, the identity fitted at each λ, the network told a known source's name)."""
+each option (the shipped correction, the identity fitted at each λ, the network told a known source's name); then
+Identities.java's (the whole model under a known source's name), per source, draws' seed, k and name."""
 import collections
 import pathlib
 import statistics
@@ -75,3 +76,17 @@ if fresh:
         better = sum(f < s for f, s in zip(fitted, shipped))
         print(f"| {variant} | {source} | {k} | {statistics.median(shipped):.4f} | {statistics.median(fitted):.4f} | "
               f"{better} of {len(shipped)} |")
+
+identities = sorted((out / "identities").glob("*.tsv"))
+if identities:
+    print("\n### The whole model under a known source's name: median MAE over draws\n")
+    print("| source | draws' seed | k | read as | MAE |")
+    print("|---|---:|---:|---|---:|")
+    for tsv in identities:
+        source, seed = tsv.stem.split("+")
+        cells = collections.defaultdict(list)
+        for line in tsv.read_text().splitlines():
+            k, draw, identity, loo, mae, scored = line.split("\t")
+            cells[(int(k), identity)].append(float(mae))
+        for (k, identity), v in sorted(cells.items()):
+            print(f"| {source} | {seed} | {k} | {identity} | {statistics.median(v):.4f} |")

@@ -30,15 +30,8 @@ PY
     mv "$share1.part" "$share1"
   fi
   for variant in random smallest-sizes; do
-    for parent in "$WORK/$src/parent" "$share1"; do
-      share=0.25
-      [ "$parent" = "$share1" ] && share=1
-      tsv="$OUT/$src+$variant+$share.tsv"
-      [ -f "$tsv" ] && continue
-      java -Xmx4g -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=error \
-        -cp "$OUT/classes:$CP" EmbeddingFit "$parent" "$DATA/$src.jsonl" "$variant" "$tsv.part" 2>/dev/null
-      mv "$tsv.part" "$tsv"
-    done
+    measure "$OUT/$src+$variant+0.25.tsv" EmbeddingFit "$WORK/$src/parent" "$DATA/$src.jsonl" "$variant" 18 all
+    measure "$OUT/$src+$variant+1.tsv" EmbeddingFit "$share1" "$DATA/$src.jsonl" "$variant" 18 all
   done
 done
 # λ = 0.03 on fresh draws (seed 19), the trained share only: the check of the λ that helped every source at k = 50 on
@@ -46,15 +39,10 @@ done
 mkdir -p "$OUT/fresh"
 for src in steplaw steplaw-moe gemstones openlm; do
   for variant in random smallest-sizes; do
-    tsv="$OUT/fresh/$src+$variant+0.25.tsv"
-    [ -f "$tsv" ] && continue
-    java -Xmx4g -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=error \
-      -cp "$OUT/classes:$CP" EmbeddingFit "$WORK/$src/parent" "$DATA/$src.jsonl" "$variant" "$tsv.part" 19 \
-      Infinity,0.03 2>/dev/null
-    mv "$tsv.part" "$tsv"
+    measure "$OUT/fresh/$src+$variant+0.25.tsv" EmbeddingFit "$WORK/$src/parent" "$DATA/$src.jsonl" "$variant" 19 \
+      Infinity,0.03
   done
 done
-python3 eval/new-source-embedding/harness/analyze.py "$OUT"
 # the whole model under a known source's name (Identities.java of new-source-alternatives) on fresh draws (seed 19)
 # of the two sister sweeps and of open_lm, and on the study's draws of open_lm
 mkdir -p "$OUT/identities"
@@ -64,22 +52,7 @@ for seed in 18 19; do
     tsv="$OUT/identities/$src+$seed.tsv"
     [ -f "$tsv" ] && continue
     java -cp "$OUT/classes:$CP" Draws "$DATA/$src.jsonl" "$OUT/draws/$seed/$src" "$seed" 2>/dev/null
-    java -Xmx4g -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=error -cp "$OUT/classes:$CP" \
-      Identities "$WORK/$src/parent" "$DATA/$src.jsonl" "$OUT/draws/$seed/$src" "$tsv.part" 2>/dev/null
-    mv "$tsv.part" "$tsv"
+    measure "$tsv" Identities "$WORK/$src/parent" "$DATA/$src.jsonl" "$OUT/draws/$seed/$src"
   done
 done
-python3 - "$OUT/identities" <<'PY'
-import collections, pathlib, statistics, sys
-print("\n### The whole model under a known source's name: median MAE over draws\n")
-print("| source | draws' seed | k | read as | MAE |")
-print("|---|---:|---:|---|---:|")
-for tsv in sorted(pathlib.Path(sys.argv[1]).glob("*.tsv")):
-    source, seed = tsv.stem.split("+")
-    cells = collections.defaultdict(list)
-    for line in tsv.read_text().splitlines():
-        k, draw, identity, loo, mae, scored = line.split("\t")
-        cells[(int(k), identity)].append(float(mae))
-    for (k, identity), v in sorted(cells.items()):
-        print(f"| {source} | {seed} | {k} | {identity} | {statistics.median(v):.4f} |")
-PY
+python3 eval/new-source-embedding/harness/analyze.py "$OUT"
