@@ -25,20 +25,24 @@ import java.util.TreeMap;
  * @param unresolved ids of runs whose N or D could not be determined (left out of the fit)
  * @param sparsity the {@link SparsityLaw} of each mixture-of-experts source that has one, by source (empty in
  *     baselines saved before it was kept)
+ * @param lossUnits what each source's losses are measured in ({@link LossUnit}), by source (empty in baselines saved
+ *     before they were kept): what tells a new source whose losses are on a known source's scale ({@link #sisterOf})
  */
 public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<String> unresolved,
-                       Map<String, SparsityLaw> sparsity) {
+                       Map<String, SparsityLaw> sparsity,
+                       @com.fasterxml.jackson.annotation.JsonProperty("loss_units") Map<String, LossUnit> lossUnits) {
     /** Key of the pooled fit. */
     public static final String POOLED = "*";
 
     @JsonCreator
     public Baseline {
         sparsity = sparsity == null ? Map.of() : Map.copyOf(sparsity);
+        lossUnits = lossUnits == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(lossUnits));
     }
 
-    /** A baseline without sparsity laws. */
+    /** A baseline without sparsity laws nor loss units. */
     public Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<String> unresolved) {
-        this(sources, pooled, unresolved, Map.of());
+        this(sources, pooled, unresolved, Map.of(), Map.of());
     }
 
     /**
@@ -80,7 +84,7 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
                 fits.put(src, SourceFit.of(new ChinchillaFitter(d.law(), origin).fit(bySource.get(src))));
             });
         });
-        return new Baseline(fits, plain.pooled(), plain.unresolved()).withSparsityRefitted(runs);
+        return new Baseline(fits, plain.pooled(), plain.unresolved()).withSparsityRefitted(runs).withLossUnits(runs);
     }
 
     /**
@@ -140,7 +144,7 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
         if (bySource.isEmpty()) {
             throw new IllegalArgumentException("no run with a known model size and token budget to fit");
         }
-        return new Baseline(sources, sharedFit(bySource, new ChinchillaFitter()), unresolved, sparsity);
+        return new Baseline(sources, sharedFit(bySource, new ChinchillaFitter()), unresolved, sparsity, lossUnits);
     }
 
     /** The shared law of the sources (a single source's ordinary fit). */
@@ -179,7 +183,9 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
         added.sources().forEach(merged::putIfAbsent);
         List<String> unresolvedAll = new ArrayList<>(unresolved);
         unresolvedAll.addAll(added.unresolved());
-        return new Baseline(merged, pooled, List.copyOf(unresolvedAll), sparsity);
+        Map<String, LossUnit> unitsAll = new TreeMap<>(lossUnits);
+        added.lossUnits().forEach(unitsAll::putIfAbsent);
+        return new Baseline(merged, pooled, List.copyOf(unresolvedAll), sparsity, unitsAll);
     }
 
     /**
@@ -197,7 +203,7 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
         Map<String, SourceFit> merged = new TreeMap<>(sources);
         merged.put(source, new SourceFit(new ChinchillaLaw(l.e() + shift, l.a(), l.b(), l.alpha(), l.beta()),
                 f.runs(), f.distinctParams(), f.distinctTokens(), List.copyOf(notes)));
-        return new Baseline(merged, pooled, unresolved, sparsity);
+        return new Baseline(merged, pooled, unresolved, sparsity, lossUnits);
     }
 
     /** The law of {@code source}, or the pooled law for a source not fitted. */
@@ -240,7 +246,43 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
      * this baseline's laws (the rest kept). It moves no prediction inside the densities of those runs.
      */
     public Baseline withSparsityRefitted(Collection<Run> runs) {
-        return new Baseline(sources, pooled, unresolved, SparsityLaw.fitAll(runs, sources, metricsBySource(runs)));
+        return new Baseline(sources, pooled, unresolved, SparsityLaw.fitAll(runs, sources, metricsBySource(runs)),
+                lossUnits);
+    }
+
+    /** This baseline with the {@link LossUnit} of each source it fits, as {@code runs} give them (the rest kept). */
+    public Baseline withLossUnits(Collection<Run> runs) {
+        Map<String, List<Run>> bySource = new TreeMap<>();
+        runs.forEach(r -> bySource.computeIfAbsent(r.source(), k -> new ArrayList<>()).add(r));
+        Map<String, LossUnit> units = new TreeMap<>();
+        bySource.forEach((src, rs) -> {
+            LossUnit u = LossUnit.of(rs);
+            if (sources.containsKey(src) && u != null) {
+                units.put(src, u);
+            }
+        });
+        return new Baseline(sources, pooled, unresolved, sparsity, units);
+    }
+
+    /**
+     * The known source whose law, residual models and processes a new source whose losses are in {@code unit} is
+     * best read with: among the sources whose losses are on the same scale ({@link LossUnit#sameScale}: the same
+     * metric, tokenizer and data where both give them) and whose own runs identified their law's size exponent (three
+     * sizes or more), the one with the most sizes, then runs; empty where none is, or {@code unit} is null. A sweep
+     * measured as such a source was (a lab's mixture of experts beside its dense sweep) shares its response to
+     * learning rate and batch, which a few of its own runs cannot teach; a source of one or two sizes borrows its own
+     * size exponent and is no sister, and losses across tokenizers are not on one scale (eval/new-source-sister).
+     */
+    public java.util.Optional<String> sisterOf(LossUnit unit) {
+        if (unit == null) {
+            return java.util.Optional.empty();
+        }
+        return sources.entrySet().stream()
+                .filter(e -> e.getValue().distinctParams() >= 3 && unit.sameScale(lossUnits.get(e.getKey())))
+                .max(java.util.Comparator.<Map.Entry<String, SourceFit>>comparingInt(e -> e.getValue().distinctParams())
+                        .thenComparingInt(e -> e.getValue().runs()).thenComparing(Map.Entry::getKey,
+                                java.util.Comparator.reverseOrder()))
+                .map(Map.Entry::getKey);
     }
 
     /** The baseline's prediction of the final loss of {@code run}. */

@@ -112,7 +112,7 @@ public final class BaselineCommand implements Callable<Integer> {
             sources.put(src, fit);
         });
         Baseline after = new Baseline(sources, before.pooled(), before.unresolved()).withPooledRefitted(training)
-                .withSparsityRefitted(training);
+                .withSparsityRefitted(training).withLossUnits(training);
         System.out.printf("pooled before %s%npooled after  %s%n", before.pooled().law(), after.pooled().law());
         after.pooled().notes().forEach(n -> System.out.println("           note: " + n));
         printSparsity(after);

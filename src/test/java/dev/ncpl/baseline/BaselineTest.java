@@ -67,4 +67,54 @@ class BaselineTest {
                     borrowing.law("few").predict(s.params(), s.tokens()), 1e-4, r.id());
         }
     }
+
+    @Test
+    void aNewSourceIsASisterOfTheBestMeasuredSourceWhoseLossesAreOnItsScaleAndTheUnitsAreSaved(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+        Baseline b = fit(List.of(runs("few", 2, "eval/c4", 1), runs("many", 4, "eval/c4", 2),
+                runs("some", 3, "eval/c4", 4), runs("most", 6, "train/loss", 3), runs("lone", 2, "val/dolma", 5)));
+        assertEquals(java.util.Set.of("few", "many", "some", "most", "lone"), b.lossUnits().keySet());
+        assertEquals(new LossUnit("eval/c4", null, null, null), b.lossUnits().get("many"), "the fixtures name no tokenizer");
+        LossUnit c4 = new LossUnit("eval/c4", null, null, null);
+        assertEquals(java.util.Optional.of("many"), b.sisterOf(c4), "four sizes before three, two not at all");
+        assertEquals(java.util.Optional.of("most"), b.sisterOf(new LossUnit("train/loss", "llama3", "128256", "dclm")),
+                "a field only the new source gives does not part them");
+        assertEquals(java.util.Optional.empty(), b.sisterOf(new LossUnit("val/dolma", null, null, null)),
+                "a source of two sizes is no sister");
+        assertEquals(java.util.Optional.empty(), b.sisterOf(new LossUnit("eval/other", null, null, null)));
+        assertEquals(java.util.Optional.empty(), b.sisterOf(null));
+        java.nio.file.Path file = dir.resolve("baseline.json");
+        b.save(file);
+        assertEquals(b.lossUnits(), Baseline.load(file).lossUnits());
+        // a baseline saved before the units were kept names no sister
+        new Baseline(b.sources(), b.pooled(), b.unresolved()).save(file);
+        assertEquals(java.util.Optional.empty(), Baseline.load(file).sisterOf(c4));
+        // what fine-tuning merges keeps the units of both
+        Baseline added = fit(List.of(runs("new", 3, "eval/new", 6)));
+        assertEquals("eval/new", b.withNewSources(added).lossUnits().get("new").metric());
+        assertEquals(c4, b.withShift("many", 0.1, "test").lossUnits().get("many"));
+    }
+
+    @Test
+    void lossesAreOnOneScaleOnlyWhereNoFieldBothGiveDiffers() {
+        List<Run> neox = runs("openlm-like", 3, "eval/c4", 7).stream().map(r -> with(r, "gpt-neox-20b", 50432)).toList();
+        List<Run> llama = runs("marin-like", 3, "eval/c4", 8).stream().map(r -> with(r, "llama3", 128256)).toList();
+        LossUnit u = LossUnit.of(neox);
+        assertEquals(new LossUnit("eval/c4", "gpt-neox-20b", "50432", null), u);
+        assertTrue(u.sameScale(LossUnit.of(neox)));
+        assertTrue(!u.sameScale(LossUnit.of(llama)), "another tokenizer: another scale");
+        assertTrue(u.sameScale(new LossUnit("eval/c4", null, null, "c4")), "fields one of them lacks do not part them");
+        assertTrue(!u.sameScale(new LossUnit("eval/other", "gpt-neox-20b", "50432", null)));
+        assertEquals(null, LossUnit.of(runs("unnamed", 3, "", 9)), "runs that name no metric have no unit");
+        Baseline b = fit(List.of(llama));
+        assertEquals(java.util.Optional.empty(), b.sisterOf(u));
+        assertEquals(java.util.Optional.of("marin-like"), b.sisterOf(LossUnit.of(llama)));
+    }
+
+    private static Run with(Run r, String tokenizer, int vocab) {
+        com.fasterxml.jackson.databind.node.ObjectNode config = r.config().deepCopy();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) config.get("data")).put("tokenizer", tokenizer);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) config.get("model")).put("vocab_size", vocab);
+        return new Run(r.id(), r.source(), r.split(), r.metric(), config, r.curve());
+    }
 }
