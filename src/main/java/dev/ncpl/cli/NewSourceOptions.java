@@ -52,6 +52,11 @@ final class NewSourceOptions {
     @Option(names = "--seed", defaultValue = "17", description = "Seed of the draws (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--read-as", paramLabel = "SOURCE", defaultValue = dev.ncpl.train.SourceAdaptation.SISTER,
+            description = "How the corrections read the left-out source's runs, as train --from --read-as: sister, "
+                    + "none, or a source name (default: ${DEFAULT-VALUE}).")
+    String readAs;
+
     @Option(names = "--work", paramLabel = "DIR", defaultValue = "${sys:ncpl.home:-.}/target/new-source-study",
             description = "Folder for the models the study trains and each draw's result; a study run again with the "
                     + "same settings reuses them (default: ${DEFAULT-VALUE}).")
@@ -64,7 +69,7 @@ final class NewSourceOptions {
             }
         }
         NewSourceStudy.Settings settings = new NewSourceStudy.Settings(Recipe.load(recipe), Recipe.load(adaptRecipe),
-                ks, draws, minRuns, !noSmallestSizes, !noScratch, seed);
+                ks, draws, minRuns, !noSmallestSizes, !noScratch, seed, readAs);
         List<Run> all = RunReader.readAll(files);
         NewSourceReport report = new NewSourceStudy(settings, work, System.out)
                 .run(all, sources, files.stream().map(Path::toString).toList(), reportDir);

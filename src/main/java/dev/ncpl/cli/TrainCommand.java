@@ -37,6 +37,14 @@ public final class TrainCommand implements Callable<Integer> {
                     + "it reads, else fine-tune (default: ${DEFAULT-VALUE}).")
     String adaptation;
 
+    @Option(names = "--read-as", defaultValue = SourceAdaptation.SISTER, paramLabel = "SOURCE",
+            description = "With corrections: how the parent reads a new source's runs before correcting them: sister "
+                    + "(as the known source measured over three sizes or more whose losses are on the same scale: the "
+                    + "same metric, and tokenizer and data where both give them; its law, residual models and processes "
+                    + "then apply), none (as a source never seen), "
+                    + "or the name of a source the parent knows (default: ${DEFAULT-VALUE}).")
+    String readAs;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Model folder to write.")
     Path out;
 
@@ -75,6 +83,14 @@ public final class TrainCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--adaptation must be auto, correct or fine-tune, not '" + adaptation + "'");
         }
+        if (adaptation.equals("fine-tune") && !readAs.equals(SourceAdaptation.SISTER)) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--read-as applies to corrections only, not to --adaptation fine-tune");
+        }
+        if (from == null && !readAs.equals(SourceAdaptation.SISTER)) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--read-as applies to --from only");
+        }
         if (from == null && !adaptation.equals("auto")) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--adaptation applies to --from only");
@@ -83,10 +99,14 @@ public final class TrainCommand implements Callable<Integer> {
         if (from != null && (adaptation.equals("correct") || (adaptation.equals("auto")
                 && SourceAdaptation.servesAll(from, RunReader.readAll(files))))) {
             long t0 = System.nanoTime();
-            new SourceAdaptation(from, r.seed(), System.err).adapt(files, out);
+            new SourceAdaptation(from, r.seed(), System.err, readAs).adapt(files, out);
             System.out.printf(java.util.Locale.ROOT, "adapted %s to %s without training in %.1f s (source "
                     + "corrections)%n", from, out, (System.nanoTime() - t0) / 1e9);
             return 0;
+        }
+        if (from != null && !readAs.equals(SourceAdaptation.SISTER)) {
+            System.err.println("note: --read-as " + readAs + " is not used: these runs are fine-tuned on (a source the "
+                    + "parent knows, or keys it never read), not corrected");
         }
         PredictorTrainer trainer = new PredictorTrainer(r, dev, System.err);
         if (from != null) {

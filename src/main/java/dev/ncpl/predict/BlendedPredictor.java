@@ -179,7 +179,7 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
                 members[m] = res[m][0][i];
             }
             Run run = prepared.runs().get(i);
-            FinalLoss f = finalLoss(run, feats.get(i), members);
+            FinalLoss f = finalLoss(read(run), feats.get(i), members);
             double factor = correction(run, f.value());
             mean[i] = f.value() * factor;
             spread[i] = f.spread() * factor;
@@ -254,10 +254,19 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
         return runs.stream().map(this::features).toList();
     }
 
-    /** The features of {@code run}, after refusing an optimizer the model never saw. */
+    /** The features of {@code run} as read ({@link #read}), after refusing an optimizer the model never saw. */
     private RunFeatures features(Run run) {
-        checkKnown(run);
-        return model.features().features(run);
+        Run read = read(run);
+        checkKnown(read);
+        return model.features().features(read);
+    }
+
+    /**
+     * {@code run} as the model reads it: under the known source its source's correction names ({@link
+     * SourceCorrections#asRead}), or as it is. The correction itself stays keyed by the run's own source.
+     */
+    public Run read(Run run) {
+        return corrections == null ? run : corrections.asRead(run);
     }
 
     /**
@@ -266,7 +275,7 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
      * it ({@link dev.ncpl.runs.CandidateReader#checkedBy}), so the error can name the candidate's file and line.
      */
     public void checkPredictable(Run run) {
-        checkKnown(run);
+        checkKnown(read(run));
         Scale.of(run);
         LrSchedule.of(run);
     }
@@ -332,7 +341,8 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
             double[] s = steps.get(i);
             double[] memberFinals = new double[members];
             double[] curveRes = new double[s.length + 1];
-            double share = residualShare(runs.get(i));
+            Run read = read(runs.get(i));
+            double share = residualShare(read);
             for (int m = 0; m < members; m++) {
                 float[][] member = res[m];
                 memberFinals[m] = member[0][i];
@@ -340,7 +350,7 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
                     curveRes[j] += share * member[1][i * queriesPerRun + Math.min(j, queriesPerRun - 1)] / members;
                 }
             }
-            FinalLoss fl = finalLoss(runs.get(i), f, memberFinals);
+            FinalLoss fl = finalLoss(read, f, memberFinals);
             finals[i] = fl.value();
             spreads[i] = fl.spread();
             double curveEnd = FeatureExtractor.curveBaseline(f, f.schedule().total()) + curveRes[s.length];
@@ -353,7 +363,7 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
         });
         if (shape != null) {
             // the shape's trees are CPU work the network threads are not doing meanwhile: spread them over the cores
-            java.util.stream.IntStream.range(0, runs.size()).parallel().forEach(i -> shapeInto(runs.get(i),
+            java.util.stream.IntStream.range(0, runs.size()).parallel().forEach(i -> shapeInto(read(runs.get(i)),
                     feats.get(i), finals[i], steps.get(i), losses[i]));
         }
         if (corrections != null) {

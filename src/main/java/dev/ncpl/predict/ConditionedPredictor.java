@@ -82,7 +82,7 @@ public final class ConditionedPredictor implements LossPredictor {
         }
         double observedStep = seen.step(o);
         PrefixConditioner.Continuation continuation = conditioner.continuation(run,
-                configOnly.model().baseline().law(run.source()), configOnlyPrediction.finalLoss());
+                configOnly.model().baseline().law(configOnly.read(run).source()), configOnlyPrediction.finalLoss());
         double observedLoss = seen.loss(o);
         double[] steps = configOnlyPrediction.steps();
         double[] seenSteps = seen.steps();

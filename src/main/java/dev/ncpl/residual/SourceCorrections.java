@@ -47,17 +47,26 @@ public record SourceCorrections(@JsonProperty("sources") Map<String, Correction>
      * @param gp the process, or null below {@link #MIN_RUNS} runs
      * @param profile how the source's curves bend from the parent's beyond the final factor, or null where its runs
      *     gave too few curves (then the whole curve moves by the final factor)
+     * @param readsAs the known source whose runs the parent reads this source's as before correcting them (its
+     *     law, network reading, residual models and processes), or null: the parent reads them as a source never
+     *     seen
      */
     public record Correction(@JsonProperty("keys") List<String> keys, @JsonProperty("runs") int runs,
                              @JsonProperty("shift") double shift, @JsonProperty("gp") GaussianProcess gp,
-                             @JsonProperty("curve_profile") CurveProfile profile) {
+                             @JsonProperty("curve_profile") CurveProfile profile,
+                             @JsonProperty("reads_as") String readsAs) {
         public Correction {
             keys = List.copyOf(keys);
         }
 
         /** This correction with the curve profile {@code p}. */
         public Correction withProfile(CurveProfile p) {
-            return new Correction(keys, runs, shift, gp, p);
+            return new Correction(keys, runs, shift, gp, p, readsAs);
+        }
+
+        /** This correction applied to the parent's reading of the runs as {@code source}'s (null: as never seen). */
+        public Correction readingAs(String source) {
+            return new Correction(keys, runs, shift, gp, profile, source);
         }
 
         /**
@@ -89,14 +98,14 @@ public record SourceCorrections(@JsonProperty("sources") Map<String, Correction>
         }
         double[] y = logErrors(runs, parentFinals);
         if (runs.size() < MIN_RUNS) {
-            return new Correction(List.of(), runs.size(), Stats.median(y), null, null);
+            return new Correction(List.of(), runs.size(), Stats.median(y), null, null, null);
         }
         List<String> keys = SourceGp.inputKeys(runs);
         List<double[]> xs = new ArrayList<>();
         for (int i = 0; i < y.length; i++) {
             xs.add(inputs(runs.get(i), keys, parentFinals[i]));
         }
-        return new Correction(keys, runs.size(), 0, GaussianProcess.fit(xs, y, seed), null);
+        return new Correction(keys, runs.size(), 0, GaussianProcess.fit(xs, y, seed), null, null);
     }
 
     /**
@@ -139,6 +148,15 @@ public record SourceCorrections(@JsonProperty("sources") Map<String, Correction>
     /** Whether runs of {@code source} are corrected. */
     public boolean corrects(String source) {
         return source != null && sources.containsKey(source);
+    }
+
+    /**
+     * {@code run} as the parent reads it before correcting: under the known source its source's correction reads it
+     * as ({@link Correction#readsAs}), or as it is.
+     */
+    public Run asRead(Run run) {
+        Correction c = of(run);
+        return c == null || c.readsAs() == null ? run : run.withSource(c.readsAs());
     }
 
     /** The correction of {@code run}'s source, or null where it is not corrected. */

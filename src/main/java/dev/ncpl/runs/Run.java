@@ -88,6 +88,11 @@ public record Run(String id, String source, String split, String metric, ObjectN
         return number("optimizer.lr").orElse(0.0) * number("optimizer.weight_decay").orElse(0.0);
     }
 
+    /** A copy under another source's name (a new source read as a known one). */
+    public Run withSource(String newSource) {
+        return new Run(id, newSource, split, metric, config, curve);
+    }
+
     /** A copy with another curve (for example a prefix of this one). */
     public Run withCurve(Curve newCurve) {
         return new Run(id, source, split, metric, config, newCurve);

@@ -62,9 +62,10 @@ public final class NewSourceStudy {
      * @param smallestSizes whether to run the second variant (k runs of the smallest sizes, the largest scored)
      * @param scratch whether to train the adaptation recipe on the k runs alone
      * @param seed the seed of the draws
+     * @param readAs how the corrections read a new source's runs ({@link SourceAdaptation}'s {@code readAs})
      */
     public record Settings(Recipe parentRecipe, Recipe adaptRecipe, List<Integer> ks, int draws, int minRuns,
-                           boolean smallestSizes, boolean scratch, long seed) {
+                           boolean smallestSizes, boolean scratch, long seed, String readAs) {
         public Settings {
             ks = List.copyOf(ks);
             if (ks.isEmpty() || ks.stream().anyMatch(k -> k < 0)) {
@@ -201,7 +202,7 @@ public final class NewSourceStudy {
         String key = Hashing.sha256((Hashing.sha256(parent.resolve(NcplModel.MANIFEST)) + "|"
                 + String.join(",", d.given().stream().map(Run::id).toList()) + "|"
                 + String.join(",", d.scored().stream().map(Run::id).toList()) + "|" + settings.scratch()
-                + "|" + Json.MAPPER.valueToTree(settings.adaptRecipe()) + "|" + BUILD)
+                + "|" + Json.MAPPER.valueToTree(settings.adaptRecipe()) + "|" + settings.readAs() + "|" + BUILD)
                 .getBytes(StandardCharsets.UTF_8));
         Path kept = dir.resolve("result.json");
         if (Files.isRegularFile(kept)) {
@@ -225,7 +226,8 @@ public final class NewSourceStudy {
                 boolean corrects = SourceAdaptation.servesAll(parent, d.given());
                 Path adapted = dir.resolve("adapted");
                 if (corrects) {
-                    trainAndScore(NCPL, () -> new SourceAdaptation(parent, settings.adaptRecipe().seed(), quietUnless())
+                    trainAndScore(NCPL, () -> new SourceAdaptation(parent, settings.adaptRecipe().seed(), quietUnless(),
+                            settings.readAs())
                             .adapt(List.of(given), adapted), adapted, d, scores);
                 }
                 trainAndScore(corrects ? FINE_TUNE : NCPL, () -> new PredictorTrainer(settings.adaptRecipe(), Device.cpu(),

@@ -1,5 +1,7 @@
 package dev.ncpl.train;
 
+import dev.ncpl.baseline.Baseline;
+import dev.ncpl.baseline.LossUnit;
 import dev.ncpl.model.ModelFolder;
 import dev.ncpl.model.ModelManifest;
 import dev.ncpl.model.NcplModel;
@@ -39,16 +41,37 @@ import java.util.TreeSet;
  * their own, calibrated on the corrections' leave-one-out errors on the same runs (so a run at a size or budget
  * beyond them widens as any source's does). Takes seconds. Chosen over fine-tuning by the new-source protocol
  * (eval/new-source); runs of a source the parent knows are fine-tuned on as before.
+ *
+ * <p>A new source whose losses are on the scale of a known source measured over three sizes or more ({@link
+ * Baseline#sisterOf}: the same metric, tokenizer and data where both give them; a sister sweep, such as a lab's
+ * mixture of experts beside its dense sweep) is read as that source before it is corrected: the known source's law,
+ * residual models and processes then carry its learning-rate and batch response to the new one, which ten runs cannot
+ * teach a correction (eval/new-source-sister).
  */
 public final class SourceAdaptation {
+    /** {@link #readAs} value: read each new source as its sister, where it has one. */
+    public static final String SISTER = "sister";
+    /** {@link #readAs} value: read every new source as never seen. */
+    public static final String NONE = "none";
+
     private final Path parentDir;
     private final long seed;
     private final PrintStream log;
+    private final String readAs;
 
     public SourceAdaptation(Path parentDir, long seed, PrintStream log) {
+        this(parentDir, seed, log, SISTER);
+    }
+
+    /**
+     * @param readAs how the parent reads the new sources' runs: {@link #SISTER} (each as its sister, where it has
+     *     one), {@link #NONE} (as never seen), or the name of a source the parent knows (every new source as that)
+     */
+    public SourceAdaptation(Path parentDir, long seed, PrintStream log, String readAs) {
         this.parentDir = parentDir;
         this.seed = seed;
         this.log = log;
+        this.readAs = readAs;
     }
 
     /**
@@ -105,14 +128,20 @@ public final class SourceAdaptation {
                 List<IntervalFitter.Residuals> heldOut = new ArrayList<>();
                 PredictionIntervals intervals = PredictionIntervals.loadIfPresent(parentDir);
                 Map<String, Double> beyond = new TreeMap<>();
+                Map<String, String> donors = new TreeMap<>();
                 for (Map.Entry<String, List<Run>> e : bySource.entrySet()) {
                     List<Run> rs = e.getValue();
-                    List<Prediction> predicted = parent.predict(rs);
+                    String donor = donor(parent.model().baseline(), rs);
+                    if (donor != null) {
+                        donors.put(e.getKey(), donor);
+                    }
+                    List<Prediction> predicted = parent.predict(donor == null ? rs
+                            : rs.stream().map(r -> r.withSource(donor)).toList());
                     double[] parentFinals = predicted.stream().mapToDouble(Prediction::finalLoss).toArray();
                     CurveProfile profile = CurveProfile.fit(rs, predicted.stream().map(Prediction::losses).toList(),
                             parentFinals);
                     SourceCorrections.Correction correction = SourceCorrections.fit(rs, parentFinals, seed)
-                            .withProfile(profile);
+                            .withProfile(profile).readingAs(donor);
                     corrections.put(e.getKey(), correction);
                     CorrectionWidening.step(rs, parentFinals, seed).ifPresent(step -> {
                         beyond.put(e.getKey(), step);
@@ -121,22 +150,28 @@ public final class SourceAdaptation {
                     });
                     heldOut.addAll(IntervalFitter.residuals(rs, scaled(rs, predicted,
                             SourceCorrections.leaveOneOut(rs, parentFinals, seed), correction)));
-                    log.printf(Locale.ROOT, "%s: %d runs; the parent's predictions corrected by a Gaussian process on "
+                    log.printf(Locale.ROOT, "%s: %d runs; the parent's predictions%s corrected by a Gaussian process on "
                             + "its log errors%s%n", e.getKey(), rs.size(),
+                            donor == null ? "" : " (read as " + donor + "'s, whose losses are on the same scale)",
                             profile == null ? "" : ", its curves by their median profile");
                 }
                 copyParent(staging);
                 new SourceCorrections(corrections).save(staging);
                 if (intervals != null) {
                     double oneSizeGrowth = parent.model().manifest().posthocSettings().intervals().oneSizeGrowth();
+                    Map<String, Double> growths = new TreeMap<>();
                     for (String s : bySource.keySet()) {
                         if (!beyond.containsKey(s)) {
+                            // read as a known source, a source is predicted as that one is: beyond its runs it widens
+                            // as the parent's own sources do beyond theirs
+                            growths.put(s, donors.containsKey(s) ? intervals.growth() : oneSizeGrowth);
                             log.printf(Locale.ROOT, "%s: its runs measure no widening beyond their sizes (one size "
                                     + "given, or too few runs below the largest); intervals widen by %.2f per ln unit "
-                                    + "beyond them%n", s, oneSizeGrowth);
+                                    + "beyond them%s%n", s, growths.get(s), donors.containsKey(s)
+                                    ? " (the parent's own growth: they are read as " + donors.get(s) + "'s)" : "");
                         }
                     }
-                    intervals(intervals, runs, heldOut, bySource.keySet(), beyond, oneSizeGrowth)
+                    intervals(intervals, runs, heldOut, bySource.keySet(), beyond, growths)
                             .save(staging.resolve(PredictionIntervals.FILE));
                 }
                 ModelManifest manifest = adaptedManifest(parent.model().manifest(), runs, runFiles,
@@ -151,6 +186,24 @@ public final class SourceAdaptation {
                 throw e;
             }
         }
+    }
+
+    /**
+     * The known source the runs {@code rs} of a new source are read as, or null (as never seen): by {@link #readAs},
+     * where it is {@link #SISTER} the sister of the runs' {@link LossUnit}.
+     */
+    private String donor(Baseline laws, List<Run> rs) {
+        if (readAs.equals(NONE)) {
+            return null;
+        }
+        if (!readAs.equals(SISTER)) {
+            if (!laws.knows(readAs)) {
+                throw new IllegalArgumentException("--read-as " + readAs + ": the parent knows no source of that name "
+                        + "(it knows " + String.join(", ", laws.sources().keySet()) + ")");
+            }
+            return readAs;
+        }
+        return laws.sisterOf(LossUnit.of(rs)).orElse(null);
     }
 
     /** Whether {@code run}'s source is one {@code parent} never saw nor corrected. */
@@ -180,17 +233,17 @@ public final class SourceAdaptation {
      * The parent's intervals with a calibration of its own for each adapted source (from the leave-one-out
      * errors, however few: a source's own errors say more of it than the pooled ones), widening beyond the source's
      * runs by the step they measured ({@code beyond}, {@link CorrectionWidening}) or, where they measured none,
-     * by {@code oneSizeGrowth} per ln unit; no longer widened as sources never seen.
+     * by {@code growths} per ln unit; no longer widened as sources never seen.
      */
     private static PredictionIntervals intervals(PredictionIntervals parent, List<Run> runs,
                                                  List<IntervalFitter.Residuals> heldOut, java.util.Set<String> adapted,
-                                                 Map<String, Double> beyond, double oneSizeGrowth) {
+                                                 Map<String, Double> beyond, Map<String, Double> growths) {
         PredictionIntervals own = IntervalFitter.fit(runs, heldOut, parent.growth(), 1);
         Map<String, PredictionIntervals.SourceCalibration> sources = new TreeMap<>(parent.sources());
         for (String s : adapted) {
             PredictionIntervals.SourceCalibration c = own.sources().get(s);
             c = c != null ? c : own.sources().get(PredictionIntervals.POOLED);
-            sources.put(s, beyond.containsKey(s) ? c.withWidening(beyond.get(s), 0) : c.withWidening(0, oneSizeGrowth));
+            sources.put(s, beyond.containsKey(s) ? c.withWidening(beyond.get(s), 0) : c.withWidening(0, growths.get(s)));
         }
         PredictionIntervals.UnseenSources unseen = parent.unseenSources();
         if (unseen != null) {
@@ -227,6 +280,7 @@ public final class SourceAdaptation {
                 + "Gaussian process on the log errors of the parent's predictions of its runs (every run given); "
                 + "intervals calibrated on the process's leave-one-out errors.");
         recipe.put("seed", seed);
+        recipe.put("read_as", readAs);
         Provenance p = new Provenance(data, "all runs", null, runs.size(), 0, recipe, seed, Math.round(seconds), 0, 0,
                 null, "cpu", null, Instant.now().toString(), Map.of(), from, null);
         return new ModelManifest(parent.format(), parent.network(), parent.scaler(), parent.targets(), parent.members(),

@@ -106,7 +106,7 @@ class NewSourceStudyTest {
     @Test
     void everySourceIsLeftOutAndScoredBesideItsLawThenReusedWhenRunAgain() throws IOException {
         NewSourceStudy.Settings settings = new NewSourceStudy.Settings(tinyParent(), tinyAdapt(), List.of(0, 10), 1, 40,
-                true, true, 17);
+                true, true, 17, dev.ncpl.train.SourceAdaptation.SISTER);
         Path work = dir.resolve("work");
         Path reportDir = dir.resolve("eval").resolve("new-source");
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());

@@ -53,15 +53,20 @@ class SourceAdaptationTest {
                 32, 4, 0.5, 1.0, 0.0, 50, List.of(new Recipe.Stage("all", List.of(), 4, 0.003, 0.5)), null);
     }
 
-    /** Runs of a new source "gamma" whose losses sit 12% above the law the parent learnt (another metric, say). */
+    /** Runs of a new source "gamma" whose losses sit 12% above the law the parent learnt: another metric. */
     static List<Run> gamma(int count, long seed) {
+        return shifted(count, seed, "gamma", "gamma's loss", 1.12);
+    }
+
+    /** Runs of new source {@code source} logging {@code metric}, every loss times {@code factor}, without a split. */
+    static List<Run> shifted(int count, long seed, String source, String metric, double factor) {
         List<Run> out = new ArrayList<>();
-        for (Run r : Fixtures.runs(count, 4, 0.003, seed, "gamma")) {
+        for (Run r : Fixtures.runs(count, 4, 0.003, seed, source)) {
             double[] losses = r.curve().losses().clone();
             for (int i = 0; i < losses.length; i++) {
-                losses[i] *= 1.12;
+                losses[i] *= factor;
             }
-            out.add(new Run(r.id(), r.source(), null, r.metric(), r.config(), new Curve(r.curve().steps(), losses)));
+            out.add(new Run(r.id(), r.source(), null, metric, r.config(), new Curve(r.curve().steps(), losses)));
         }
         return out;
     }
@@ -115,6 +120,66 @@ class SourceAdaptationTest {
         }
         String card = Files.readString(out.resolve("model.json"));
         assertTrue(card.contains("source corrections") && card.contains("source-corrections"), card);
+    }
+
+    @Test
+    void aSisterSweepIsReadAsTheKnownSourceThatLogsItsMetricThenCorrected() throws IOException {
+        // "delta" logs the metric of alpha (four sizes) and beta (three): read as alpha, the best measured
+        List<Run> given = shifted(30, 61, "delta", "loss", 1.03);
+        List<Run> scored = shifted(20, 62, "delta", "loss", 1.03);
+        Path runs = dir.resolve("delta.jsonl");
+        RunWriter.writeAll(runs, given);
+        Path out = dir.resolve("adapted-sister");
+        new SourceAdaptation(parent, 17, QUIET).adapt(List.of(runs), out);
+        var corrections = dev.ncpl.residual.SourceCorrections.loadIfPresent(out);
+        assertEquals("alpha", corrections.sources().get("delta").readsAs());
+        try (BlendedPredictor before = BlendedPredictor.load(parent); BlendedPredictor after = BlendedPredictor.load(out)) {
+            List<Run> asAlpha = scored.stream().map(r -> r.withSource("alpha")).toList();
+            List<Prediction> parentAsAlpha = before.predict(asAlpha);
+            List<Prediction> adapted = after.predict(scored);
+            double[] finals = after.predictFinal(scored);
+            for (int i = 0; i < scored.size(); i++) {
+                // the parent's reading of the run as alpha's, times the correction fitted on its errors so read
+                double factor = Math.exp(corrections.logFactor(scored.get(i), parentAsAlpha.get(i).finalLoss()));
+                assertEquals(parentAsAlpha.get(i).finalLoss() * factor, adapted.get(i).finalLoss(), 1e-9);
+                assertEquals(adapted.get(i).finalLoss(), finals[i], 1e-9);
+            }
+            assertTrue(mae(adapted, scored) < 0.5 * mae(before.predict(scored), scored), "read as alpha and corrected "
+                    + mae(adapted, scored) + ", the parent as never seen " + mae(before.predict(scored), scored));
+        }
+        // told to read it as never seen, or as beta, it does; a source the parent never knew is refused, nothing written
+        Path none = dir.resolve("adapted-sister-none");
+        assertEquals(0, main("train", "--from", parent.toString(), "--runs", runs.toString(), "--out", none.toString(),
+                "--read-as", "none"));
+        assertEquals(null, dev.ncpl.residual.SourceCorrections.loadIfPresent(none).sources().get("delta").readsAs());
+        new SourceAdaptation(parent, 17, QUIET, "beta").adapt(List.of(runs), dir.resolve("adapted-as-beta"));
+        assertEquals("beta", dev.ncpl.residual.SourceCorrections.loadIfPresent(dir.resolve("adapted-as-beta"))
+                .sources().get("delta").readsAs());
+        Path refused = dir.resolve("adapted-as-nobody");
+        assertEquals(1, main("train", "--from", parent.toString(), "--runs", runs.toString(), "--out",
+                refused.toString(), "--read-as", "omega"));
+        assertFalse(Files.exists(refused));
+        assertEquals(2, main("train", "--from", parent.toString(), "--runs", runs.toString(), "--out",
+                refused.toString(), "--adaptation", "fine-tune", "--read-as", "none"));
+        // given one size, read as alpha it widens beyond that size as the parent's own sources do beyond theirs
+        double smallest = given.stream().mapToDouble(r -> Scale.of(r).params()).min().orElseThrow();
+        Path oneSize = dir.resolve("delta-one-size.jsonl");
+        RunWriter.writeAll(oneSize, shifted(120, 64, "delta", "loss", 1.03).stream()
+                .filter(r -> Scale.of(r).params() == smallest).toList());
+        Path oneSizeOut = dir.resolve("adapted-sister-one-size");
+        new SourceAdaptation(parent, 17, QUIET).adapt(List.of(oneSize), oneSizeOut);
+        double parentGrowth = PredictionIntervals.loadIfPresent(parent).growth();
+        try (BlendedPredictor p = BlendedPredictor.load(parent)) {
+            assertTrue(Math.abs(parentGrowth - p.model().manifest().posthocSettings().intervals().oneSizeGrowth()) > 0.1,
+                    "the two growths differ, so the test tells them apart");
+        }
+        assertEquals(parentGrowth, PredictionIntervals.loadIfPresent(oneSizeOut).sources().get("delta").growth(), 0.0);
+        // gamma logs a metric no known source logs: read as never seen
+        Path gammaOut = dir.resolve("adapted-gamma-metric");
+        Path gammaRuns = dir.resolve("gamma-metric.jsonl");
+        RunWriter.writeAll(gammaRuns, gamma(20, 63));
+        new SourceAdaptation(parent, 17, QUIET).adapt(List.of(gammaRuns), gammaOut);
+        assertEquals(null, dev.ncpl.residual.SourceCorrections.loadIfPresent(gammaOut).sources().get("gamma").readsAs());
     }
 
     @Test
