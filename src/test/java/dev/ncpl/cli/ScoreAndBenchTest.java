@@ -482,11 +482,16 @@ class ScoreAndBenchTest {
         String out = run("baseline", "--model", copy.toString(), "--runs", dir.resolve("runs.jsonl").toString());
         assertTrue(out.contains("alpha      kept"), out);
         assertEquals(law.e() + 0.01, dev.ncpl.baseline.Baseline.load(file).law("alpha").e(), 1e-12);
-        // the law training fitted: nothing to replace, and the file keeps it exactly
-        saved.save(file);
+        // the law training fitted: nothing to replace, and the file keeps it exactly; a baseline saved before loss
+        // units were kept gets its sources' units (what a new source is read as its sister by)
+        new dev.ncpl.baseline.Baseline(saved.sources(), saved.pooled(), saved.unresolved(), saved.sparsity(), null)
+                .save(file);
+        assertTrue(dev.ncpl.baseline.Baseline.load(file).lossUnits().isEmpty());
         out = run("baseline", "--model", copy.toString(), "--runs", dir.resolve("runs.jsonl").toString());
         assertTrue(!out.contains("kept"), out);
         assertEquals(law, dev.ncpl.baseline.Baseline.load(file).law("alpha"));
+        assertEquals(saved.lossUnits(), dev.ncpl.baseline.Baseline.load(file).lossUnits());
+        assertTrue(saved.lossUnits().containsKey("alpha"), saved.lossUnits().toString());
         com.fasterxml.jackson.databind.JsonNode refits = dev.ncpl.util.Json.MAPPER.readTree(
                 copy.resolve(dev.ncpl.model.NcplModel.MANIFEST).toFile()).path("provenance").path("refits");
         assertEquals(2, refits.size(), refits.toString());
