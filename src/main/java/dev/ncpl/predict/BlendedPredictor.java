@@ -131,6 +131,21 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
         return out;
     }
 
+    /**
+     * The predictions a correction of a new source is fitted on ({@code train --from} without training): {@link
+     * #predict(List)} of runs that pass {@link #checkCorrectable}, which may lack keys every training run gave.
+     */
+    public List<Prediction> predictForCorrection(List<Run> runs) {
+        runs.forEach(this::checkCorrectable);
+        List<Prediction> out = new ArrayList<>(runs.size());
+        for (int start = 0; start < runs.size(); start += BATCH) {
+            List<Run> batch = runs.subList(start, Math.min(runs.size(), start + BATCH));
+            out.addAll(predict(new Prepared(batch, batch.stream().map(r -> model.features().features(read(r)))
+                    .toList()), PredictionSteps::of));
+        }
+        return out;
+    }
+
     /** Runs with their features computed: the CPU-side half of a prediction, which can run ahead on another thread. */
     public record Prepared(List<Run> runs, List<RunFeatures> features) {}
 
@@ -254,11 +269,13 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
         return runs.stream().map(this::features).toList();
     }
 
-    /** The features of {@code run} as read ({@link #read}), after refusing an optimizer the model never saw. */
+    /**
+     * The features of {@code run} as read ({@link #read}), after refusing a run without a key its own source's
+     * training runs all gave, or with an optimizer the model never saw.
+     */
     private RunFeatures features(Run run) {
-        Run read = read(run);
-        checkKnown(read);
-        return model.features().features(read);
+        checkKnown(run);
+        return model.features().features(read(run));
     }
 
     /**
@@ -275,7 +292,19 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
      * it ({@link dev.ncpl.runs.CandidateReader#checkedBy}), so the error can name the candidate's file and line.
      */
     public void checkPredictable(Run run) {
-        checkKnown(read(run));
+        checkKnown(run);
+        Scale.of(run);
+        LrSchedule.of(run);
+    }
+
+    /**
+     * Throws the {@link InvalidRunException} that a correction of {@code run}'s source on its own runs could not make
+     * good: an optimizer this model never saw, a schedule or size it cannot read. Unlike {@link #checkPredictable} it
+     * lets a run lack keys that every training run gave ({@link dev.ncpl.model.RequiredKeys}): the correction learns
+     * from the source's runs, which lack them alike, what their absence costs, and is judged on their errors.
+     */
+    public void checkCorrectable(Run run) {
+        checkOptimizer(run);
         Scale.of(run);
         LrSchedule.of(run);
     }
@@ -292,6 +321,10 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
 
     private void checkKnown(Run run) {
         model.manifest().required().check(run);
+        checkOptimizer(run);
+    }
+
+    private void checkOptimizer(Run run) {
         if (!knowsOptimizer(run)) {
             throw new InvalidRunException(run.id(), 0, "optimizer.name", "unknown optimizer '"
                     + run.text("optimizer.name").orElseThrow() + "': this model was trained on "

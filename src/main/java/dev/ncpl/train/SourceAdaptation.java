@@ -76,8 +76,9 @@ public final class SourceAdaptation {
 
     /**
      * Whether this adaptation serves {@code runs}: every one is of a source the parent in {@code parentDir} never
-     * saw (nor corrected), and gives what the parent needs to predict it (a run with keys the parent never read
-     * needs a fine-tuning that learns them).
+     * saw (nor corrected), and gives what a correction needs ({@link BlendedPredictor#checkCorrectable}: a run with
+     * an optimizer the parent never read needs a fine-tuning that learns it; one without a key every training run
+     * gave is corrected on runs that lack it alike).
      */
     public static boolean servesAll(Path parentDir, List<Run> runs) throws IOException {
         if (runs.isEmpty()) {
@@ -89,7 +90,7 @@ public final class SourceAdaptation {
                     return false;
                 }
                 try {
-                    parent.checkPredictable(r);
+                    parent.checkCorrectable(r);
                 } catch (InvalidRunException e) {
                     return false;
                 }
@@ -111,7 +112,7 @@ public final class SourceAdaptation {
             }
             for (Run r : runs) {
                 try {
-                    parent.checkPredictable(r);
+                    parent.checkCorrectable(r);
                 } catch (InvalidRunException e) {
                     throw RunReader.located(runFiles, e);
                 }
@@ -135,7 +136,7 @@ public final class SourceAdaptation {
                     if (donor != null) {
                         donors.put(e.getKey(), donor);
                     }
-                    List<Prediction> predicted = parent.predict(donor == null ? rs
+                    List<Prediction> predicted = parent.predictForCorrection(donor == null ? rs
                             : rs.stream().map(r -> r.withSource(donor)).toList());
                     double[] parentFinals = predicted.stream().mapToDouble(Prediction::finalLoss).toArray();
                     CurveProfile profile = CurveProfile.fit(rs, predicted.stream().map(Prediction::losses).toList(),
@@ -265,6 +266,15 @@ public final class SourceAdaptation {
         }
     }
 
+    /**
+     * What the adapted model asks of configs: of each adapted source, the keys every one of its runs gave (its
+     * correction was fitted on runs that gave them); of a source it has not seen, the parent's ask, since no network
+     * learnt anything from the runs.
+     */
+    static RequiredKeys correctedRequiredKeys(List<Run> runs, RequiredKeys parent) {
+        return new RequiredKeys(RequiredKeys.of(runs, parent).sources(), parent.otherSources());
+    }
+
     /** The parent's manifest, asking of the adapted sources what their runs gave, with this adaptation's provenance. */
     private ModelManifest adaptedManifest(ModelManifest parent, List<Run> runs, List<Path> runFiles, double seconds)
             throws IOException {
@@ -285,6 +295,6 @@ public final class SourceAdaptation {
                 null, "cpu", null, Instant.now().toString(), Map.of(), from, null);
         return new ModelManifest(parent.format(), parent.network(), parent.scaler(), parent.targets(), parent.members(),
                 parent.knownOptimizers(), p, parent.residualScale(), parent.derivedExtras(),
-                RequiredKeys.of(runs, parent.required()), parent.posthoc());
+                correctedRequiredKeys(runs, parent.required()), parent.posthoc());
     }
 }

@@ -217,6 +217,40 @@ class SourceAdaptationTest {
     }
 
     @Test
+    void aNewSourceWithoutKeysEveryTrainingRunGaveIsCorrectedAndOnlyItIsLetOff() throws IOException {
+        // "epsilon" publishes neither its schedule's kind nor its peak learning rate (datablations' runs do not),
+        // which every run the parent learnt from gave
+        List<Run> all = new ArrayList<>();
+        for (Run r : shifted(60, 71, "epsilon", "epsilon's loss", 1.05)) {
+            com.fasterxml.jackson.databind.node.ObjectNode config = r.config().deepCopy();
+            ((com.fasterxml.jackson.databind.node.ObjectNode) config.get("schedule")).remove("lr_schedule");
+            ((com.fasterxml.jackson.databind.node.ObjectNode) config.get("optimizer")).remove("lr");
+            all.add(new Run(r.id(), r.source(), null, r.metric(), config, r.curve()));
+        }
+        List<Run> given = all.subList(0, 30);
+        List<Run> scored = all.subList(30, 60);
+        double parentMae;
+        try (BlendedPredictor before = BlendedPredictor.load(parent)) {
+            assertThrows(dev.ncpl.runs.InvalidRunException.class, () -> before.checkPredictable(scored.get(0)),
+                    "the parent alone refuses them");
+            parentMae = mae(before.predictForCorrection(scored), scored);
+        }
+        assertTrue(SourceAdaptation.servesAll(parent, given));
+        Path runs = dir.resolve("epsilon.jsonl");
+        RunWriter.writeAll(runs, given);
+        Path out = dir.resolve("adapted-epsilon");
+        new SourceAdaptation(parent, 17, QUIET).adapt(List.of(runs), out);
+        try (BlendedPredictor after = BlendedPredictor.load(out)) {
+            List<Prediction> preds = after.predict(scored);
+            assertTrue(mae(preds, scored) < 0.4 * parentMae, "corrected on its own runs: MAE " + mae(preds, scored)
+                    + ", the parent's " + parentMae);
+            // another source never seen still needs what every training run gave: the network learnt nothing new
+            Run stranger = scored.get(0).withSource("zeta");
+            assertThrows(dev.ncpl.runs.InvalidRunException.class, () -> after.checkPredictable(stranger));
+        }
+    }
+
+    @Test
     void runsOfAKnownSourceAreLeftToFineTuning() throws IOException {
         List<Run> mixed = new ArrayList<>(gamma(10, 5));
         mixed.addAll(Fixtures.runs(5, 4, 0.003, 7, "alpha"));
