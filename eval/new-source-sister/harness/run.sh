@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A new source read as its sister (the known source measured over three sizes or more whose losses are on the same
-# scale: the same metric, and tokenizer and data where both give them) before train --from corrects it, against read
+# scale: the same metric, and tokenizer and data wherever it gives them) before train --from corrects it, against read
 # as never seen and as the other sources that log its metric: SisterCheck.java runs the product's own
 # SourceAdaptation each way on the new-source study's draws (seeds 18 and 19, both variants, k = 10 and 50). Step
 # Law's MoE sweep has a sister, Step Law. Marin's AdamW runs (Marin itself is fine-tuned: its other optimizers are new

@@ -266,8 +266,8 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
 
     /**
      * The known source whose law, residual models and processes a new source whose losses are in {@code unit} is
-     * best read with: among the sources whose losses are on the same scale ({@link LossUnit#sameScale}: the same
-     * metric, tokenizer and data where both give them) and whose own runs identified their law's size exponent (three
+     * best read with: among the sources on whose scale its losses can be read ({@link LossUnit#readableAs}: the same
+     * metric, and the same tokenizer and data wherever the known source gives them) and whose own runs identified their law's size exponent (three
      * sizes or more), the one with the most sizes, then runs; empty where none is, or {@code unit} is null. A sweep
      * measured as such a source was (a lab's mixture of experts beside its dense sweep) shares its response to
      * learning rate and batch, which a few of its own runs cannot teach; a source of one or two sizes borrows its own
@@ -278,7 +278,7 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
             return java.util.Optional.empty();
         }
         return sources.entrySet().stream()
-                .filter(e -> e.getValue().distinctParams() >= 3 && unit.sameScale(lossUnits.get(e.getKey())))
+                .filter(e -> e.getValue().distinctParams() >= 3 && unit.readableAs(lossUnits.get(e.getKey())))
                 .max(java.util.Comparator.<Map.Entry<String, SourceFit>>comparingInt(e -> e.getValue().distinctParams())
                         .thenComparingInt(e -> e.getValue().runs()).thenComparing(Map.Entry::getKey,
                                 java.util.Comparator.reverseOrder()))

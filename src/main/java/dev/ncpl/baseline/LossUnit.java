@@ -11,9 +11,10 @@ import java.util.function.Function;
 
 /**
  * What a source's loss values are measured in: the metric its runs log, and where they give them, the tokenizer,
- * vocabulary size and training data. Two sources' losses are on one scale only when the metric is the same and no
- * field both give differs: a loss per token depends on the tokenizer, and its level and response on the data. Each
- * field is the value most of the source's runs give (ties: the first in name order), or null where none gives one.
+ * vocabulary size and training data. A new source's losses are read on a known source's scale only when the metric
+ * is the same and every other field the known source gives is the same ({@link #readableAs}): a loss per token
+ * depends on the tokenizer, and its level and response on the data. Each field is the value most of the source's
+ * runs give (ties: the first in name order), or null where none gives one.
  *
  * @param metric the metric logged (never blank)
  * @param tokenizer {@code data.tokenizer}
@@ -37,14 +38,20 @@ public record LossUnit(@JsonProperty("metric") String metric, @JsonProperty("tok
                 mostCommon(runs, r -> r.text("data.dataset").orElse(null)));
     }
 
-    /** Whether losses in this unit and {@code other} are on one scale: the same metric, no field both give differs. */
-    public boolean sameScale(LossUnit other) {
-        return other != null && metric.equals(other.metric) && agree(tokenizer, other.tokenizer)
-                && agree(vocabSize, other.vocabSize) && agree(dataset, other.dataset);
+    /**
+     * Whether losses in this unit can be read on {@code known}'s scale: the same metric, and every field {@code known}
+     * gives given alike here. A field only this unit gives does not part them (the known source did not say); one
+     * that only {@code known} gives does, since nothing shows this source shares it: reading a source on another's
+     * scale is worth much where it holds and costs where it does not (eval/new-source-sister).
+     */
+    public boolean readableAs(LossUnit known) {
+        return known != null && metric.equals(known.metric) && given(tokenizer, known.tokenizer)
+                && given(vocabSize, known.vocabSize) && given(dataset, known.dataset);
     }
 
-    private static boolean agree(String a, String b) {
-        return a == null || b == null || a.equals(b);
+    /** Whether this unit's {@code mine} gives {@code theirs}: alike, or the known unit gives none. */
+    private static boolean given(String mine, String theirs) {
+        return theirs == null || theirs.equals(mine);
     }
 
     private static String mostCommon(Collection<Run> runs, Function<Run, String> field) {

@@ -96,15 +96,18 @@ class BaselineTest {
     }
 
     @Test
-    void lossesAreOnOneScaleOnlyWhereNoFieldBothGiveDiffers() {
+    void aNewSourceIsReadOnAKnownScaleOnlyWhereItGivesEveryFieldTheKnownSourceGivesAlike() {
         List<Run> neox = runs("openlm-like", 3, "eval/c4", 7).stream().map(r -> with(r, "gpt-neox-20b", 50432)).toList();
         List<Run> llama = runs("marin-like", 3, "eval/c4", 8).stream().map(r -> with(r, "llama3", 128256)).toList();
         LossUnit u = LossUnit.of(neox);
         assertEquals(new LossUnit("eval/c4", "gpt-neox-20b", "50432", null), u);
-        assertTrue(u.sameScale(LossUnit.of(neox)));
-        assertTrue(!u.sameScale(LossUnit.of(llama)), "another tokenizer: another scale");
-        assertTrue(u.sameScale(new LossUnit("eval/c4", null, null, "c4")), "fields one of them lacks do not part them");
-        assertTrue(!u.sameScale(new LossUnit("eval/other", "gpt-neox-20b", "50432", null)));
+        assertTrue(u.readableAs(LossUnit.of(neox)));
+        assertTrue(!u.readableAs(LossUnit.of(llama)), "another tokenizer: another scale");
+        assertTrue(u.readableAs(new LossUnit("eval/c4", null, null, null)), "fields the known source lacks do not part them");
+        assertTrue(!new LossUnit("eval/c4", null, null, null).readableAs(u),
+                "a tokenizer the known source gives and the new one does not: nothing shows they share it");
+        assertTrue(!u.readableAs(new LossUnit("eval/c4", "gpt-neox-20b", "50432", "c4")), "a dataset only it gives");
+        assertTrue(!u.readableAs(new LossUnit("eval/other", "gpt-neox-20b", "50432", null)));
         assertEquals(null, LossUnit.of(runs("unnamed", 3, "", 9)), "runs that name no metric have no unit");
         Baseline b = fit(List.of(llama));
         assertEquals(java.util.Optional.empty(), b.sisterOf(u));
