@@ -50,23 +50,27 @@ public record SourceCorrections(@JsonProperty("sources") Map<String, Correction>
      * @param readsAs the known source whose runs the parent reads this source's as before correcting them (its
      *     law, network reading, residual models and processes), or null: the parent reads them as a source never
      *     seen
+     * @param levels the words read as one-hot inputs after the keys ({@link #LEVEL_FIELDS} that took two values or
+     *     more among the runs, each with its values in order); empty in corrections saved before they were read
      */
     public record Correction(@JsonProperty("keys") List<String> keys, @JsonProperty("runs") int runs,
                              @JsonProperty("shift") double shift, @JsonProperty("gp") GaussianProcess gp,
                              @JsonProperty("curve_profile") CurveProfile profile,
-                             @JsonProperty("reads_as") String readsAs) {
+                             @JsonProperty("reads_as") String readsAs,
+                             @JsonProperty("levels") Map<String, List<String>> levels) {
         public Correction {
             keys = List.copyOf(keys);
+            levels = levels == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(levels));
         }
 
         /** This correction with the curve profile {@code p}. */
         public Correction withProfile(CurveProfile p) {
-            return new Correction(keys, runs, shift, gp, p, readsAs);
+            return new Correction(keys, runs, shift, gp, p, readsAs, levels);
         }
 
         /** This correction applied to the parent's reading of the runs as {@code source}'s (null: as never seen). */
         public Correction readingAs(String source) {
-            return new Correction(keys, runs, shift, gp, profile, source);
+            return new Correction(keys, runs, shift, gp, profile, source, levels);
         }
 
         /**
@@ -84,7 +88,7 @@ public record SourceCorrections(@JsonProperty("sources") Map<String, Correction>
 
         /** The log factor of {@code run}, whose parent's final loss is {@code parentFinal}. */
         public double logFactor(Run run, double parentFinal) {
-            return gp == null ? shift : gp.predict(inputs(run, keys, parentFinal));
+            return gp == null ? shift : gp.predict(inputs(run, keys, levels, parentFinal));
         }
     }
 
@@ -98,14 +102,15 @@ public record SourceCorrections(@JsonProperty("sources") Map<String, Correction>
         }
         double[] y = logErrors(runs, parentFinals);
         if (runs.size() < MIN_RUNS) {
-            return new Correction(List.of(), runs.size(), Stats.median(y), null, null, null);
+            return new Correction(List.of(), runs.size(), Stats.median(y), null, null, null, Map.of());
         }
         List<String> keys = SourceGp.inputKeys(runs);
+        Map<String, List<String>> levels = levels(runs);
         List<double[]> xs = new ArrayList<>();
         for (int i = 0; i < y.length; i++) {
-            xs.add(inputs(runs.get(i), keys, parentFinals[i]));
+            xs.add(inputs(runs.get(i), keys, levels, parentFinals[i]));
         }
-        return new Correction(keys, runs.size(), 0, GaussianProcess.fit(xs, y, seed), null, null);
+        return new Correction(keys, runs.size(), 0, GaussianProcess.fit(xs, y, seed), null, null, levels);
     }
 
     /**
@@ -140,9 +145,61 @@ public record SourceCorrections(@JsonProperty("sources") Map<String, Correction>
         return y;
     }
 
-    private static double[] inputs(Run run, List<String> keys, double parentFinal) {
-        return SourceGp.inputs(run, Scale.of(run), LrSchedule.of(run), keys, List.of(),
+    private static double[] inputs(Run run, List<String> keys, Map<String, List<String>> levels, double parentFinal) {
+        double[] own = SourceGp.inputs(run, Scale.of(run), LrSchedule.of(run), keys, List.of(),
                 new double[] {Math.log(parentFinal)});
+        int width = levels.values().stream().mapToInt(List::size).sum();
+        if (width == 0) {
+            return own;
+        }
+        double[] x = java.util.Arrays.copyOf(own, own.length + width);
+        int k = own.length;
+        for (Map.Entry<String, List<String>> e : levels.entrySet()) {
+            int at = e.getValue().indexOf(level(run, e.getKey()));
+            if (at >= 0) {
+                x[k + at] = 1;
+            }
+            k += e.getValue().size();
+        }
+        return x;
+    }
+
+    /**
+     * The words a correction reads as levels: the metric a run logs and the data it trained on. Where a source's runs
+     * differ in them (datablations' C4 and OSCAR runs, each scored on its own validation set; open_lm's three data
+     * sets) the parent, which read the source as one, is off by a different amount for each.
+     */
+    public static final List<String> LEVEL_FIELDS = List.of("metric", "data.dataset");
+
+    /** Runs each value of a level needs before a correction reads it: fewer cannot tell its offset from noise. */
+    public static final int MIN_RUNS_PER_LEVEL = 3;
+
+    /**
+     * Each of {@link #LEVEL_FIELDS} that every one of {@code runs} gives, in two values or more, each given by
+     * {@link #MIN_RUNS_PER_LEVEL} runs or more.
+     */
+    static Map<String, List<String>> levels(List<Run> runs) {
+        Map<String, List<String>> out = new TreeMap<>();
+        for (String field : LEVEL_FIELDS) {
+            Map<String, Integer> counts = new TreeMap<>();
+            boolean every = true;
+            for (Run r : runs) {
+                String v = level(r, field);
+                every &= v != null;
+                if (v != null) {
+                    counts.merge(v, 1, Integer::sum);
+                }
+            }
+            if (every && counts.size() >= 2 && counts.values().stream().allMatch(c -> c >= MIN_RUNS_PER_LEVEL)) {
+                out.put(field, List.copyOf(counts.keySet()));
+            }
+        }
+        return out;
+    }
+
+    private static String level(Run run, String field) {
+        String v = field.equals("metric") ? run.metric() : run.text(field).orElse(null);
+        return v == null || v.isBlank() ? null : v;
     }
 
     /** Whether runs of {@code source} are corrected. */
