@@ -19,7 +19,8 @@ import java.util.TreeMap;
  * How a model adapted to new sources without training corrects its parent: per source the parent never saw, a
  * {@link GaussianProcess} on log(true final loss / the parent's prediction) of that source's runs, read at the
  * run's scale (log N, log D/N), schedule (warmup share, final relative lr), the hyperparameters every one of the
- * source's runs gave ({@link SourceGp#inputKeys}) and the parent's own log prediction. A prediction of the source
+ * source's runs gave ({@link SourceGp#inputKeys}), the parent's own log prediction, and where the runs differ in
+ * them the data set and metric as levels ({@link #levels}). A prediction of the source
  * is the parent's, its final loss and curve times exp(the process's mean). The process's constant mean is the
  * source's level; its inputs let it bend the parent's trend in size and learning rate where the runs say so.
  *
