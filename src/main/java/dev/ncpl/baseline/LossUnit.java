@@ -33,7 +33,10 @@ public record LossUnit(@JsonProperty("metric") String metric, @JsonProperty("tok
     /** The unit of {@code runs} (one source's), or null where none of them names its metric. */
     public static LossUnit of(Collection<Run> runs) {
         String metric = mostCommon(runs, Run::metric);
-        return metric == null ? null : new LossUnit(metric, mostCommon(runs, r -> r.text("data.tokenizer").orElse(null)),
+        if (metric == null) {
+            return null;
+        }
+        return new LossUnit(metric, mostCommon(runs, r -> r.text("data.tokenizer").orElse(null)),
                 mostCommon(runs, r -> r.number("model.vocab_size").map(v -> Long.toString(Math.round(v))).orElse(null)),
                 mostCommon(runs, r -> r.text("data.dataset").orElse(null)));
     }
@@ -63,7 +66,8 @@ public record LossUnit(@JsonProperty("metric") String metric, @JsonProperty("tok
             }
         }
         return counts.entrySet().stream()
-                .max(Map.Entry.<String, Integer>comparingByValue().thenComparing(Map.Entry::getKey, Comparator.reverseOrder()))
+                .max(Map.Entry.<String, Integer>comparingByValue()
+                        .thenComparing(Map.Entry::getKey, Comparator.reverseOrder()))
                 .map(Map.Entry::getKey).orElse(null);
     }
 }

@@ -106,7 +106,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (from != null && !readAs.equals(SourceAdaptation.SISTER)) {
             System.err.println("note: --read-as " + readAs + " is not used: these runs are fine-tuned on (a source the "
-                    + "parent knows, or keys it never read), not corrected");
+                    + "parent knows, or an optimizer it never read), not corrected");
         }
         PredictorTrainer trainer = new PredictorTrainer(r, dev, System.err);
         if (from != null) {
