@@ -124,11 +124,7 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
 
     /** Predicts each run's final loss and its curve at the steps {@code stepsOf} gives for it. */
     public List<Prediction> predict(List<Run> runs, java.util.function.Function<Run, double[]> stepsOf) {
-        List<Prediction> out = new ArrayList<>(runs.size());
-        for (int start = 0; start < runs.size(); start += BATCH) {
-            out.addAll(predict(prepare(runs.subList(start, Math.min(runs.size(), start + BATCH))), stepsOf));
-        }
-        return out;
+        return predictInBatches(runs, stepsOf, this::prepare);
     }
 
     /**
@@ -137,11 +133,16 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
      */
     public List<Prediction> predictForCorrection(List<Run> runs) {
         runs.forEach(this::checkCorrectable);
+        return predictInBatches(runs, PredictionSteps::of,
+                batch -> new Prepared(batch, batch.stream().map(this::readFeatures).toList()));
+    }
+
+    /** {@code runs} predicted {@link #BATCH} at a time, each batch prepared by {@code prepare}. */
+    private List<Prediction> predictInBatches(List<Run> runs, java.util.function.Function<Run, double[]> stepsOf,
+                                              java.util.function.Function<List<Run>, Prepared> prepare) {
         List<Prediction> out = new ArrayList<>(runs.size());
         for (int start = 0; start < runs.size(); start += BATCH) {
-            List<Run> batch = runs.subList(start, Math.min(runs.size(), start + BATCH));
-            out.addAll(predict(new Prepared(batch, batch.stream().map(r -> model.features().features(read(r)))
-                    .toList()), PredictionSteps::of));
+            out.addAll(predict(prepare.apply(runs.subList(start, Math.min(runs.size(), start + BATCH))), stepsOf));
         }
         return out;
     }
@@ -275,6 +276,11 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
      */
     private RunFeatures features(Run run) {
         checkKnown(run);
+        return readFeatures(run);
+    }
+
+    /** The features of {@code run} as read ({@link #read}), unchecked. */
+    private RunFeatures readFeatures(Run run) {
         return model.features().features(read(run));
     }
 
@@ -292,9 +298,8 @@ public final class BlendedPredictor implements LossPredictor, AutoCloseable {
      * it ({@link dev.ncpl.runs.CandidateReader#checkedBy}), so the error can name the candidate's file and line.
      */
     public void checkPredictable(Run run) {
-        checkKnown(run);
-        Scale.of(run);
-        LrSchedule.of(run);
+        model.manifest().required().check(run);
+        checkCorrectable(run);
     }
 
     /**
