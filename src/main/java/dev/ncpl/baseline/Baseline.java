@@ -33,6 +33,8 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
                        @com.fasterxml.jackson.annotation.JsonProperty("loss_units") Map<String, LossUnit> lossUnits) {
     /** Key of the pooled fit. */
     public static final String POOLED = "*";
+    /** Model sizes a source's runs need to identify its own size exponent. */
+    private static final int MIN_OWN_SIZES = 3;
 
     @JsonCreator
     public Baseline {
@@ -74,7 +76,7 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
         Map<String, String> metrics = metricsBySource(runs);
         Map<String, SourceFit> fits = new TreeMap<>(plain.sources());
         plain.sources().forEach((src, own) -> {
-            if (own.distinctParams() >= 3) {
+            if (own.distinctParams() >= MIN_OWN_SIZES) {
                 return;
             }
             sizeDonor(src, plain.sources(), metrics).ifPresent(donor -> {
@@ -93,9 +95,18 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
      */
     static java.util.Optional<String> sizeDonor(String source, Map<String, SourceFit> fits, Map<String, String> metrics) {
         String metric = metrics.getOrDefault(source, "");
+        return bestMeasured(fits, other -> !other.equals(source) && !metric.isEmpty()
+                && metric.equals(metrics.get(other)));
+    }
+
+    /**
+     * Among the sources of {@code fits} that {@code eligible} accepts and whose runs identified their own size
+     * exponent ({@link #MIN_OWN_SIZES} sizes or more), the one with the most sizes, then runs (then the first name).
+     */
+    private static java.util.Optional<String> bestMeasured(Map<String, SourceFit> fits,
+                                                          java.util.function.Predicate<String> eligible) {
         return fits.entrySet().stream()
-                .filter(e -> !e.getKey().equals(source) && e.getValue().distinctParams() >= 3)
-                .filter(e -> !metric.isEmpty() && metric.equals(metrics.get(e.getKey())))
+                .filter(e -> e.getValue().distinctParams() >= MIN_OWN_SIZES && eligible.test(e.getKey()))
                 .max(java.util.Comparator.<Map.Entry<String, SourceFit>>comparingInt(e -> e.getValue().distinctParams())
                         .thenComparingInt(e -> e.getValue().runs()).thenComparing(Map.Entry::getKey,
                                 java.util.Comparator.reverseOrder()))
@@ -267,8 +278,9 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
     /**
      * The known source whose law, residual models and processes a new source whose losses are in {@code unit} is
      * best read with: among the sources on whose scale its losses can be read ({@link LossUnit#readableAs}: the same
-     * metric, and the same tokenizer and data wherever the known source gives them) and whose own runs identified their law's size exponent (three
-     * sizes or more), the one with the most sizes, then runs; empty where none is, or {@code unit} is null. A sweep
+     * metric, and the same tokenizer and data wherever the known source gives them) and whose own runs identified
+     * their law's size exponent ({@link #bestMeasured}), the one with the most sizes, then runs; empty where none is,
+     * or {@code unit} is null. A sweep
      * measured as such a source was (a lab's mixture of experts beside its dense sweep) shares its response to
      * learning rate and batch, which a few of its own runs cannot teach; a source of one or two sizes borrows its own
      * size exponent and is no sister, and losses across tokenizers are not on one scale (eval/new-source-sister).
@@ -277,12 +289,7 @@ public record Baseline(Map<String, SourceFit> sources, SourceFit pooled, List<St
         if (unit == null) {
             return java.util.Optional.empty();
         }
-        return sources.entrySet().stream()
-                .filter(e -> e.getValue().distinctParams() >= 3 && unit.readableAs(lossUnits.get(e.getKey())))
-                .max(java.util.Comparator.<Map.Entry<String, SourceFit>>comparingInt(e -> e.getValue().distinctParams())
-                        .thenComparingInt(e -> e.getValue().runs()).thenComparing(Map.Entry::getKey,
-                                java.util.Comparator.reverseOrder()))
-                .map(Map.Entry::getKey);
+        return bestMeasured(sources, known -> unit.readableAs(lossUnits.get(known)));
     }
 
     /** The baseline's prediction of the final loss of {@code run}. */
