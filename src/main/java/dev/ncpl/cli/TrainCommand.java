@@ -40,9 +40,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--read-as", defaultValue = SourceAdaptation.SISTER, paramLabel = "SOURCE",
             description = "With corrections: how the parent reads a new source's runs before correcting them: sister "
                     + "(as the known source measured over three sizes or more whose losses are on the same scale: the "
-                    + "same metric, and tokenizer and data wherever it gives them; its law, residual models and processes "
-                    + "then apply), none (as a source never seen), "
-                    + "or the name of a source the parent knows (default: ${DEFAULT-VALUE}).")
+                    + "same metric, and tokenizer and data wherever it gives them; its law, residual models and "
+                    + "processes then apply), none (as a source never seen), or the name of a source the parent knows "
+                    + "(default: ${DEFAULT-VALUE}).")
     String readAs;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Model folder to write.")

@@ -43,10 +43,10 @@ import java.util.TreeSet;
  * (eval/new-source); runs of a source the parent knows are fine-tuned on as before.
  *
  * <p>A new source whose losses are on the scale of a known source measured over three sizes or more ({@link
- * Baseline#sisterOf}: the same metric, tokenizer and data wherever the known source gives them; a sister sweep, such as a lab's
- * mixture of experts beside its dense sweep) is read as that source before it is corrected: the known source's law,
- * residual models and processes then carry its learning-rate and batch response to the new one, which ten runs cannot
- * teach a correction (eval/new-source-sister).
+ * Baseline#sisterOf}: the same metric, tokenizer and data wherever the known source gives them; a sister sweep, such
+ * as a lab's mixture of experts beside its dense sweep) is read as that source before it is corrected: the known
+ * source's law, residual models and processes then carry its learning-rate and batch response to the new one, which
+ * ten runs cannot teach a correction (eval/new-source-sister).
  */
 public final class SourceAdaptation {
     /** {@link #readAs} value: read each new source as its sister, where it has one. */
