@@ -12,8 +12,8 @@
 #       --sources steplaw,steplaw-moe,gemstones,openlm,marin --runs <the six shared run files>
 #   eval/new-source-sister/harness/run.sh WORK          (about 15 minutes on 2 cores)
 #
-# A parent trained before baselines kept each source's loss unit gets them added to a copy (the metric, tokenizer,
-# vocabulary size and data most of its source's runs give, as Baseline.withLossUnits does).
+# A parent trained before baselines kept each source's loss unit gets them added to a copy by `ncpl baseline --model`
+# (which moves no law that training fitted).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")/../../.." && pwd)"
 . "$HERE/eval/study-harness.sh"
@@ -31,26 +31,7 @@ for src in steplaw-moe marin steplaw openlm gemstones; do
     copy="$OUT/parents/$src"
     if [ ! -f "$copy/model.json" ]; then
       rm -rf "$copy.part" && mkdir -p "$OUT/parents" && cp -r "$parent" "$copy.part"
-      python3 - "$copy.part/baseline.json" "$WORK/$src/others.jsonl" <<'PY'
-import collections, json, sys
-b = json.load(open(sys.argv[1]))
-fields = {"metric": lambda r: r.get("metric"),
-          "tokenizer": lambda r: r["config"].get("data", {}).get("tokenizer"),
-          "vocab_size": lambda r: r["config"].get("model", {}).get("vocab_size"),
-          "dataset": lambda r: r["config"].get("data", {}).get("dataset")}
-counts = collections.defaultdict(lambda: collections.defaultdict(collections.Counter))
-for line in open(sys.argv[2]):
-    r = json.loads(line)
-    for name, get in fields.items():
-        v = get(r)
-        if v is not None and str(v).strip():
-            counts[r["source"]][name][str(round(v)) if isinstance(v, (int, float)) else str(v)] += 1
-def most(c):  # the most common value, ties to the first in name order (LossUnit.of)
-    return max(sorted(c.items()), key=lambda kv: kv[1])[0]
-b["loss_units"] = {s: {n: most(c[n]) for n in fields if c[n]} for s, c in counts.items()
-                   if s in b["sources"] and c["metric"]}
-json.dump(b, open(sys.argv[1], "w"), indent=2)
-PY
+      ./ncpl baseline --model "$copy.part" --runs "$WORK/$src/others.jsonl" >/dev/null
       mv "$copy.part" "$copy"
     fi
     parent="$copy"
